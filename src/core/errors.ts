@@ -1,0 +1,84 @@
+/** @module The error catalogue: every error Trellis reports, with its HTTP status and message template. */
+
+/** One entry of the catalogue: a stable code, the HTTP status it maps to, and a title. */
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly title: string;
+  /** What the user can do about it; printed by the CLI under the message. */
+  readonly hint?: string;
+}
+
+/** Every error code Trellis emits. The `type` of a problem+json body is `https://trellis.dev/errors/<code>`. */
+export const errorCatalogue = {
+  bad_request: { status: 400, title: 'The request is malformed' },
+  validation_failed: { status: 400, title: 'The request did not match its schema' },
+  invalid_json: { status: 400, title: 'The body is not valid JSON' },
+  invalid_cursor: { status: 400, title: 'The pagination cursor is not valid' },
+  unauthenticated: {
+    status: 401,
+    title: 'Authentication is required',
+    hint: 'Send an API key as "Authorization: Bearer trl_…" or a JWT access token.',
+  },
+  invalid_credentials: { status: 401, title: 'The credentials are not valid' },
+  token_expired: { status: 401, title: 'The token has expired', hint: 'Refresh it with POST /auth/refresh.' },
+  refresh_token_reused: {
+    status: 401,
+    title: 'The refresh token was already used; its whole family is revoked',
+    hint: 'Log in again.',
+  },
+  forbidden: { status: 403, title: 'The credentials lack the scope or role for this action' },
+  not_found: { status: 404, title: 'The resource does not exist' },
+  route_not_found: { status: 404, title: 'No such route' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'The resource conflicts with an existing one' },
+  payload_too_large: { status: 413, title: 'The body is larger than the limit' },
+  unsupported_media_type: { status: 415, title: 'The content type is not supported' },
+  unprocessable: { status: 422, title: 'The request is well-formed but cannot be applied' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal server error' },
+  store_unavailable: {
+    status: 503,
+    title: 'The store is unavailable',
+    hint: 'Check TRELLIS_DATABASE_URL and that the database accepts connections; run `trellis doctor`.',
+  },
+  config_invalid: { status: 500, title: 'The configuration is invalid' },
+  migration_failed: { status: 500, title: 'A migration failed', hint: 'Fix the cause and run `trellis migrate` again.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+/** A code from the catalogue. */
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** The error type thrown everywhere in Trellis; the HTTP layer turns it into problem+json. */
+export class TrellisError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  /**
+   * @example
+   * throw new TrellisError('not_found', 'Entity 0190… does not exist');
+   */
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    const definition: ErrorDefinition = errorCatalogue[code];
+    super(message ?? definition.title, options);
+    this.name = 'TrellisError';
+    this.code = code;
+    this.status = definition.status;
+    this.details = details;
+  }
+
+  /** The remediation hint from the catalogue, if any. */
+  get hint(): string | undefined {
+    return (errorCatalogue[this.code] as ErrorDefinition).hint;
+  }
+}
+
+/** Shorthand for the most common error: a missing (or other tenant's) resource. */
+export function notFound(kind: string, id: string): TrellisError {
+  return new TrellisError('not_found', `${kind} ${JSON.stringify(id)} does not exist`, { kind, id });
+}
+
+/** The problem+json `type` URI of a code. */
+export function problemType(code: ErrorCode): string {
+  return `https://trellis.dev/errors/${code}`;
+}

@@ -1,0 +1,200 @@
+/** @module The PostgreSQL driver: a pg pool whose sessions run as a role subject to row-level security. */
+import pg from 'pg';
+import { TrellisError } from '../core/errors.js';
+import { type MigrationTarget, migrationStates, runMigrations } from './migrate.js';
+import { tenantTables } from './migrations/0001-foundation.js';
+import type { MigrationReport, MigrationState, PostgresTx, Scope, SqlValue, Store } from './types.js';
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  url: string;
+  /** Role switched to on every connection (`SET ROLE`), so that row-level security applies; "" to stay as the login role. */
+  role: string;
+  poolSize: number;
+}
+
+const placeholderCache = new Map<string, string>();
+
+/** Rewrites `?` placeholders to `$1, $2, …` (Trellis SQL never has `?` inside string literals). */
+export function toPostgresPlaceholders(sql: string): string {
+  let converted = placeholderCache.get(sql);
+  if (converted === undefined) {
+    let index = 0;
+    converted = sql.replace(/\?/g, () => `$${++index}`);
+    if (placeholderCache.size < 5000) placeholderCache.set(sql, converted);
+  }
+  return converted;
+}
+
+/** Type parsers that make PostgreSQL rows look like SQLite's: ISO timestamps and numeric bigints. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 1184 || oid === 1114) return (value: string) => new Date(value).toISOString();
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+function makeTx(client: pg.PoolClient, tenantId: string | null): PostgresTx {
+  const query = (sql: string, params?: readonly SqlValue[]) => client.query(toPostgresPlaceholders(sql), params as unknown[] | undefined);
+  return {
+    dialect: 'postgres',
+    client,
+    tenantId,
+    async all<Row>(sql: string, params?: readonly SqlValue[]) {
+      return (await query(sql, params)).rows as Row[];
+    },
+    async get<Row>(sql: string, params?: readonly SqlValue[]) {
+      return (await query(sql, params)).rows[0] as Row | undefined;
+    },
+    async run(sql: string, params?: readonly SqlValue[]) {
+      return (await query(sql, params)).rowCount ?? 0;
+    },
+  };
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Where a PostgreSQL URL points, without its password. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return 'postgres (unparseable URL)';
+  }
+}
+
+/** Opens a PostgreSQL store. Call `migrate()` before use: it also creates the row-level-security role. */
+export function openPostgresStore(options: PostgresStoreOptions): Store {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, connectionTimeoutMillis: 10_000 });
+  let roleReady = options.role === '';
+  pool.on('connect', (client) => {
+    if (roleReady) client.query(`SET ROLE ${quoteIdentifier(options.role)}`).catch(() => undefined);
+  });
+  // Idle clients that lose their connection emit errors; the pool replaces them.
+  pool.on('error', () => undefined);
+
+  async function connect(): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw new TrellisError('store_unavailable', `Cannot connect to PostgreSQL at ${describeUrl(options.url)}: ${(error as Error).message}`, undefined, { cause: error });
+    }
+  }
+
+  async function within<T>(scope: Scope, readOnly: boolean, fn: (tx: PostgresTx) => Promise<T>): Promise<T> {
+    const client = await connect();
+    const tenantId = scope === 'system' ? null : scope.tenantId;
+    let broken = false;
+    try {
+      await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId ?? '']);
+      const result = await fn(makeTx(client, tenantId));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Migrations run as the login role (the owner), never as the restricted role. */
+  async function asOwner<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await connect();
+    try {
+      await client.query('RESET ROLE');
+      return await fn(client);
+    } finally {
+      client.release(true);
+    }
+  }
+
+  const target: MigrationTarget = {
+    dialect: 'postgres',
+    applied: () =>
+      asOwner(async (client) => {
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL)');
+        const { rows } = await client.query<{ id: string; checksum: string; applied_at: string }>('SELECT id, checksum, applied_at FROM schema_migrations');
+        return new Map(rows.map((row) => [row.id, { checksum: row.checksum, appliedAt: row.applied_at }]));
+      }),
+    apply: (id, sql, checksum) =>
+      asOwner(async (client) => {
+        await client.query('BEGIN');
+        try {
+          // Serialise concurrent migrators (several replicas starting at once).
+          await client.query('SELECT pg_advisory_xact_lock(7420001)');
+          const { rowCount } = await client.query('SELECT 1 FROM schema_migrations WHERE id = $1', [id]);
+          if (!rowCount) {
+            await client.query(sql);
+            await client.query('INSERT INTO schema_migrations (id, checksum, applied_at) VALUES ($1, $2, now())', [id, checksum]);
+          }
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+  };
+
+  /** Creates the restricted role if needed and grants it the data privileges; idempotent. */
+  async function ensureRole(): Promise<void> {
+    if (options.role === '') return;
+    const role = quoteIdentifier(options.role);
+    await asOwner(async (client) => {
+      await client.query('SELECT pg_advisory_lock(7420002)');
+      try {
+        const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [options.role]);
+        if (!rowCount) await client.query(`CREATE ROLE ${role} NOLOGIN NOBYPASSRLS`);
+        const { rows } = await client.query<{ member: boolean }>('SELECT pg_has_role(current_user, $1, \'MEMBER\') AS member', [options.role]);
+        if (!rows[0]?.member) await client.query(`GRANT ${role} TO CURRENT_USER`);
+        const schemaRow = await client.query<{ schema: string }>('SELECT current_schema() AS schema');
+        const schema = quoteIdentifier(schemaRow.rows[0]?.schema ?? 'public');
+        await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(7420002)');
+      }
+    });
+    roleReady = true;
+  }
+
+  return {
+    dialect: 'postgres',
+    location: describeUrl(options.url),
+    transaction: (scope, fn) => within(scope, false, fn as (tx: PostgresTx) => Promise<never>),
+    read: (scope, fn) => within(scope, true, fn as (tx: PostgresTx) => Promise<never>),
+    async ping(): Promise<number> {
+      const started = performance.now();
+      const client = await connect();
+      try {
+        await client.query('SELECT 1');
+      } finally {
+        client.release();
+      }
+      return performance.now() - started;
+    },
+    async migrate(): Promise<MigrationReport> {
+      const report = await runMigrations(target);
+      await ensureRole();
+      return report;
+    },
+    migrationStatus(): Promise<MigrationState[]> {
+      return migrationStates(target);
+    },
+    async close(): Promise<void> {
+      await pool.end();
+    },
+  };
+}
+
+/** Tables protected by row-level security, for tests and `trellis doctor`. */
+export const rowLevelSecurityTables = tenantTables;

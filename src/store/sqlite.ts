@@ -1,0 +1,150 @@
+/** @module The SQLite driver: better-sqlite3 in WAL mode, one writer connection behind a queue and one reader connection. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { TrellisError } from '../core/errors.js';
+import { type MigrationTarget, migrationStates, runMigrations } from './migrate.js';
+import type { MigrationReport, MigrationState, Scope, SqlValue, SqliteTx, Store } from './types.js';
+
+type Db = Database.Database;
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file, or ":memory:". */
+  file: string;
+}
+
+function configure(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('mmap_size = 268435456');
+}
+
+/** Statement cache per connection: preparing is the costly part of a small query. */
+function cachedPrepare(db: Db): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>();
+  return (sql) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
+function normalise(params: readonly SqlValue[] | undefined): unknown[] {
+  if (!params) return [];
+  return params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+}
+
+function makeTx(db: Db, prepare: (sql: string) => Database.Statement, tenantId: string | null): SqliteTx {
+  return {
+    dialect: 'sqlite',
+    db,
+    tenantId,
+    async all<Row>(sql: string, params?: readonly SqlValue[]) {
+      return prepare(sql).all(...normalise(params)) as Row[];
+    },
+    async get<Row>(sql: string, params?: readonly SqlValue[]) {
+      return prepare(sql).get(...normalise(params)) as Row | undefined;
+    },
+    async run(sql: string, params?: readonly SqlValue[]) {
+      return prepare(sql).run(...normalise(params)).changes;
+    },
+  };
+}
+
+/** Opens (creating if needed) a SQLite store. Call `migrate()` before use. */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const memory = options.file === ':memory:';
+  if (!memory) mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  let writer: Db;
+  try {
+    writer = new Database(options.file);
+    configure(writer);
+  } catch (error) {
+    throw new TrellisError('store_unavailable', `Cannot open SQLite database ${options.file}: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  // An in-memory database is private to its connection, so reads share the writer there.
+  const reader = memory ? writer : new Database(options.file);
+  if (!memory) configure(reader);
+  const prepareWrite = cachedPrepare(writer);
+  const prepareRead = memory ? prepareWrite : cachedPrepare(reader);
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  const tenantOf = (scope: Scope): string | null => (scope === 'system' ? null : scope.tenantId);
+
+  /** Serialises write transactions: the callback may await, so SQLite's own lock is not enough. */
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = queue.then(work, work);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  const target: MigrationTarget = {
+    dialect: 'sqlite',
+    async applied() {
+      writer.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      const rows = writer.prepare('SELECT id, checksum, applied_at FROM schema_migrations').all() as { id: string; checksum: string; applied_at: string }[];
+      return new Map(rows.map((row) => [row.id, { checksum: row.checksum, appliedAt: row.applied_at }]));
+    },
+    async apply(id, sql, checksum) {
+      writer.transaction(() => {
+        writer.exec(sql);
+        writer.prepare('INSERT INTO schema_migrations (id, checksum, applied_at) VALUES (?, ?, ?)').run(id, checksum, new Date().toISOString());
+      }).immediate();
+    },
+  };
+
+  return {
+    dialect: 'sqlite',
+    location: memory ? ':memory:' : path.resolve(options.file),
+    transaction<T>(scope: Scope, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
+      return exclusive(async () => {
+        if (closed) throw new TrellisError('store_unavailable', 'The store is closed');
+        writer.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(makeTx(writer, prepareWrite, tenantOf(scope)));
+          writer.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (writer.inTransaction) writer.exec('ROLLBACK');
+          throw error;
+        }
+      });
+    },
+    async read<T>(scope: Scope, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
+      if (closed) throw new TrellisError('store_unavailable', 'The store is closed');
+      if (memory) return exclusive(() => fn(makeTx(reader, prepareRead, tenantOf(scope))));
+      return fn(makeTx(reader, prepareRead, tenantOf(scope)));
+    },
+    async ping(): Promise<number> {
+      const started = performance.now();
+      try {
+        reader.prepare('SELECT 1').get();
+      } catch (error) {
+        throw new TrellisError('store_unavailable', `SQLite does not answer: ${(error as Error).message}`, undefined, { cause: error });
+      }
+      return performance.now() - started;
+    },
+    migrate(): Promise<MigrationReport> {
+      return exclusive(() => runMigrations(target));
+    },
+    migrationStatus(): Promise<MigrationState[]> {
+      return migrationStates(target);
+    },
+    async close(): Promise<void> {
+      await exclusive(async () => {
+        closed = true;
+      });
+      if (reader !== writer) reader.close();
+      writer.close();
+    },
+  } as Store;
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type TestStore, createTestStore, dialects } from '../../test/support/stores.js';
+import { appendEvent } from './index.js';
+
+for (const dialect of dialects) {
+  describe(`store conformance (${dialect})`, () => {
+    let test: TestStore;
+    before(async () => {
+      test = await createTestStore(dialect);
+    });
+    after(() => test.dispose());
+
+    it('applies migrations once and reports them', async () => {
+      const again = await test.store.migrate();
+      assert.deepEqual(again.applied, []);
+      assert.ok(again.alreadyApplied.includes('0001-foundation'));
+      const status = await test.store.migrationStatus();
+      assert.ok(status.every((migration) => migration.appliedAt !== null));
+    });
+
+    it('commits a transaction and rolls back a failed one, losing nothing', async () => {
+      const tenantId = '0190a000-0000-7000-8000-000000000001';
+      await test.store.transaction('system', (tx) =>
+        tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'a', 'A', new Date().toISOString()]),
+      );
+      await assert.rejects(
+        test.store.transaction('system', async (tx) => {
+          await tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', ['0190a000-0000-7000-8000-000000000002', 'b', 'B', new Date().toISOString()]);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      const rows = await test.store.read('system', (tx) => tx.all<{ slug: string }>('SELECT slug FROM tenants ORDER BY slug'));
+      assert.deepEqual(rows.map((row) => row.slug), ['a']);
+    });
+
+    it('numbers events per tenant without gaps, in commit order', async () => {
+      const tenantId = '0190a000-0000-7000-8000-000000000001';
+      const first = await test.store.transaction({ tenantId }, (tx) => appendEvent(tx, [{ type: 'x.one', payload: {} }, { type: 'x.two', payload: { n: 2 } }]));
+      await assert.rejects(test.store.transaction({ tenantId }, async (tx) => {
+        await appendEvent(tx, { type: 'x.lost', payload: {} });
+        throw new Error('rolled back');
+      }));
+      const second = await test.store.transaction({ tenantId }, (tx) => appendEvent(tx, { type: 'x.three', payload: {} }));
+      assert.deepEqual([...first, ...second], [1, 2, 3]);
+      const events = await test.store.read({ tenantId }, (tx) => tx.all<{ seq: number; type: string }>('SELECT seq, type FROM events WHERE tenant_id = ? ORDER BY seq', [tenantId]));
+      assert.deepEqual(events.map((event) => [Number(event.seq), event.type]), [[1, 'x.one'], [2, 'x.two'], [3, 'x.three']]);
+    });
+
+    it('answers ping', async () => {
+      assert.ok((await test.store.ping()) >= 0);
+    });
+  });
+}
