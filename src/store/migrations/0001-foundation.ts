@@ -157,6 +157,32 @@ CREATE TABLE events (
 `;
 
 const postgres = `
+-- RFC 7396 JSON merge patch, the same semantics as SQLite's json_patch(): objects merge recursively, null removes a key.
+CREATE FUNCTION trellis_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  result jsonb;
+  field text;
+  value jsonb;
+BEGIN
+  IF patch IS NULL OR jsonb_typeof(patch) <> 'object' THEN
+    RETURN patch;
+  END IF;
+  IF target IS NULL OR jsonb_typeof(target) <> 'object' THEN
+    result := '{}'::jsonb;
+  ELSE
+    result := target;
+  END IF;
+  FOR field, value IN SELECT * FROM jsonb_each(patch) LOOP
+    IF jsonb_typeof(value) = 'null' THEN
+      result := result - field;
+    ELSE
+      result := jsonb_set(result, ARRAY[field], trellis_merge_patch(result -> field, value));
+    END IF;
+  END LOOP;
+  RETURN result;
+END
+$fn$;
 CREATE TABLE tenants (
   id uuid PRIMARY KEY,
   slug text NOT NULL UNIQUE,

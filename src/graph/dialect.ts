@@ -1,0 +1,38 @@
+/** @module SQL fragments that differ between SQLite and PostgreSQL, so the graph's queries are written once. */
+import type { Dialect, SqlValue } from '../store/index.js';
+
+/**
+ * A membership test against a list passed as one parameter: `json_each` on SQLite, `= ANY(array)` on PostgreSQL.
+ * One statement text serves every list length, so prepared statements stay cached.
+ * @example
+ * const filter = inList(tx.dialect, 'id', 'uuid');
+ * tx.all(`SELECT … WHERE ${filter.sql}`, [filter.param(ids)]);
+ */
+export function inList(dialect: Dialect, column: string, pgType: 'uuid' | 'text'): { sql: string; param: (values: readonly string[]) => SqlValue } {
+  if (dialect === 'sqlite') {
+    return { sql: `${column} IN (SELECT value FROM json_each(?))`, param: (values) => JSON.stringify(values) };
+  }
+  return { sql: `${column} = ANY(?::${pgType}[])`, param: (values) => values as unknown as SqlValue };
+}
+
+/** RFC 7396 merge of two JSON columns: `json_patch` on SQLite, `trellis_merge_patch` (migration 0001) on PostgreSQL. */
+export function mergePatch(dialect: Dialect, target: string, patch: string): string {
+  return dialect === 'sqlite' ? `json_patch(${target}, ${patch})` : `trellis_merge_patch(${target}, ${patch})`;
+}
+
+/** A JSON parameter: SQLite binds text, PostgreSQL casts text to jsonb. */
+export function jsonParam(dialect: Dialect): string {
+  return dialect === 'sqlite' ? '?' : '?::jsonb';
+}
+
+/** Case-insensitive substring match with LIKE, escaping the pattern's wildcards. */
+export function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/** Splits a list into slices of at most `size`, for statements with a bound on parameters. */
+export function slices<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
+  return out;
+}

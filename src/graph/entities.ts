@@ -1,0 +1,105 @@
+/** @module Reading and deleting entities (writes go through the bulk writers). */
+import { isId } from '../core/ids.js';
+import { type Tx, parseJson } from '../store/index.js';
+import { containsPattern, inList } from './dialect.js';
+import { decodeCursor, toPage } from './pagination.js';
+import type { Entity, Page } from './types.js';
+
+interface EntityRow {
+  id: string;
+  type: string;
+  name: string;
+  canonical_key: string;
+  properties: unknown;
+  confidence: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const columns = 'id, type, name, canonical_key, properties, confidence, created_at, updated_at';
+
+function toEntity(row: EntityRow, aliases: string[]): Entity {
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    key: row.canonical_key,
+    aliases,
+    properties: parseJson(row.properties),
+    confidence: Number(row.confidence),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Aliases of many entities at once, other than each entity's own name. */
+async function aliasesOf(tx: Tx, tenantId: string, rows: EntityRow[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>(rows.map((row) => [row.id, []]));
+  if (rows.length === 0) return out;
+  const filter = inList(tx.dialect, 'entity_id', 'uuid');
+  const aliasRows = await tx.all<{ entity_id: string; alias: string }>(
+    `SELECT entity_id, alias FROM entity_aliases WHERE tenant_id = ? AND ${filter.sql} ORDER BY entity_id, alias_key`,
+    [tenantId, filter.param(rows.map((row) => row.id))],
+  );
+  const names = new Map(rows.map((row) => [row.id, row.name]));
+  for (const row of aliasRows) if (names.get(row.entity_id) !== row.alias) out.get(row.entity_id)?.push(row.alias);
+  return out;
+}
+
+/** One entity, or undefined when it does not exist in this tenant. */
+export async function findEntity(tx: Tx, tenantId: string, id: string): Promise<Entity | undefined> {
+  if (!isId(id)) return undefined;
+  const row = await tx.get<EntityRow>(`SELECT ${columns} FROM entities WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
+  if (!row) return undefined;
+  return toEntity(row, (await aliasesOf(tx, tenantId, [row])).get(row.id) ?? []);
+}
+
+/** Entities by ID, in no particular order; unknown IDs are left out. */
+export async function findEntities(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Entity[]> {
+  if (ids.length === 0) return [];
+  const filter = inList(tx.dialect, 'id', 'uuid');
+  const rows = await tx.all<EntityRow>(`SELECT ${columns} FROM entities WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param(ids)]);
+  const aliases = await aliasesOf(tx, tenantId, rows);
+  return rows.map((row) => toEntity(row, aliases.get(row.id) ?? []));
+}
+
+/** Filters for listing entities. */
+export interface EntityFilter {
+  type?: string;
+  /** Case-insensitive substring of the name. */
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** A page of entities in creation order. */
+export async function listEntities(tx: Tx, tenantId: string, filter: EntityFilter): Promise<Page<Entity>> {
+  const after = decodeCursor(filter.cursor);
+  const where = ['tenant_id = ?'];
+  const params: (string | number)[] = [tenantId];
+  if (filter.type !== undefined) {
+    where.push('type = ?');
+    params.push(filter.type);
+  }
+  if (filter.q !== undefined && filter.q !== '') {
+    where.push("lower(name) LIKE ? ESCAPE '\\'");
+    params.push(containsPattern(filter.q));
+  }
+  if (after) {
+    where.push('id > ?');
+    params.push(after);
+  }
+  params.push(filter.limit + 1);
+  const rows = await tx.all<EntityRow>(`SELECT ${columns} FROM entities WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, params);
+  const page = toPage(rows, filter.limit);
+  const aliases = await aliasesOf(tx, tenantId, page.items);
+  return { items: page.items.map((row) => toEntity(row, aliases.get(row.id) ?? [])), nextCursor: page.nextCursor };
+}
+
+/** The subset of `ids` that are entities of this tenant. */
+export async function existingEntityIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const filter = inList(tx.dialect, 'id', 'uuid');
+  const rows = await tx.all<{ id: string }>(`SELECT id FROM entities WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param(ids)]);
+  return new Set(rows.map((row) => row.id));
+}

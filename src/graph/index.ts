@@ -1,0 +1,229 @@
+/** @module The graph's public door: upserts with provenance, reads with evidence, traversal, sources and retraction. */
+import { TrellisError, notFound } from '../core/errors.js';
+import { isId } from '../core/ids.js';
+import { type Store, type Tx, appendEvent, nowIso } from '../store/index.js';
+import { findEntities, findEntity, existingEntityIds, listEntities, type EntityFilter } from './entities.js';
+import { checkEvidenceTargets, deleteFacts, evidenceFor, retractSource } from './evidence.js';
+import { upsertEntitiesPostgres, upsertRelationsPostgres } from './postgres.js';
+import { type PreparedEntity, type PreparedRelation, idsByInput, prepareEntities, prepareRelations } from './prepare.js';
+import { findRelation, listRelations, type RelationFilter } from './relations.js';
+import { chunksOf, deleteSourceRows, findSource, insertSource, listSources } from './sources.js';
+import { upsertEntitiesSqlite, upsertRelationsSqlite } from './sqlite.js';
+import { type NeighbourOptions, type PathOptions, neighbourhood, shortestPath } from './traversal.js';
+import type { BulkResult, Chunk, Edge, Entity, EntityInput, Evidence, NodeSummary, Page, Relation, RelationInput, Source, SourceInput } from './types.js';
+
+export type * from './types.js';
+export { canonicalKey } from './keys.js';
+
+/** Most items one bulk call accepts; larger loads are split by the caller. */
+export const maxBulkItems = 50_000;
+
+/** The graph service over one store. Every method is scoped to a tenant. */
+export interface GraphService {
+  /** Creates or merges one entity (identity: type + key); properties merge as a JSON merge patch, aliases and evidence accumulate. */
+  upsertEntity(tenantId: string, input: EntityInput): Promise<{ entity: Entity; created: boolean }>;
+  /** Upserts many entities in one transaction with one `entity.bulk_upserted` event. */
+  upsertEntities(tenantId: string, inputs: readonly EntityInput[]): Promise<BulkResult>;
+  getEntity(tenantId: string, id: string): Promise<Entity & { evidence: Evidence[] }>;
+  listEntities(tenantId: string, filter: EntityFilter): Promise<Page<Entity>>;
+  /** Deletes an entity, the relations touching it and all their evidence. */
+  deleteEntity(tenantId: string, id: string): Promise<{ relations: string[] }>;
+  upsertRelation(tenantId: string, input: RelationInput): Promise<{ relation: Relation; created: boolean }>;
+  upsertRelations(tenantId: string, inputs: readonly RelationInput[]): Promise<BulkResult>;
+  getRelation(tenantId: string, id: string): Promise<Relation & { evidence: Evidence[] }>;
+  listRelations(tenantId: string, filter: RelationFilter): Promise<Page<Relation>>;
+  deleteRelation(tenantId: string, id: string): Promise<void>;
+  neighbours(tenantId: string, entityId: string, options: NeighbourOptions): Promise<{ root: string; nodes: NodeSummary[]; edges: Edge[]; truncated: boolean }>;
+  path(tenantId: string, from: string, to: string, options: PathOptions): Promise<{ found: boolean; length: number | null; nodes: NodeSummary[]; edges: Edge[] }>;
+  createSource(tenantId: string, input: SourceInput): Promise<Source & { chunks: Chunk[] }>;
+  getSource(tenantId: string, id: string): Promise<Source & { chunks: Chunk[] }>;
+  listSources(tenantId: string, filter: { kind?: string; limit: number; cursor?: string }): Promise<Page<Source>>;
+  /** Deletes a source: retracts its evidence and removes every fact left without evidence. */
+  deleteSource(tenantId: string, id: string): Promise<{ retractedEvidence: number; deletedEntities: number; deletedRelations: number }>;
+}
+
+function checkBulkSize(count: number): void {
+  if (count > maxBulkItems) throw new TrellisError('payload_too_large', `A bulk call takes at most ${maxBulkItems} items, not ${count}`);
+}
+
+async function writeEntities(tx: Tx, tenantId: string, items: PreparedEntity[], now: string): Promise<{ ids: string[]; created: boolean[] }> {
+  await checkEvidenceTargets(tx, tenantId, items.map((item) => item.evidence));
+  return tx.dialect === 'sqlite' ? upsertEntitiesSqlite(tx, tenantId, items, now) : upsertEntitiesPostgres(tx, tenantId, items, now);
+}
+
+async function writeRelations(tx: Tx, tenantId: string, items: PreparedRelation[], now: string): Promise<{ ids: string[]; created: boolean[] }> {
+  const endpoints = new Set<string>();
+  for (const item of items) endpoints.add(item.from).add(item.to);
+  const known = await existingEntityIds(tx, tenantId, [...endpoints]);
+  const missing = [...endpoints].find((id) => !known.has(id));
+  if (missing) throw new TrellisError('unprocessable', `Relation endpoint ${missing} is not an entity`, { entityId: missing });
+  await checkEvidenceTargets(tx, tenantId, items.map((item) => item.evidence));
+  return tx.dialect === 'sqlite' ? upsertRelationsSqlite(tx, tenantId, items, now) : upsertRelationsPostgres(tx, tenantId, items, now);
+}
+
+function countCreated(created: boolean[]): number {
+  return created.reduce((sum, flag) => sum + (flag ? 1 : 0), 0);
+}
+
+function deletionEvents(removal: { entities: string[]; relations: string[] }, cause: Record<string, unknown>) {
+  return [
+    ...removal.relations.map((id) => ({ type: 'relation.deleted', subject: id, payload: { id, ...cause } })),
+    ...removal.entities.map((id) => ({ type: 'entity.deleted', subject: id, payload: { id, ...cause } })),
+  ];
+}
+
+/**
+ * Builds the graph service over a store.
+ * @example
+ * const graph = createGraphService(store);
+ * const { entity } = await graph.upsertEntity(tenantId, { type: 'Person', name: 'Ada Lovelace' });
+ */
+export function createGraphService(store: Store): GraphService {
+  const scope = (tenantId: string) => ({ tenantId });
+
+  const service: GraphService = {
+    async upsertEntity(tenantId, input) {
+      const items = prepareEntities([input]);
+      return store.transaction(scope(tenantId), async (tx) => {
+        const now = nowIso();
+        const { ids, created } = await writeEntities(tx, tenantId, items, now);
+        const id = ids[0] as string;
+        const entity = (await findEntity(tx, tenantId, id)) as Entity;
+        await appendEvent(tx, { type: created[0] ? 'entity.created' : 'entity.updated', subject: id, payload: { id, type: entity.type, name: entity.name } });
+        return { entity, created: created[0] as boolean };
+      });
+    },
+
+    async upsertEntities(tenantId, inputs) {
+      checkBulkSize(inputs.length);
+      const items = prepareEntities(inputs);
+      return store.transaction(scope(tenantId), async (tx) => {
+        const { ids, created } = await writeEntities(tx, tenantId, items, nowIso());
+        const createdCount = countCreated(created);
+        await appendEvent(tx, { type: 'entity.bulk_upserted', payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids } });
+        return { ids: idsByInput(items, ids, inputs.length), created: createdCount, updated: ids.length - createdCount };
+      });
+    },
+
+    async getEntity(tenantId, id) {
+      return store.read(scope(tenantId), async (tx) => {
+        const entity = await findEntity(tx, tenantId, id);
+        if (!entity) throw notFound('Entity', id);
+        const evidence = await evidenceFor(tx, tenantId, [entity.id]);
+        return { ...entity, evidence: evidence.get(entity.id) ?? [] };
+      });
+    },
+
+    listEntities: (tenantId, filter) => store.read(scope(tenantId), (tx) => listEntities(tx, tenantId, filter)),
+
+    async deleteEntity(tenantId, id) {
+      return store.transaction(scope(tenantId), async (tx) => {
+        const entity = await findEntity(tx, tenantId, id);
+        if (!entity) throw notFound('Entity', id);
+        const removal = await deleteFacts(tx, tenantId, [entity.id], []);
+        await appendEvent(tx, deletionEvents(removal, { cause: 'deleted' }));
+        return { relations: removal.relations };
+      });
+    },
+
+    async upsertRelation(tenantId, input) {
+      const items = prepareRelations([input]);
+      return store.transaction(scope(tenantId), async (tx) => {
+        const { ids, created } = await writeRelations(tx, tenantId, items, nowIso());
+        const relation = (await findRelation(tx, tenantId, ids[0] as string)) as Relation;
+        await appendEvent(tx, {
+          type: created[0] ? 'relation.created' : 'relation.updated',
+          subject: relation.id,
+          payload: { id: relation.id, type: relation.type, from: relation.from, to: relation.to },
+        });
+        return { relation, created: created[0] as boolean };
+      });
+    },
+
+    async upsertRelations(tenantId, inputs) {
+      checkBulkSize(inputs.length);
+      const items = prepareRelations(inputs);
+      return store.transaction(scope(tenantId), async (tx) => {
+        const { ids, created } = await writeRelations(tx, tenantId, items, nowIso());
+        const createdCount = countCreated(created);
+        await appendEvent(tx, { type: 'relation.bulk_upserted', payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids } });
+        return { ids: idsByInput(items, ids, inputs.length), created: createdCount, updated: ids.length - createdCount };
+      });
+    },
+
+    async getRelation(tenantId, id) {
+      return store.read(scope(tenantId), async (tx) => {
+        const relation = await findRelation(tx, tenantId, id);
+        if (!relation) throw notFound('Relation', id);
+        const evidence = await evidenceFor(tx, tenantId, [relation.id]);
+        return { ...relation, evidence: evidence.get(relation.id) ?? [] };
+      });
+    },
+
+    listRelations: (tenantId, filter) => store.read(scope(tenantId), (tx) => listRelations(tx, tenantId, filter)),
+
+    async deleteRelation(tenantId, id) {
+      await store.transaction(scope(tenantId), async (tx) => {
+        const relation = await findRelation(tx, tenantId, id);
+        if (!relation) throw notFound('Relation', id);
+        const removal = await deleteFacts(tx, tenantId, [], [relation.id]);
+        await appendEvent(tx, deletionEvents(removal, { cause: 'deleted' }));
+      });
+    },
+
+    async neighbours(tenantId, entityId, options) {
+      return store.read(scope(tenantId), async (tx) => {
+        const [root] = await findEntities(tx, tenantId, isId(entityId) ? [entityId] : []);
+        if (!root) throw notFound('Entity', entityId);
+        const result = await neighbourhood(tx, tenantId, { id: root.id, type: root.type, name: root.name, depth: 0 }, options);
+        return { root: root.id, ...result };
+      });
+    },
+
+    async path(tenantId, from, to, options) {
+      return store.read(scope(tenantId), async (tx) => {
+        const ends = await existingEntityIds(tx, tenantId, [from, to].filter(isId));
+        for (const id of [from, to]) if (!ends.has(id)) throw notFound('Entity', id);
+        const found = await shortestPath(tx, tenantId, from, to, options);
+        if (!found) return { found: false, length: null, nodes: [], edges: [] };
+        const entities = new Map((await findEntities(tx, tenantId, found.nodes)).map((entity) => [entity.id, entity]));
+        const nodes = found.nodes.map((id, depth) => ({ id, type: entities.get(id)?.type ?? '', name: entities.get(id)?.name ?? '', depth }));
+        return { found: true, length: found.edges.length, nodes, edges: found.edges };
+      });
+    },
+
+    async createSource(tenantId, input) {
+      return store.transaction(scope(tenantId), async (tx) => {
+        const { source, chunks } = await insertSource(tx, tenantId, input, nowIso());
+        await appendEvent(tx, { type: 'source.created', subject: source.id, payload: { id: source.id, uri: source.uri, kind: source.kind, chunks: chunks.length } });
+        return { ...source, chunks };
+      });
+    },
+
+    async getSource(tenantId, id) {
+      return store.read(scope(tenantId), async (tx) => {
+        const source = await findSource(tx, tenantId, id);
+        if (!source) throw notFound('Source', id);
+        return { ...source, chunks: await chunksOf(tx, tenantId, source.id) };
+      });
+    },
+
+    listSources: (tenantId, filter) => store.read(scope(tenantId), (tx) => listSources(tx, tenantId, filter)),
+
+    async deleteSource(tenantId, id) {
+      return store.transaction(scope(tenantId), async (tx) => {
+        const source = await findSource(tx, tenantId, id);
+        if (!source) throw notFound('Source', id);
+        const removal = await retractSource(tx, tenantId, source.id);
+        await deleteSourceRows(tx, tenantId, source.id);
+        const summary = { retractedEvidence: removal.retracted, deletedEntities: removal.entities.length, deletedRelations: removal.relations.length };
+        await appendEvent(tx, [
+          ...deletionEvents(removal, { cause: 'source_deleted', sourceId: source.id }),
+          { type: 'source.deleted', subject: source.id, payload: { id: source.id, uri: source.uri, ...summary } },
+        ]);
+        return summary;
+      });
+    },
+  };
+  return service;
+}

@@ -1,0 +1,200 @@
+/** @module Validation and normalisation of upsert inputs, shared by both drivers' bulk writers. */
+import { createHash } from 'node:crypto';
+import { TrellisError } from '../core/errors.js';
+import { isId, newId } from '../core/ids.js';
+import { canonicalKey } from './keys.js';
+import type { EntityInput, EvidenceInput, RelationInput } from './types.js';
+
+/** Entity and relation types: a letter, then letters, digits, `_`, `.` or `-`. */
+export const typePattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** Evidence ready to insert. */
+export interface PreparedEvidence {
+  id: string;
+  fingerprint: string;
+  sourceId: string | null;
+  chunkId: string | null;
+  start: number | null;
+  end: number | null;
+  quote: string | null;
+  extractor: string;
+  extractorVersion: string | null;
+  confidence: number;
+}
+
+/** An entity ready to upsert; `inputs` are the indexes of the inputs it stands for. */
+export interface PreparedEntity {
+  id: string;
+  type: string;
+  name: string;
+  key: string;
+  aliases: Map<string, string>;
+  properties: Record<string, unknown>;
+  confidence: number;
+  evidence: PreparedEvidence[];
+  inputs: number[];
+}
+
+/** A relation ready to upsert. */
+export interface PreparedRelation {
+  id: string;
+  type: string;
+  from: string;
+  to: string;
+  properties: Record<string, unknown>;
+  confidence: number;
+  validFrom: string | null;
+  validTo: string | null;
+  evidence: PreparedEvidence[];
+  inputs: number[];
+}
+
+function invalid(where: string, message: string): TrellisError {
+  return new TrellisError('unprocessable', `${where}: ${message}`, { path: where });
+}
+
+function checkConfidence(value: number | undefined, where: string): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw invalid(where, 'confidence must be a number from 0 to 1');
+  return value;
+}
+
+function checkProperties(value: unknown, where: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(where, 'properties must be an object');
+  return value as Record<string, unknown>;
+}
+
+function checkType(value: unknown, where: string): string {
+  if (typeof value !== 'string' || !typePattern.test(value)) throw invalid(where, `type must match ${typePattern.source}`);
+  return value;
+}
+
+function checkTime(value: string | null | undefined, where: string): string | null {
+  if (value === undefined || value === null) return null;
+  const time = Date.parse(value);
+  if (typeof value !== 'string' || Number.isNaN(time)) throw invalid(where, 'must be an ISO-8601 date-time');
+  return new Date(time).toISOString();
+}
+
+const defaultEvidence: EvidenceInput[] = [{ extractor: 'api' }];
+
+/** Validates evidence and gives each a fingerprint; the same citation asserted twice is stored once. */
+export function prepareEvidence(list: EvidenceInput[] | undefined, where: string): PreparedEvidence[] {
+  const items = list === undefined || list.length === 0 ? defaultEvidence : list;
+  return items.map((item, index) => {
+    const at = `${where}.evidence[${index}]`;
+    if (item.sourceId !== undefined && !isId(item.sourceId)) throw invalid(at, 'sourceId is not a valid ID');
+    if (item.chunkId !== undefined && !isId(item.chunkId)) throw invalid(at, 'chunkId is not a valid ID');
+    if (item.chunkId !== undefined && item.sourceId === undefined) throw invalid(at, 'chunkId needs sourceId');
+    const start = item.start ?? null;
+    const end = item.end ?? null;
+    for (const [name, value] of [['start', start], ['end', end]] as const) {
+      if (value !== null && (!Number.isInteger(value) || value < 0)) throw invalid(at, `${name} must be a non-negative integer`);
+    }
+    if (start !== null && end !== null && end < start) throw invalid(at, 'end must not be before start');
+    const extractor = item.extractor ?? 'api';
+    if (typeof extractor !== 'string' || extractor.length === 0 || extractor.length > 200) throw invalid(at, 'extractor must be 1 to 200 characters');
+    const sourceId = item.sourceId ?? null;
+    const chunkId = item.chunkId ?? null;
+    const fingerprint = createHash('sha256').update(`${sourceId}|${chunkId}|${start}|${end}|${extractor}`).digest('base64url').slice(0, 22);
+    return {
+      id: newId(),
+      fingerprint,
+      sourceId,
+      chunkId,
+      start,
+      end,
+      quote: item.quote ?? null,
+      extractor,
+      extractorVersion: item.extractorVersion ?? null,
+      confidence: checkConfidence(item.confidence, at),
+    };
+  });
+}
+
+function mergeInto(target: { properties: Record<string, unknown>; confidence: number; evidence: PreparedEvidence[]; inputs: number[] }, next: typeof target): void {
+  Object.assign(target.properties, next.properties);
+  target.confidence = Math.max(target.confidence, next.confidence);
+  target.evidence.push(...next.evidence);
+  target.inputs.push(...next.inputs);
+}
+
+/** Validates entity inputs and merges those with the same (type, key), so each is written once. */
+export function prepareEntities(inputs: readonly EntityInput[]): PreparedEntity[] {
+  const byIdentity = new Map<string, PreparedEntity>();
+  inputs.forEach((input, index) => {
+    const where = `entities[${index}]`;
+    if (input === null || typeof input !== 'object') throw invalid(where, 'must be an object');
+    const type = checkType(input.type, where);
+    if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 1000) throw invalid(where, 'name must be 1 to 1000 characters');
+    const key = canonicalKey(input.key ?? input.name);
+    if (key === '' || key.length > 1000) throw invalid(where, 'key must be 1 to 1000 characters after normalisation');
+    const aliases = new Map<string, string>([[canonicalKey(input.name), input.name.trim()]]);
+    for (const alias of input.aliases ?? []) {
+      if (typeof alias !== 'string' || alias.trim() === '' || alias.length > 1000) throw invalid(where, 'aliases must be strings of 1 to 1000 characters');
+      aliases.set(canonicalKey(alias), alias.trim());
+    }
+    const prepared: PreparedEntity = {
+      id: newId(),
+      type,
+      name: input.name.trim(),
+      key,
+      aliases,
+      properties: { ...checkProperties(input.properties, where) },
+      confidence: checkConfidence(input.confidence, where),
+      evidence: prepareEvidence(input.evidence, where),
+      inputs: [index],
+    };
+    const identity = `${type}\u0000${key}`;
+    const existing = byIdentity.get(identity);
+    if (existing) {
+      mergeInto(existing, prepared);
+      for (const [aliasKey, alias] of prepared.aliases) existing.aliases.set(aliasKey, alias);
+    } else {
+      byIdentity.set(identity, prepared);
+    }
+  });
+  return [...byIdentity.values()];
+}
+
+/** Validates relation inputs and merges those with the same (from, type, to). */
+export function prepareRelations(inputs: readonly RelationInput[]): PreparedRelation[] {
+  const byIdentity = new Map<string, PreparedRelation>();
+  inputs.forEach((input, index) => {
+    const where = `relations[${index}]`;
+    if (input === null || typeof input !== 'object') throw invalid(where, 'must be an object');
+    const type = checkType(input.type, where);
+    if (typeof input.from !== 'string' || !isId(input.from)) throw invalid(where, 'from is not a valid entity ID');
+    if (typeof input.to !== 'string' || !isId(input.to)) throw invalid(where, 'to is not a valid entity ID');
+    const validFrom = checkTime(input.validFrom, `${where}.validFrom`);
+    const validTo = checkTime(input.validTo, `${where}.validTo`);
+    if (validFrom && validTo && validTo < validFrom) throw invalid(where, 'validTo must not be before validFrom');
+    const prepared: PreparedRelation = {
+      id: newId(),
+      type,
+      from: input.from.toLowerCase(),
+      to: input.to.toLowerCase(),
+      properties: { ...checkProperties(input.properties, where) },
+      confidence: checkConfidence(input.confidence, where),
+      validFrom,
+      validTo,
+      evidence: prepareEvidence(input.evidence, where),
+      inputs: [index],
+    };
+    const identity = `${prepared.from}|${type}|${prepared.to}`;
+    const existing = byIdentity.get(identity);
+    if (existing) mergeInto(existing, prepared);
+    else byIdentity.set(identity, prepared);
+  });
+  return [...byIdentity.values()];
+}
+
+/** Maps per-item results back to input order. */
+export function idsByInput(items: readonly { inputs: number[] }[], ids: readonly string[], count: number): string[] {
+  const out = new Array<string>(count);
+  items.forEach((item, position) => {
+    for (const input of item.inputs) out[input] = ids[position] as string;
+  });
+  return out;
+}

@@ -1,0 +1,95 @@
+/** @module The Fastify application: plugins, security headers, CORS, validation, problem errors, OpenAPI and every module's routes. */
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { newId } from '../core/ids.js';
+import { registerGraphRoutes } from '../graph/routes.js';
+import { registerAuthHook } from '../platform/auth-hook.js';
+import { registerPlatformRoutes } from '../platform/routes.js';
+import { version } from '../version.js';
+import { registerHealthRoutes } from './health.js';
+import { ProblemSchema, registerProblemHandlers } from './problem.js';
+import type { Services } from './services.js';
+import { createValidatorCompiler } from './validation.js';
+
+/** The app type every route module receives. */
+export type App = FastifyInstance;
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** pino options or false; defaults to JSON logs at the configured level. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the HTTP application over the services. Does not listen.
+ * @example
+ * const app = await buildApp(services);
+ * const response = await app.inject({ url: '/health' });
+ */
+export async function buildApp(services: Services, options: BuildAppOptions = {}): Promise<App> {
+  const { config } = services;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : newId();
+    },
+    requestIdLogLabel: 'requestId',
+    disableRequestLogging: false,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.addSchema(ProblemSchema);
+  registerProblemHandlers(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Swagger UI's own routes are public documentation.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), access: 'public' } as typeof route.config;
+  });
+  await app.register(helmet, {
+    // Swagger UI at /docs needs inline styles and scripts; everything else is JSON.
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+  });
+  await app.register(cors, {
+    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    exposedHeaders: ['x-request-id', 'location'],
+    credentials: false,
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Trellis API',
+        version,
+        description: 'Knowledge graph with provenance: every entity and relation cites the passage it came from. Errors are application/problem+json.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key (trl_…) or a JWT access token from POST /auth/login' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => (typeof json.$id === 'string' ? json.$id : `def-${index}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: false });
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  registerAuthHook(app, services);
+  registerHealthRoutes(app, services);
+  registerPlatformRoutes(app, services);
+  registerGraphRoutes(app, services);
+  return app;
+}

@@ -1,0 +1,44 @@
+/** @module Liveness and readiness: /health answers while the process runs, /ready checks the store and migrations. */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { version } from '../version.js';
+import type { Services } from './services.js';
+
+const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), ms: Type.Number(), detail: Type.Optional(Type.String()) });
+
+/** Registers /health and /ready. */
+export function registerHealthRoutes(app: FastifyInstance, services: Services): void {
+  app.get(
+    '/health',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['health'], summary: 'Liveness: the process is up', response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String() }) } },
+    },
+    async () => ({ status: 'ok' as const, version }),
+  );
+  app.get(
+    '/ready',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: the store answers and every migration is applied',
+        response: { 200: Type.Object({ status: Type.String(), checks: Type.Array(Check) }), 503: Type.Object({ status: Type.String(), checks: Type.Array(Check) }) },
+      },
+    },
+    async (_request, reply) => {
+      const checks: { name: string; ok: boolean; ms: number; detail?: string }[] = [];
+      const started = performance.now();
+      try {
+        const ms = await services.store.ping();
+        checks.push({ name: 'store', ok: true, ms, detail: `${services.store.dialect} ${services.store.location}` });
+        const pending = (await services.store.migrationStatus()).filter((migration) => migration.appliedAt === null);
+        checks.push({ name: 'migrations', ok: pending.length === 0, ms: performance.now() - started, detail: pending.length ? `pending: ${pending.map((m) => m.id).join(', ')}` : 'all applied' });
+      } catch (error) {
+        checks.push({ name: 'store', ok: false, ms: performance.now() - started, detail: (error as Error).message });
+      }
+      const ok = checks.every((check) => check.ok);
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+    },
+  );
+}

@@ -1,0 +1,42 @@
+/** @module Test helper: a Trellis app over a fresh store of either driver, with a bootstrapped admin key. */
+import { type TrellisConfig, loadConfig } from '../../src/core/config.js';
+import { type App, buildApp } from '../../src/server/app.js';
+import { type Services, createServices } from '../../src/server/services.js';
+import type { Dialect } from '../../src/store/index.js';
+import { createTestStore } from './stores.js';
+
+/** A running test app and what a test needs to talk to it. */
+export interface TestApp {
+  app: App;
+  services: Services;
+  /** The bootstrap admin key of the default tenant (scopes read, write, admin, system). */
+  adminKey: string;
+  tenantId: string;
+  dispose(): Promise<void>;
+}
+
+/** Builds an app over a fresh store; `overrides` tweak the configuration. */
+export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Partial<TrellisConfig> = {}): Promise<TestApp> {
+  const testStore = await createTestStore(dialect);
+  const config = loadConfig({ env: {}, file: undefined, overrides: { logLevel: 'silent', ...overrides } });
+  const services = createServices(config, testStore.store);
+  const boot = await services.platform.bootstrap();
+  if (!boot.created) throw new Error('bootstrap did not run on an empty store');
+  const app = await buildApp(services, { logger: false });
+  await app.ready();
+  return {
+    app,
+    services,
+    adminKey: boot.created.apiKey,
+    tenantId: boot.created.tenantId,
+    async dispose() {
+      await app.close();
+      await testStore.dispose();
+    },
+  };
+}
+
+/** `Authorization` header for a key or token. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
