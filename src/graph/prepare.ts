@@ -1,5 +1,5 @@
 /** @module Validation and normalisation of upsert inputs, shared by both drivers' bulk writers. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { TrellisError } from '../core/errors.js';
 import { isId, newId } from '../core/ids.js';
 import { canonicalKey } from './keys.js';
@@ -97,7 +97,7 @@ export function prepareEvidence(list: EvidenceInput[] | undefined, where: string
     if (typeof extractor !== 'string' || extractor.length === 0 || extractor.length > 200) throw invalid(at, 'extractor must be 1 to 200 characters');
     const sourceId = item.sourceId ?? null;
     const chunkId = item.chunkId ?? null;
-    const fingerprint = createHash('sha256').update(`${sourceId}|${chunkId}|${start}|${end}|${extractor}`).digest('base64url').slice(0, 22);
+    const fingerprint = hash('sha1', `${sourceId}|${chunkId}|${start}|${end}|${extractor}`, 'base64url');
     return {
       id: newId(),
       fingerprint,

@@ -121,7 +121,6 @@ CREATE TABLE relations (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX relations_by_id ON relations (tenant_id, id);
 CREATE INDEX relations_incoming ON relations (tenant_id, to_id, type, from_id, id);
-CREATE INDEX relations_by_type ON relations (tenant_id, type, id);
 CREATE TABLE evidence (
   tenant_id TEXT NOT NULL,
   subject_id TEXT NOT NULL,
@@ -298,7 +297,6 @@ CREATE TABLE relations (
 );
 CREATE UNIQUE INDEX relations_outgoing ON relations (tenant_id, from_id, type, to_id) INCLUDE (id);
 CREATE INDEX relations_incoming ON relations (tenant_id, to_id, type, from_id) INCLUDE (id);
-CREATE INDEX relations_by_type ON relations (tenant_id, type, id);
 CREATE TABLE evidence (
   tenant_id uuid NOT NULL,
   subject_id uuid NOT NULL,
