@@ -8,9 +8,10 @@ import type { Dialect, SqlValue } from '../store/index.js';
  * const filter = inList(tx.dialect, 'id', 'uuid');
  * tx.all(`SELECT … WHERE ${filter.sql}`, [filter.param(ids)]);
  */
-export function inList(dialect: Dialect, column: string, pgType: 'uuid' | 'text'): { sql: string; param: (values: readonly string[]) => SqlValue } {
+export function inList(dialect: Dialect, column: string, pgType: 'uuid' | 'text' | 'int8'): { sql: string; param: (values: readonly string[]) => SqlValue } {
   if (dialect === 'sqlite') {
-    return { sql: `${column} IN (SELECT value FROM json_each(?))`, param: (values) => JSON.stringify(values) };
+    const json = pgType === 'int8' ? (values: readonly string[]) => `[${values.join(',')}]` : (values: readonly string[]) => JSON.stringify(values);
+    return { sql: `${column} IN (SELECT value FROM json_each(?))`, param: json };
   }
   return { sql: `${column} = ANY(?::${pgType}[])`, param: (values) => values as unknown as SqlValue };
 }
@@ -35,4 +36,12 @@ export function slices<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
   return out;
+}
+
+/**
+ * The tenant condition for queries driven by row numbers (`seq IN …`, `from_seq IN …`). On SQLite the unary `+`
+ * keeps the planner from walking the tenant's whole index instead of the row-number index; the check still applies.
+ */
+export function tenantCheck(dialect: Dialect, column = 'tenant_id'): string {
+  return dialect === 'sqlite' ? `+${column} = ?` : `${column} = ?`;
 }

@@ -1,7 +1,7 @@
 /** @module Reading and deleting entities (writes go through the bulk writers). */
 import { isId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
-import { containsPattern, inList } from './dialect.js';
+import { containsPattern, inList, tenantCheck } from './dialect.js';
 import { decodeCursor, toPage } from './pagination.js';
 import type { Entity, Page } from './types.js';
 
@@ -54,15 +54,6 @@ export async function findEntity(tx: Tx, tenantId: string, id: string): Promise<
   return toEntity(row, (await aliasesOf(tx, tenantId, [row])).get(row.id) ?? []);
 }
 
-/** Entities by ID, in no particular order; unknown IDs are left out. */
-export async function findEntities(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Entity[]> {
-  if (ids.length === 0) return [];
-  const filter = inList(tx.dialect, 'id', 'uuid');
-  const rows = await tx.all<EntityRow>(`SELECT ${columns} FROM entities WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param(ids)]);
-  const aliases = await aliasesOf(tx, tenantId, rows);
-  return rows.map((row) => toEntity(row, aliases.get(row.id) ?? []));
-}
-
 /** Filters for listing entities. */
 export interface EntityFilter {
   type?: string;
@@ -96,10 +87,21 @@ export async function listEntities(tx: Tx, tenantId: string, filter: EntityFilte
   return { items: page.items.map((row) => toEntity(row, aliases.get(row.id) ?? [])), nextCursor: page.nextCursor };
 }
 
-/** The subset of `ids` that are entities of this tenant. */
-export async function existingEntityIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
+/** Row numbers of those of `ids` that are entities of this tenant (unknown IDs are left out). */
+export async function entitySeqs(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
   const filter = inList(tx.dialect, 'id', 'uuid');
-  const rows = await tx.all<{ id: string }>(`SELECT id FROM entities WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param(ids)]);
-  return new Set(rows.map((row) => row.id));
+  const rows = await tx.all<{ id: string; seq: number }>(`SELECT id, seq FROM entities WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param(ids)]);
+  return new Map(rows.map((row) => [row.id, Number(row.seq)]));
+}
+
+/** ID, type and name of the entities with the given row numbers, keyed by row number. */
+export async function entitiesBySeq(tx: Tx, tenantId: string, seqs: readonly number[]): Promise<Map<number, { id: string; type: string; name: string }>> {
+  if (seqs.length === 0) return new Map();
+  const filter = inList(tx.dialect, 'seq', 'int8');
+  const rows = await tx.all<{ seq: number; id: string; type: string; name: string }>(`SELECT seq, id, type, name FROM entities WHERE ${filter.sql} AND ${tenantCheck(tx.dialect)}`, [
+    filter.param(seqs.map(String)),
+    tenantId,
+  ]);
+  return new Map(rows.map((row) => [Number(row.seq), { id: row.id, type: row.type, name: row.name }]));
 }

@@ -1,7 +1,8 @@
 /** @module Evidence: the provenance of every fact, its citations, and the removal of facts left without any. */
 import { TrellisError } from '../core/errors.js';
 import type { Tx } from '../store/index.js';
-import { inList, slices } from './dialect.js';
+import { inList, slices, tenantCheck } from './dialect.js';
+import { entitySeqs } from './entities.js';
 import type { PreparedEvidence } from './prepare.js';
 import type { Evidence } from './types.js';
 
@@ -120,12 +121,13 @@ async function withoutEvidence(tx: Tx, tenantId: string, ids: readonly string[])
 export async function deleteFacts(tx: Tx, tenantId: string, entityIds: readonly string[], relationIds: readonly string[]): Promise<Removal> {
   const relations = new Set(relationIds);
   const byEntity = inList(tx.dialect, 'id', 'uuid');
-  for (const slice of slices(entityIds, 5000)) {
-    const fromFilter = inList(tx.dialect, 'from_id', 'uuid');
-    const toFilter = inList(tx.dialect, 'to_id', 'uuid');
+  const seqs = [...(await entitySeqs(tx, tenantId, entityIds)).values()].map(String);
+  const fromFilter = inList(tx.dialect, 'from_seq', 'int8');
+  const toFilter = inList(tx.dialect, 'to_seq', 'int8');
+  for (const slice of slices(seqs, 5000)) {
     const touching = await tx.all<{ id: string }>(
-      `SELECT id FROM relations WHERE tenant_id = ? AND ${fromFilter.sql} UNION SELECT id FROM relations WHERE tenant_id = ? AND ${toFilter.sql}`,
-      [tenantId, fromFilter.param(slice), tenantId, toFilter.param(slice)],
+      `SELECT id FROM relations WHERE ${fromFilter.sql} AND ${tenantCheck(tx.dialect)} UNION SELECT id FROM relations WHERE ${toFilter.sql} AND ${tenantCheck(tx.dialect)}`,
+      [fromFilter.param(slice), tenantId, toFilter.param(slice), tenantId],
     );
     for (const row of touching) relations.add(row.id);
   }

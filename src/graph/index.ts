@@ -2,7 +2,7 @@
 import { TrellisError, notFound } from '../core/errors.js';
 import { isId } from '../core/ids.js';
 import { type Store, type Tx, appendEvent, nowIso } from '../store/index.js';
-import { findEntities, findEntity, existingEntityIds, listEntities, type EntityFilter } from './entities.js';
+import { type EntityFilter, entitiesBySeq, entitySeqs, findEntity, listEntities } from './entities.js';
 import { checkEvidenceTargets, deleteFacts, evidenceFor, retractSource } from './evidence.js';
 import { upsertEntitiesPostgres, upsertRelationsPostgres } from './postgres.js';
 import { type PreparedEntity, type PreparedRelation, idsByInput, prepareEntities, prepareRelations } from './prepare.js';
@@ -54,9 +54,17 @@ async function writeEntities(tx: Tx, tenantId: string, items: PreparedEntity[], 
 async function writeRelations(tx: Tx, tenantId: string, items: PreparedRelation[], now: string): Promise<{ ids: string[]; created: boolean[] }> {
   const endpoints = new Set<string>();
   for (const item of items) endpoints.add(item.from).add(item.to);
-  const known = await existingEntityIds(tx, tenantId, [...endpoints]);
-  const missing = [...endpoints].find((id) => !known.has(id));
-  if (missing) throw new TrellisError('unprocessable', `Relation endpoint ${missing} is not an entity`, { entityId: missing });
+  const seqs = await entitySeqs(tx, tenantId, [...endpoints]);
+  for (const item of items) {
+    const fromSeq = seqs.get(item.from);
+    const toSeq = seqs.get(item.to);
+    if (fromSeq === undefined || toSeq === undefined) {
+      const missing = fromSeq === undefined ? item.from : item.to;
+      throw new TrellisError('unprocessable', `Relation endpoint ${missing} is not an entity`, { entityId: missing });
+    }
+    item.fromSeq = fromSeq;
+    item.toSeq = toSeq;
+  }
   await checkEvidenceTargets(tx, tenantId, items.map((item) => item.evidence));
   return tx.dialect === 'sqlite' ? upsertRelationsSqlite(tx, tenantId, items, now) : upsertRelationsPostgres(tx, tenantId, items, now);
 }
@@ -173,22 +181,25 @@ export function createGraphService(store: Store): GraphService {
 
     async neighbours(tenantId, entityId, options) {
       return store.read(scope(tenantId), async (tx) => {
-        const [root] = await findEntities(tx, tenantId, isId(entityId) ? [entityId] : []);
-        if (!root) throw notFound('Entity', entityId);
-        const result = await neighbourhood(tx, tenantId, { id: root.id, type: root.type, name: root.name, depth: 0 }, options);
+        const seq = (await entitySeqs(tx, tenantId, isId(entityId) ? [entityId] : [])).get(entityId);
+        const root = seq === undefined ? undefined : (await entitiesBySeq(tx, tenantId, [seq])).get(seq);
+        if (seq === undefined || !root) throw notFound('Entity', entityId);
+        const result = await neighbourhood(tx, tenantId, { seq, ...root }, options);
         return { root: root.id, ...result };
       });
     },
 
     async path(tenantId, from, to, options) {
       return store.read(scope(tenantId), async (tx) => {
-        const ends = await existingEntityIds(tx, tenantId, [from, to].filter(isId));
+        const ends = await entitySeqs(tx, tenantId, [from, to].filter(isId));
         for (const id of [from, to]) if (!ends.has(id)) throw notFound('Entity', id);
-        const found = await shortestPath(tx, tenantId, from, to, options);
+        const found = await shortestPath(tx, tenantId, ends.get(from) as number, ends.get(to) as number, options);
         if (!found) return { found: false, length: null, nodes: [], edges: [] };
-        const entities = new Map((await findEntities(tx, tenantId, found.nodes)).map((entity) => [entity.id, entity]));
-        const nodes = found.nodes.map((id, depth) => ({ id, type: entities.get(id)?.type ?? '', name: entities.get(id)?.name ?? '', depth }));
-        return { found: true, length: found.edges.length, nodes, edges: found.edges };
+        const entities = await entitiesBySeq(tx, tenantId, found.nodes);
+        const idOf = (seq: number) => entities.get(seq)?.id ?? '';
+        const nodes = found.nodes.map((seq, depth) => ({ id: idOf(seq), type: entities.get(seq)?.type ?? '', name: entities.get(seq)?.name ?? '', depth }));
+        const edges = found.edges.map((edge) => ({ id: edge.id, type: edge.type, from: idOf(edge.from), to: idOf(edge.to) }));
+        return { found: true, length: edges.length, nodes, edges };
       });
     },
 

@@ -67,33 +67,33 @@ export async function upsertEntitiesPostgres(tx: PostgresTx, tenantId: string, i
 
 /** Upserts relations with their evidence; endpoints must have been checked by the caller. */
 export async function upsertRelationsPostgres(tx: PostgresTx, tenantId: string, items: PreparedRelation[], now: string): Promise<{ ids: string[]; created: boolean[] }> {
-  const { rows } = await tx.client.query<{ id: string; from_id: string; type: string; to_id: string }>(
-    `INSERT INTO relations (tenant_id, id, from_id, type, to_id, properties, confidence, valid_from, valid_to, created_at, updated_at)
-     SELECT $1::uuid, t.id, t.from_id, t.type, t.to_id, t.properties, t.confidence, t.valid_from, t.valid_to, $2::timestamptz, $2::timestamptz
-     FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::uuid[], $7::jsonb[], $8::float8[], $9::timestamptz[], $10::timestamptz[])
-       AS t(id, from_id, type, to_id, properties, confidence, valid_from, valid_to)
-     ON CONFLICT (tenant_id, from_id, type, to_id) DO UPDATE SET
+  const { rows } = await tx.client.query<{ id: string; from_seq: number; type: string; to_seq: number }>(
+    `INSERT INTO relations (tenant_id, id, from_seq, type, to_seq, properties, confidence, valid_from, valid_to, created_at, updated_at)
+     SELECT $1::uuid, t.id, t.from_seq, t.type, t.to_seq, t.properties, t.confidence, t.valid_from, t.valid_to, $2::timestamptz, $2::timestamptz
+     FROM unnest($3::uuid[], $4::int8[], $5::text[], $6::int8[], $7::jsonb[], $8::float8[], $9::timestamptz[], $10::timestamptz[])
+       AS t(id, from_seq, type, to_seq, properties, confidence, valid_from, valid_to)
+     ON CONFLICT (tenant_id, from_seq, type, to_seq) DO UPDATE SET
        properties = CASE WHEN excluded.properties = '{}'::jsonb THEN relations.properties ELSE trellis_merge_patch(relations.properties, excluded.properties) END,
        confidence = greatest(relations.confidence, excluded.confidence),
        valid_from = coalesce(excluded.valid_from, relations.valid_from),
        valid_to = coalesce(excluded.valid_to, relations.valid_to),
        updated_at = excluded.updated_at
-     RETURNING id, from_id, type, to_id`,
+     RETURNING id, from_seq, type, to_seq`,
     [
       tenantId,
       now,
       items.map((item) => item.id),
-      items.map((item) => item.from),
+      items.map((item) => item.fromSeq),
       items.map((item) => item.type),
-      items.map((item) => item.to),
+      items.map((item) => item.toSeq),
       items.map((item) => JSON.stringify(item.properties)),
       items.map((item) => item.confidence),
       items.map((item) => item.validFrom),
       items.map((item) => item.validTo),
     ],
   );
-  const stored = new Map(rows.map((row) => [`${row.from_id}|${row.type}|${row.to_id}`, row.id]));
-  const ids = items.map((item) => stored.get(`${item.from}|${item.type}|${item.to}`) as string);
+  const stored = new Map(rows.map((row) => [`${row.from_seq}|${row.type}|${row.to_seq}`, row.id]));
+  const ids = items.map((item) => stored.get(`${item.fromSeq}|${item.type}|${item.toSeq}`) as string);
   await insertEvidence(tx, tenantId, 'relation', ids, items.map((item) => item.evidence), now);
   return { ids, created: items.map((item, position) => ids[position] === item.id) };
 }

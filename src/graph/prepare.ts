@@ -41,6 +41,9 @@ export interface PreparedRelation {
   type: string;
   from: string;
   to: string;
+  /** Row numbers of the endpoints, filled in by the writer once it has checked they exist. */
+  fromSeq: number;
+  toSeq: number;
   properties: Record<string, unknown>;
   confidence: number;
   validFrom: string | null;
@@ -175,6 +178,8 @@ export function prepareRelations(inputs: readonly RelationInput[]): PreparedRela
       type,
       from: input.from.toLowerCase(),
       to: input.to.toLowerCase(),
+      fromSeq: 0,
+      toSeq: 0,
       properties: { ...checkProperties(input.properties, where) },
       confidence: checkConfidence(input.confidence, where),
       validFrom,

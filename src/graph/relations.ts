@@ -1,4 +1,4 @@
-/** @module Reading relations (writes go through the bulk writers). */
+/** @module Reading relations (writes go through the bulk writers); endpoints are stored as entity row numbers and read back as IDs. */
 import { isId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
 import { decodeCursor, toPage } from './pagination.js';
@@ -17,7 +17,10 @@ interface RelationRow {
   updated_at: string;
 }
 
-const columns = 'id, type, from_id, to_id, properties, confidence, valid_from, valid_to, created_at, updated_at';
+const select = `SELECT r.id, r.type, f.id AS from_id, t.id AS to_id, r.properties, r.confidence, r.valid_from, r.valid_to, r.created_at, r.updated_at
+  FROM relations r
+  JOIN entities f ON f.seq = r.from_seq AND f.tenant_id = r.tenant_id
+  JOIN entities t ON t.seq = r.to_seq AND t.tenant_id = r.tenant_id`;
 
 function toRelation(row: RelationRow): Relation {
   return {
@@ -37,7 +40,7 @@ function toRelation(row: RelationRow): Relation {
 /** One relation, or undefined when it does not exist in this tenant. */
 export async function findRelation(tx: Tx, tenantId: string, id: string): Promise<Relation | undefined> {
   if (!isId(id)) return undefined;
-  const row = await tx.get<RelationRow>(`SELECT ${columns} FROM relations WHERE tenant_id = ? AND id = ?`, [tenantId, id]);
+  const row = await tx.get<RelationRow>(`${select} WHERE r.tenant_id = ? AND r.id = ?`, [tenantId, id]);
   return row ? toRelation(row) : undefined;
 }
 
@@ -53,20 +56,24 @@ export interface RelationFilter {
 /** A page of relations in creation order. */
 export async function listRelations(tx: Tx, tenantId: string, filter: RelationFilter): Promise<Page<Relation>> {
   const after = decodeCursor(filter.cursor);
-  const where = ['tenant_id = ?'];
+  const where = ['r.tenant_id = ?'];
   const params: (string | number)[] = [tenantId];
-  for (const [column, value] of [['type', filter.type], ['from_id', filter.from], ['to_id', filter.to]] as const) {
+  if (filter.type !== undefined) {
+    where.push('r.type = ?');
+    params.push(filter.type);
+  }
+  for (const [column, value] of [['from_seq', filter.from], ['to_seq', filter.to]] as const) {
     if (value === undefined) continue;
-    if (column !== 'type' && !isId(value)) return { items: [], nextCursor: null };
-    where.push(`${column} = ?`);
-    params.push(value);
+    if (!isId(value)) return { items: [], nextCursor: null };
+    where.push(`r.${column} = (SELECT seq FROM entities WHERE tenant_id = ? AND id = ?)`);
+    params.push(tenantId, value);
   }
   if (after) {
-    where.push('id > ?');
+    where.push('r.id > ?');
     params.push(after);
   }
   params.push(filter.limit + 1);
-  const rows = await tx.all<RelationRow>(`SELECT ${columns} FROM relations WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, params);
+  const rows = await tx.all<RelationRow>(`${select} WHERE ${where.join(' AND ')} ORDER BY r.id LIMIT ?`, params);
   const page = toPage(rows, filter.limit);
   return { items: page.items.map(toRelation), nextCursor: page.nextCursor };
 }

@@ -31,9 +31,9 @@ function statements(db: Database.Database): Statements {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       upsertRelation: db.prepare(
-        `INSERT INTO relations (tenant_id, from_id, type, to_id, id, properties, confidence, valid_from, valid_to, created_at, updated_at)
+        `INSERT INTO relations (tenant_id, id, from_seq, type, to_seq, properties, confidence, valid_from, valid_to, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (tenant_id, from_id, type, to_id) DO UPDATE SET
+         ON CONFLICT (from_seq, type, to_seq) DO UPDATE SET
            properties = CASE WHEN excluded.properties = '{}' THEN relations.properties ELSE json_patch(relations.properties, excluded.properties) END,
            confidence = max(relations.confidence, excluded.confidence),
            valid_from = coalesce(excluded.valid_from, relations.valid_from),
@@ -89,7 +89,7 @@ export function upsertRelationsSqlite(tx: SqliteTx, tenantId: string, items: Pre
   const ids: string[] = [];
   const created: boolean[] = [];
   for (const item of items) {
-    const row = sql.upsertRelation.get(tenantId, item.from, item.type, item.to, item.id, JSON.stringify(item.properties), item.confidence, item.validFrom, item.validTo, now, now) as {
+    const row = sql.upsertRelation.get(tenantId, item.id, item.fromSeq, item.type, item.toSeq, JSON.stringify(item.properties), item.confidence, item.validFrom, item.validTo, now, now) as {
       id: string;
     };
     ids.push(row.id);

@@ -1,47 +1,47 @@
-/** @module Traversal: neighbourhoods to depth k and shortest paths, level by level with one query per level and direction. */
+/** @module Traversal on entity row numbers: neighbourhoods to depth k and shortest paths, one query per level and direction. */
 import type { Tx } from '../store/index.js';
-import { inList } from './dialect.js';
+import { inList, tenantCheck } from './dialect.js';
+import { entitiesBySeq } from './entities.js';
 import type { Direction, Edge, NodeSummary } from './types.js';
 
-/** Relations leaving (`out`) or entering (`in`) any of `ids`, optionally of the given types only. */
-export async function adjacent(tx: Tx, tenantId: string, ids: readonly string[], direction: 'out' | 'in', relationTypes?: readonly string[]): Promise<Edge[]> {
-  if (ids.length === 0) return [];
-  const column = direction === 'out' ? 'from_id' : 'to_id';
-  const nodes = inList(tx.dialect, column, 'uuid');
-  const params = [tenantId, nodes.param(ids)];
+/** A relation as traversal sees it: its ID and type, and its endpoints as entity row numbers. */
+export interface SeqEdge {
+  id: string;
+  type: string;
+  from: number;
+  to: number;
+}
+
+/** Relations leaving (`out`) or entering (`in`) any of the entities `seqs`, optionally of the given types only. */
+export async function adjacent(tx: Tx, tenantId: string, seqs: readonly number[], direction: 'out' | 'in', relationTypes?: readonly string[]): Promise<SeqEdge[]> {
+  if (seqs.length === 0) return [];
+  const nodes = inList(tx.dialect, direction === 'out' ? 'from_seq' : 'to_seq', 'int8');
+  const params = [nodes.param(seqs.map(String)), tenantId];
   let typeSql = '';
   if (relationTypes && relationTypes.length > 0) {
     const types = inList(tx.dialect, 'type', 'text');
     typeSql = ` AND ${types.sql}`;
     params.push(types.param(relationTypes));
   }
-  const rows = await tx.all<{ id: string; type: string; from_id: string; to_id: string }>(
-    `SELECT id, type, from_id, to_id FROM relations WHERE tenant_id = ? AND ${nodes.sql}${typeSql}`,
+  const rows = await tx.all<{ id: string; type: string; from_seq: number; to_seq: number }>(
+    `SELECT id, type, from_seq, to_seq FROM relations WHERE ${nodes.sql} AND ${tenantCheck(tx.dialect)}${typeSql}`,
     params,
   );
-  return rows.map((row) => ({ id: row.id, type: row.type, from: row.from_id, to: row.to_id }));
+  return rows.map((row) => ({ id: row.id, type: row.type, from: Number(row.from_seq), to: Number(row.to_seq) }));
 }
 
 /** A relation reached while expanding a frontier: `near` is the frontier's end, `far` the other. */
 interface Step {
-  edge: Edge;
-  near: string;
-  far: string;
+  edge: SeqEdge;
+  near: number;
+  far: number;
 }
 
-async function expand(tx: Tx, tenantId: string, ids: readonly string[], direction: Direction, relationTypes?: readonly string[]): Promise<Step[]> {
+async function expand(tx: Tx, tenantId: string, seqs: readonly number[], direction: Direction, relationTypes?: readonly string[]): Promise<Step[]> {
   const steps: Step[] = [];
-  if (direction !== 'in') for (const edge of await adjacent(tx, tenantId, ids, 'out', relationTypes)) steps.push({ edge, near: edge.from, far: edge.to });
-  if (direction !== 'out') for (const edge of await adjacent(tx, tenantId, ids, 'in', relationTypes)) steps.push({ edge, near: edge.to, far: edge.from });
+  if (direction !== 'in') for (const edge of await adjacent(tx, tenantId, seqs, 'out', relationTypes)) steps.push({ edge, near: edge.from, far: edge.to });
+  if (direction !== 'out') for (const edge of await adjacent(tx, tenantId, seqs, 'in', relationTypes)) steps.push({ edge, near: edge.to, far: edge.from });
   return steps;
-}
-
-/** Type and name of each entity in `ids` that exists. */
-async function summaries(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, { type: string; name: string }>> {
-  if (ids.length === 0) return new Map();
-  const filter = inList(tx.dialect, 'id', 'uuid');
-  const rows = await tx.all<{ id: string; type: string; name: string }>(`SELECT id, type, name FROM entities WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param(ids)]);
-  return new Map(rows.map((row) => [row.id, { type: row.type, name: row.name }]));
 }
 
 /** Options of {@link neighbourhood}. */
@@ -55,38 +55,43 @@ export interface NeighbourOptions {
   limit: number;
 }
 
-/** The entities within `depth` hops of `start` and the relations between them. */
+/** The entities within `depth` hops of the entity `start` and the relations between them. */
 export async function neighbourhood(
   tx: Tx,
   tenantId: string,
-  start: NodeSummary,
+  start: { seq: number; id: string; type: string; name: string },
   options: NeighbourOptions,
 ): Promise<{ nodes: NodeSummary[]; edges: Edge[]; truncated: boolean }> {
-  const nodes = new Map<string, NodeSummary>([[start.id, start]]);
-  const edges = new Map<string, Edge>();
+  const nodes = new Map<number, NodeSummary>([[start.seq, { id: start.id, type: start.type, name: start.name, depth: 0 }]]);
+  const edges = new Map<string, SeqEdge>();
   const typeFilter = options.entityTypes && options.entityTypes.length > 0 ? new Set(options.entityTypes) : null;
-  let frontier = [start.id];
+  let frontier = [start.seq];
   let truncated = false;
   for (let depth = 1; depth <= options.depth && frontier.length > 0 && !truncated; depth++) {
     const found = await expand(tx, tenantId, frontier, options.direction, options.relationTypes);
-    const fresh = new Set<string>();
+    const fresh = new Set<number>();
     for (const step of found) if (!nodes.has(step.far)) fresh.add(step.far);
-    const known = await summaries(tx, tenantId, [...fresh]);
-    const next: string[] = [];
-    for (const id of fresh) {
-      const summary = known.get(id);
-      if (!summary || (typeFilter && !typeFilter.has(summary.type))) continue;
+    const known = await entitiesBySeq(tx, tenantId, [...fresh]);
+    const next: number[] = [];
+    for (const seq of fresh) {
+      const entity = known.get(seq);
+      if (!entity || (typeFilter && !typeFilter.has(entity.type))) continue;
       if (nodes.size >= options.limit) {
         truncated = true;
         break;
       }
-      nodes.set(id, { id, type: summary.type, name: summary.name, depth });
-      next.push(id);
+      nodes.set(seq, { ...entity, depth });
+      next.push(seq);
     }
     for (const { edge } of found) if (nodes.has(edge.from) && nodes.has(edge.to)) edges.set(edge.id, edge);
     frontier = next;
   }
-  return { nodes: [...nodes.values()], edges: [...edges.values()], truncated };
+  const idOf = (seq: number) => (nodes.get(seq) as NodeSummary).id;
+  return {
+    nodes: [...nodes.values()],
+    edges: [...edges.values()].map((edge) => ({ id: edge.id, type: edge.type, from: idOf(edge.from), to: idOf(edge.to) })),
+    truncated,
+  };
 }
 
 /** Options of {@link shortestPath}. */
@@ -98,25 +103,27 @@ export interface PathOptions {
 
 const reverse: Record<Direction, Direction> = { out: 'in', in: 'out', both: 'both' };
 
+/** For each node one side reached: its depth, the relation that reached it and the node it came from. */
+type Visits = Map<number, [depth: number, edge: SeqEdge | null, previous: number | null]>;
+
 /**
  * A shortest path from `from` to `to` of at most `maxDepth` relations, by bidirectional breadth-first search
- * that always expands the smaller frontier. Returns the node IDs and relations along it, or null.
+ * that always expands the smaller frontier. Returns the entity row numbers and relations along it, or null.
  */
-export async function shortestPath(tx: Tx, tenantId: string, from: string, to: string, options: PathOptions): Promise<{ nodes: string[]; edges: Edge[] } | null> {
+export async function shortestPath(tx: Tx, tenantId: string, from: number, to: number, options: PathOptions): Promise<{ nodes: number[]; edges: SeqEdge[] } | null> {
   if (from === to) return { nodes: [from], edges: [] };
-  // For each side: node → [depth, the edge that reached it, the node it came from].
-  const sides = [new Map<string, [number, Edge | null, string | null]>([[from, [0, null, null]]]), new Map<string, [number, Edge | null, string | null]>([[to, [0, null, null]]])];
-  const frontiers = [[from], [to]];
+  const sides: [Visits, Visits] = [new Map([[from, [0, null, null]]]), new Map([[to, [0, null, null]]])];
+  const frontiers: [number[], number[]] = [[from], [to]];
   const depths = [0, 0];
-  while (depths[0]! + depths[1]! < options.maxDepth && frontiers[0]!.length > 0 && frontiers[1]!.length > 0) {
-    const side = frontiers[0]!.length <= frontiers[1]!.length ? 0 : 1;
-    const mine = sides[side]!;
-    const other = sides[1 - side]!;
+  while ((depths[0] as number) + (depths[1] as number) < options.maxDepth && frontiers[0].length > 0 && frontiers[1].length > 0) {
+    const side = frontiers[0].length <= frontiers[1].length ? 0 : 1;
+    const mine = sides[side];
+    const other = sides[1 - side] as Visits;
     const direction = side === 0 ? options.direction : reverse[options.direction];
-    const depth = depths[side]! + 1;
-    const found = await expand(tx, tenantId, frontiers[side]!, direction, options.relationTypes);
-    const next: string[] = [];
-    let best: { node: string; total: number } | null = null;
+    const depth = (depths[side] as number) + 1;
+    const found = await expand(tx, tenantId, frontiers[side], direction, options.relationTypes);
+    const next: number[] = [];
+    let best: { node: number; total: number } | null = null;
     for (const { edge, near, far } of found) {
       if (mine.has(far)) continue;
       mine.set(far, [depth, edge, near]);
@@ -126,25 +133,21 @@ export async function shortestPath(tx: Tx, tenantId: string, from: string, to: s
     }
     depths[side] = depth;
     frontiers[side] = next;
-    if (best) return joinPath(sides[0]!, sides[1]!, best.node);
+    if (best) return joinPath(sides[0], sides[1], best.node);
   }
   return null;
 }
 
-function joinPath(forward: Map<string, [number, Edge | null, string | null]>, backward: Map<string, [number, Edge | null, string | null]>, meet: string): { nodes: string[]; edges: Edge[] } {
+function joinPath(forward: Visits, backward: Visits, meet: number): { nodes: number[]; edges: SeqEdge[] } {
   const nodes = [meet];
-  const edges: Edge[] = [];
-  let cursor = forward.get(meet);
-  while (cursor && cursor[2] !== null) {
-    edges.unshift(cursor[1] as Edge);
-    nodes.unshift(cursor[2]);
-    cursor = forward.get(cursor[2]);
+  const edges: SeqEdge[] = [];
+  for (let visit = forward.get(meet); visit && visit[2] !== null; visit = forward.get(visit[2])) {
+    edges.unshift(visit[1] as SeqEdge);
+    nodes.unshift(visit[2]);
   }
-  cursor = backward.get(meet);
-  while (cursor && cursor[2] !== null) {
-    edges.push(cursor[1] as Edge);
-    nodes.push(cursor[2]);
-    cursor = backward.get(cursor[2]);
+  for (let visit = backward.get(meet); visit && visit[2] !== null; visit = backward.get(visit[2])) {
+    edges.push(visit[1] as SeqEdge);
+    nodes.push(visit[2]);
   }
   return { nodes, edges };
 }
