@@ -32,6 +32,7 @@ export const errorCatalogue = {
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'The resource conflicts with an existing one' },
   payload_too_large: { status: 413, title: 'The body is larger than the limit' },
+  uri_too_long: { status: 414, title: 'A path parameter is longer than the limit' },
   unsupported_media_type: { status: 415, title: 'The content type is not supported' },
   unprocessable: { status: 422, title: 'The request is well-formed but cannot be applied' },
   rate_limited: { status: 429, title: 'Too many requests' },

@@ -28,7 +28,12 @@ export function newId(): string {
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Whether a string is a well-formed UUID (any version), as every Trellis ID is. */
+/** An ID as stored: lower case. IDs arriving in upper case from clients are normalised with this before use. */
+export function normaliseId(value: string): string {
+  return typeof value === 'string' ? value.toLowerCase() : value;
+}
+
+/** Whether a string is a well-formed lower-case UUID (any version), as every stored Trellis ID is. */
 export function isId(value: string): boolean {
   return uuidPattern.test(value);
 }

@@ -1,6 +1,6 @@
 /** @module The graph's public door: upserts with provenance, reads with evidence, traversal, sources and retraction. */
 import { TrellisError, notFound } from '../core/errors.js';
-import { isId } from '../core/ids.js';
+import { isId, normaliseId as normalise } from '../core/ids.js';
 import { type Store, type Tx, appendEvent, nowIso } from '../store/index.js';
 import { type EntityFilter, entitiesBySeq, entitySeqs, findEntity, listEntities } from './entities.js';
 import { checkEvidenceTargets, deleteFacts, evidenceFor, retractSource } from './evidence.js';
@@ -113,7 +113,8 @@ export function createGraphService(store: Store): GraphService {
       });
     },
 
-    async getEntity(tenantId, id) {
+    async getEntity(tenantId, rawId)  {
+      const id = normalise(rawId);
       return store.read(scope(tenantId), async (tx) => {
         const entity = await findEntity(tx, tenantId, id);
         if (!entity) throw notFound('Entity', id);
@@ -124,7 +125,8 @@ export function createGraphService(store: Store): GraphService {
 
     listEntities: (tenantId, filter) => store.read(scope(tenantId), (tx) => listEntities(tx, tenantId, filter)),
 
-    async deleteEntity(tenantId, id) {
+    async deleteEntity(tenantId, rawId)  {
+      const id = normalise(rawId);
       return store.transaction(scope(tenantId), async (tx) => {
         const entity = await findEntity(tx, tenantId, id);
         if (!entity) throw notFound('Entity', id);
@@ -159,7 +161,8 @@ export function createGraphService(store: Store): GraphService {
       });
     },
 
-    async getRelation(tenantId, id) {
+    async getRelation(tenantId, rawId)  {
+      const id = normalise(rawId);
       return store.read(scope(tenantId), async (tx) => {
         const relation = await findRelation(tx, tenantId, id);
         if (!relation) throw notFound('Relation', id);
@@ -170,7 +173,8 @@ export function createGraphService(store: Store): GraphService {
 
     listRelations: (tenantId, filter) => store.read(scope(tenantId), (tx) => listRelations(tx, tenantId, filter)),
 
-    async deleteRelation(tenantId, id) {
+    async deleteRelation(tenantId, rawId)  {
+      const id = normalise(rawId);
       await store.transaction(scope(tenantId), async (tx) => {
         const relation = await findRelation(tx, tenantId, id);
         if (!relation) throw notFound('Relation', id);
@@ -179,7 +183,8 @@ export function createGraphService(store: Store): GraphService {
       });
     },
 
-    async neighbours(tenantId, entityId, options) {
+    async neighbours(tenantId, rawEntityId, options) {
+      const entityId = normalise(rawEntityId);
       return store.read(scope(tenantId), async (tx) => {
         const seq = (await entitySeqs(tx, tenantId, isId(entityId) ? [entityId] : [])).get(entityId);
         const root = seq === undefined ? undefined : (await entitiesBySeq(tx, tenantId, [seq])).get(seq);
@@ -189,7 +194,8 @@ export function createGraphService(store: Store): GraphService {
       });
     },
 
-    async path(tenantId, from, to, options) {
+    async path(tenantId, rawFrom, rawTo, options) {
+      const [from, to] = [normalise(rawFrom), normalise(rawTo)];
       return store.read(scope(tenantId), async (tx) => {
         const ends = await entitySeqs(tx, tenantId, [from, to].filter(isId));
         for (const id of [from, to]) if (!ends.has(id)) throw notFound('Entity', id);
@@ -211,7 +217,8 @@ export function createGraphService(store: Store): GraphService {
       });
     },
 
-    async getSource(tenantId, id) {
+    async getSource(tenantId, rawId)  {
+      const id = normalise(rawId);
       return store.read(scope(tenantId), async (tx) => {
         const source = await findSource(tx, tenantId, id);
         if (!source) throw notFound('Source', id);
@@ -221,7 +228,8 @@ export function createGraphService(store: Store): GraphService {
 
     listSources: (tenantId, filter) => store.read(scope(tenantId), (tx) => listSources(tx, tenantId, filter)),
 
-    async deleteSource(tenantId, id) {
+    async deleteSource(tenantId, rawId)  {
+      const id = normalise(rawId);
       return store.transaction(scope(tenantId), async (tx) => {
         const source = await findSource(tx, tenantId, id);
         if (!source) throw notFound('Source', id);

@@ -1,12 +1,23 @@
 /** @module Validation and normalisation of upsert inputs, shared by both drivers' bulk writers. */
 import { hash } from 'node:crypto';
 import { TrellisError } from '../core/errors.js';
-import { isId, newId } from '../core/ids.js';
+import { isId, newId, normaliseId } from '../core/ids.js';
 import { canonicalKey } from './keys.js';
 import type { EntityInput, EvidenceInput, RelationInput } from './types.js';
 
 /** Entity and relation types: a letter, then letters, digits, `_`, `.` or `-`. */
 export const typePattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** Largest character offset or page number (the columns are 32-bit integers). */
+export const maxOffset = 2 ** 31 - 1;
+
+/** Whether every store can hold a string: no U+0000 and no unpaired surrogate. */
+export function storableText(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed();
+}
+
+const earliestTime = Date.parse('0001-01-01T00:00:00Z');
+const latestTime = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** Evidence ready to insert. */
 export interface PreparedEvidence {
@@ -75,8 +86,8 @@ function checkType(value: unknown, where: string): string {
 
 function checkTime(value: string | null | undefined, where: string): string | null {
   if (value === undefined || value === null) return null;
-  const time = Date.parse(value);
-  if (typeof value !== 'string' || Number.isNaN(time)) throw invalid(where, 'must be an ISO-8601 date-time');
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(time) || time < earliestTime || time > latestTime) throw invalid(where, 'must be an ISO-8601 date-time between the years 1 and 9999');
   return new Date(time).toISOString();
 }
 
@@ -87,19 +98,20 @@ export function prepareEvidence(list: EvidenceInput[] | undefined, where: string
   const items = list === undefined || list.length === 0 ? defaultEvidence : list;
   return items.map((item, index) => {
     const at = `${where}.evidence[${index}]`;
-    if (item.sourceId !== undefined && !isId(item.sourceId)) throw invalid(at, 'sourceId is not a valid ID');
-    if (item.chunkId !== undefined && !isId(item.chunkId)) throw invalid(at, 'chunkId is not a valid ID');
-    if (item.chunkId !== undefined && item.sourceId === undefined) throw invalid(at, 'chunkId needs sourceId');
+    const sourceId = item.sourceId === undefined ? null : normaliseId(item.sourceId);
+    const chunkId = item.chunkId === undefined ? null : normaliseId(item.chunkId);
+    if (sourceId !== null && !isId(sourceId)) throw invalid(at, 'sourceId is not a valid ID');
+    if (chunkId !== null && !isId(chunkId)) throw invalid(at, 'chunkId is not a valid ID');
+    if (chunkId !== null && sourceId === null) throw invalid(at, 'chunkId needs sourceId');
     const start = item.start ?? null;
     const end = item.end ?? null;
     for (const [name, value] of [['start', start], ['end', end]] as const) {
-      if (value !== null && (!Number.isInteger(value) || value < 0)) throw invalid(at, `${name} must be a non-negative integer`);
+      if (value !== null && (!Number.isInteger(value) || value < 0 || value > maxOffset)) throw invalid(at, `${name} must be an integer from 0 to ${maxOffset}`);
     }
     if (start !== null && end !== null && end < start) throw invalid(at, 'end must not be before start');
     const extractor = item.extractor ?? 'api';
     if (typeof extractor !== 'string' || extractor.length === 0 || extractor.length > 200) throw invalid(at, 'extractor must be 1 to 200 characters');
-    const sourceId = item.sourceId ?? null;
-    const chunkId = item.chunkId ?? null;
+    if (item.quote !== undefined && (typeof item.quote !== 'string' || !storableText(item.quote))) throw invalid(at, 'quote must be text without U+0000 or unpaired surrogates');
     const fingerprint = hash('sha1', `${sourceId}|${chunkId}|${start}|${end}|${extractor}`, 'base64url');
     return {
       id: newId(),
@@ -131,11 +143,14 @@ export function prepareEntities(inputs: readonly EntityInput[]): PreparedEntity[
     if (input === null || typeof input !== 'object') throw invalid(where, 'must be an object');
     const type = checkType(input.type, where);
     if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 1000) throw invalid(where, 'name must be 1 to 1000 characters');
+    if (!storableText(input.name) || (input.key !== undefined && (typeof input.key !== 'string' || !storableText(input.key)))) {
+      throw invalid(where, 'name and key must not contain U+0000 or unpaired surrogates');
+    }
     const key = canonicalKey(input.key ?? input.name);
     if (key === '' || key.length > 1000) throw invalid(where, 'key must be 1 to 1000 characters after normalisation');
     const aliases = new Map<string, string>([[canonicalKey(input.name), input.name.trim()]]);
     for (const alias of input.aliases ?? []) {
-      if (typeof alias !== 'string' || alias.trim() === '' || alias.length > 1000) throw invalid(where, 'aliases must be strings of 1 to 1000 characters');
+      if (typeof alias !== 'string' || alias.trim() === '' || alias.length > 1000 || !storableText(alias)) throw invalid(where, 'aliases must be strings of 1 to 1000 characters');
       aliases.set(canonicalKey(alias), alias.trim());
     }
     const prepared: PreparedEntity = {
@@ -168,16 +183,18 @@ export function prepareRelations(inputs: readonly RelationInput[]): PreparedRela
     const where = `relations[${index}]`;
     if (input === null || typeof input !== 'object') throw invalid(where, 'must be an object');
     const type = checkType(input.type, where);
-    if (typeof input.from !== 'string' || !isId(input.from)) throw invalid(where, 'from is not a valid entity ID');
-    if (typeof input.to !== 'string' || !isId(input.to)) throw invalid(where, 'to is not a valid entity ID');
+    const from = normaliseId(input.from);
+    const to = normaliseId(input.to);
+    if (typeof from !== 'string' || !isId(from)) throw invalid(where, 'from is not a valid entity ID');
+    if (typeof to !== 'string' || !isId(to)) throw invalid(where, 'to is not a valid entity ID');
     const validFrom = checkTime(input.validFrom, `${where}.validFrom`);
     const validTo = checkTime(input.validTo, `${where}.validTo`);
     if (validFrom && validTo && validTo < validFrom) throw invalid(where, 'validTo must not be before validFrom');
     const prepared: PreparedRelation = {
       id: newId(),
       type,
-      from: input.from.toLowerCase(),
-      to: input.to.toLowerCase(),
+      from,
+      to,
       fromSeq: 0,
       toSeq: 0,
       properties: { ...checkProperties(input.properties, where) },

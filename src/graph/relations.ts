@@ -1,5 +1,5 @@
 /** @module Reading relations (writes go through the bulk writers); endpoints are stored as entity row numbers and read back as IDs. */
-import { isId } from '../core/ids.js';
+import { isId, normaliseId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
 import { decodeCursor, toPage } from './pagination.js';
 import type { Page, Relation } from './types.js';
@@ -64,9 +64,10 @@ export async function listRelations(tx: Tx, tenantId: string, filter: RelationFi
   }
   for (const [column, value] of [['from_seq', filter.from], ['to_seq', filter.to]] as const) {
     if (value === undefined) continue;
-    if (!isId(value)) return { items: [], nextCursor: null };
+    const id = normaliseId(value);
+    if (!isId(id)) return { items: [], nextCursor: null };
     where.push(`r.${column} = (SELECT seq FROM entities WHERE tenant_id = ? AND id = ?)`);
-    params.push(tenantId, value);
+    params.push(tenantId, id);
   }
   if (after) {
     where.push('r.id > ?');

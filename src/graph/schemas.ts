@@ -12,8 +12,8 @@ export const EvidenceInputSchema = Type.Object(
   {
     sourceId: Type.Optional(id('Source the fact was read from')),
     chunkId: Type.Optional(id('Chunk of that source')),
-    start: Type.Optional(Type.Integer({ minimum: 0, description: 'Start offset (characters) in the source text' })),
-    end: Type.Optional(Type.Integer({ minimum: 0, description: 'End offset (exclusive)' })),
+    start: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, description: 'Start offset (characters) in the source text' })),
+    end: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, description: 'End offset (exclusive)' })),
     quote: Type.Optional(Type.String({ maxLength: 10_000 })),
     extractor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     extractorVersion: Type.Optional(Type.String({ maxLength: 100 })),
@@ -153,7 +153,12 @@ export const SourceInputSchema = Type.Object(
     chunks: Type.Optional(
       Type.Array(
         Type.Object(
-          { text: Type.String({ maxLength: 1_000_000 }), start: Type.Optional(Type.Integer({ minimum: 0 })), end: Type.Optional(Type.Integer({ minimum: 0 })), page: Type.Optional(Type.Integer({ minimum: 1 })) },
+          {
+            text: Type.String({ maxLength: 1_000_000 }),
+            start: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
+            end: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
+            page: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+          },
           { additionalProperties: false },
         ),
         { maxItems: 100_000 },

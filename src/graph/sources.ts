@@ -3,6 +3,7 @@ import { TrellisError } from '../core/errors.js';
 import { isId, newId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
 import { jsonParam } from './dialect.js';
+import { maxOffset, storableText } from './prepare.js';
 import { decodeCursor, toPage } from './pagination.js';
 import type { Chunk, Page, Source, SourceInput } from './types.js';
 
@@ -40,7 +41,8 @@ function invalid(message: string): TrellisError {
 
 /** Inserts a source and its chunks; a second source with the same URI is a conflict. */
 export async function insertSource(tx: Tx, tenantId: string, input: SourceInput, now: string): Promise<{ source: Source; chunks: Chunk[] }> {
-  if (typeof input.uri !== 'string' || input.uri.trim() === '' || input.uri.length > 2000) throw invalid('uri must be 1 to 2000 characters');
+  if (typeof input.uri !== 'string' || input.uri.trim() === '' || input.uri.length > 2000 || !storableText(input.uri)) throw invalid('uri must be 1 to 2000 characters');
+  if (input.title !== undefined && (typeof input.title !== 'string' || !storableText(input.title))) throw invalid('title must be text without U+0000 or unpaired surrogates');
   if (typeof input.kind !== 'string' || !/^[a-z][a-z0-9_.-]{0,31}$/.test(input.kind)) throw invalid('kind must be a short lower-case word such as "text" or "pdf"');
   const existing = await tx.get<{ id: string }>('SELECT id FROM sources WHERE tenant_id = ? AND uri = ?', [tenantId, input.uri]);
   if (existing) throw new TrellisError('conflict', `A source with uri ${JSON.stringify(input.uri)} already exists`, { id: existing.id });
@@ -53,10 +55,13 @@ export async function insertSource(tx: Tx, tenantId: string, input: SourceInput,
   const chunks: Chunk[] = [];
   let offset = 0;
   for (const [ordinal, chunk] of (input.chunks ?? []).entries()) {
-    if (typeof chunk.text !== 'string') throw invalid(`chunks[${ordinal}].text must be a string`);
+    if (typeof chunk.text !== 'string' || !storableText(chunk.text)) throw invalid(`chunks[${ordinal}].text must be text without U+0000 or unpaired surrogates`);
     const start = chunk.start ?? offset;
     const end = chunk.end ?? start + chunk.text.length;
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start) throw invalid(`chunks[${ordinal}]: start and end must be integers with 0 ≤ start ≤ end`);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > maxOffset) {
+      throw invalid(`chunks[${ordinal}]: start and end must be integers with 0 ≤ start ≤ end ≤ ${maxOffset}`);
+    }
+    if (chunk.page !== undefined && (!Number.isInteger(chunk.page) || chunk.page < 1 || chunk.page > maxOffset)) throw invalid(`chunks[${ordinal}].page must be an integer from 1 to ${maxOffset}`);
     const chunkId = newId();
     await tx.run('INSERT INTO chunks (tenant_id, id, source_id, ordinal, text, start_offset, end_offset, page) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       tenantId,

@@ -11,7 +11,8 @@ import { registerAuthHook } from '../platform/auth-hook.js';
 import { registerPlatformRoutes } from '../platform/routes.js';
 import { version } from '../version.js';
 import { registerHealthRoutes } from './health.js';
-import { ProblemSchema, registerProblemHandlers } from './problem.js';
+import { ProblemSchema, frameworkErrorHandler, registerProblemHandlers } from './problem.js';
+import { registerTextSafety } from './text-safety.js';
 import type { Services } from './services.js';
 import { createValidatorCompiler } from './validation.js';
 
@@ -43,11 +44,13 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : newId();
     },
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
   app.addSchema(ProblemSchema);
   registerProblemHandlers(app);
+  registerTextSafety(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -45,6 +45,7 @@ function validationIssues(error: FastifyError): { path: string; message: string 
 /** Maps any thrown value to a catalogue code, a detail message and extra fields. */
 export function toProblem(error: unknown): { code: ErrorCode; detail: string; extra: Record<string, unknown> } {
   if (error instanceof TrellisError) {
+    if (error.code === 'validation_failed' && Array.isArray(error.details?.errors)) return { code: error.code, detail: error.message, extra: { errors: error.details.errors } };
     return { code: error.code, detail: error.message, extra: error.details ? { details: error.details } : {} };
   }
   const fastifyError = error as FastifyError;
@@ -78,6 +79,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, code: 
   const definition = errorCatalogue[code];
   return reply
     .code(definition.status)
+    .header('x-request-id', request.id)
     .type('application/problem+json')
     .send({ type: problemType(code), title: definition.title, status: definition.status, code, detail, instance: request.id, ...extra });
 }
@@ -95,4 +97,13 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     return sendProblem(request, reply, problem.code, problem.detail, problem.extra);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: routing failures that happen before any hook (a malformed URL
+ * escape, a path parameter over the length limit) answer problem+json like every other error.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(request, reply, 'uri_too_long', error.message);
+  return sendProblem(request, reply, 'bad_request', error.message);
 }
