@@ -2,7 +2,7 @@
 import { isId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
 import { containsPattern, inList, tenantCheck } from './dialect.js';
-import { decodeCursor, toPage } from './pagination.js';
+import { pageClause, toPage } from './pagination.js';
 import type { Entity, Page } from './types.js';
 
 interface EntityRow {
@@ -65,7 +65,6 @@ export interface EntityFilter {
 
 /** A page of entities in creation order. */
 export async function listEntities(tx: Tx, tenantId: string, filter: EntityFilter): Promise<Page<Entity>> {
-  const after = decodeCursor(filter.cursor);
   const where = ['tenant_id = ?'];
   const params: (string | number)[] = [tenantId];
   if (filter.type !== undefined) {
@@ -76,12 +75,7 @@ export async function listEntities(tx: Tx, tenantId: string, filter: EntityFilte
     where.push("lower(name) LIKE ? ESCAPE '\\'");
     params.push(containsPattern(filter.q));
   }
-  if (after) {
-    where.push('id > ?');
-    params.push(after);
-  }
-  params.push(filter.limit + 1);
-  const rows = await tx.all<EntityRow>(`SELECT ${columns} FROM entities WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, params);
+  const rows = await tx.all<EntityRow>(`SELECT ${columns} FROM entities ${pageClause(where, params, filter.cursor, filter.limit)}`, params);
   const page = toPage(rows, filter.limit);
   const aliases = await aliasesOf(tx, tenantId, page.items);
   return { items: page.items.map((row) => toEntity(row, aliases.get(row.id) ?? [])), nextCursor: page.nextCursor };

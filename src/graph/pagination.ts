@@ -25,3 +25,20 @@ export function toPage<T extends { id: string }>(rows: T[], limit: number): { it
   const items = rows.slice(0, limit);
   return { items, nextCursor: encodeCursor((items[items.length - 1] as T).id) };
 }
+
+/**
+ * The keyset tail of a list query: adds `<column> > cursor` to the conditions, and the limit (one row more than
+ * the page, so {@link toPage} can tell whether another page follows) to the parameters.
+ * @example
+ * const tail = pageClause(['tenant_id = ?'], params, filter.cursor, filter.limit);
+ * tx.all(`SELECT … FROM entities ${tail}`, params);
+ */
+export function pageClause(where: string[], params: (string | number)[], cursor: string | undefined, limit: number, column = 'id'): string {
+  const after = decodeCursor(cursor);
+  if (after) {
+    where.push(`${column} > ?`);
+    params.push(after);
+  }
+  params.push(limit + 1);
+  return `WHERE ${where.join(' AND ')} ORDER BY ${column} LIMIT ?`;
+}

@@ -1,7 +1,7 @@
 /** @module Reading relations (writes go through the bulk writers); endpoints are stored as entity row numbers and read back as IDs. */
 import { isId, normaliseId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
-import { decodeCursor, toPage } from './pagination.js';
+import { pageClause, toPage } from './pagination.js';
 import type { Page, Relation } from './types.js';
 
 interface RelationRow {
@@ -55,7 +55,6 @@ export interface RelationFilter {
 
 /** A page of relations in creation order. */
 export async function listRelations(tx: Tx, tenantId: string, filter: RelationFilter): Promise<Page<Relation>> {
-  const after = decodeCursor(filter.cursor);
   const where = ['r.tenant_id = ?'];
   const params: (string | number)[] = [tenantId];
   if (filter.type !== undefined) {
@@ -69,12 +68,7 @@ export async function listRelations(tx: Tx, tenantId: string, filter: RelationFi
     where.push(`r.${column} = (SELECT seq FROM entities WHERE tenant_id = ? AND id = ?)`);
     params.push(tenantId, id);
   }
-  if (after) {
-    where.push('r.id > ?');
-    params.push(after);
-  }
-  params.push(filter.limit + 1);
-  const rows = await tx.all<RelationRow>(`${select} WHERE ${where.join(' AND ')} ORDER BY r.id LIMIT ?`, params);
+  const rows = await tx.all<RelationRow>(`${select} ${pageClause(where, params, filter.cursor, filter.limit, 'r.id')}`, params);
   const page = toPage(rows, filter.limit);
   return { items: page.items.map(toRelation), nextCursor: page.nextCursor };
 }

@@ -4,7 +4,7 @@ import { isId, newId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
 import { jsonParam } from './dialect.js';
 import { maxOffset, storableText } from './prepare.js';
-import { decodeCursor, toPage } from './pagination.js';
+import { pageClause, toPage } from './pagination.js';
 import type { Chunk, Page, Source, SourceInput } from './types.js';
 
 interface SourceRow {
@@ -98,19 +98,13 @@ export async function chunksOf(tx: Tx, tenantId: string, sourceId: string): Prom
 
 /** A page of sources in creation order. */
 export async function listSources(tx: Tx, tenantId: string, filter: { kind?: string; limit: number; cursor?: string }): Promise<Page<Source>> {
-  const after = decodeCursor(filter.cursor);
   const where = ['tenant_id = ?'];
   const params: (string | number)[] = [tenantId];
   if (filter.kind !== undefined) {
     where.push('kind = ?');
     params.push(filter.kind);
   }
-  if (after) {
-    where.push('id > ?');
-    params.push(after);
-  }
-  params.push(filter.limit + 1);
-  const rows = await tx.all<SourceRow>(`SELECT ${columns} FROM sources WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, params);
+  const rows = await tx.all<SourceRow>(`SELECT ${columns} FROM sources ${pageClause(where, params, filter.cursor, filter.limit)}`, params);
   const page = toPage(rows, filter.limit);
   return { items: page.items.map(toSource), nextCursor: page.nextCursor };
 }
