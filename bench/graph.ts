@@ -37,7 +37,9 @@ function percentile(sorted: number[], p: number): number {
 
 function summary(label: string, samples: number[]): void {
   const sorted = [...samples].sort((a, b) => a - b);
-  console.log(`${label.padEnd(34)} p50 ${percentile(sorted, 50).toFixed(3)} ms  p95 ${percentile(sorted, 95).toFixed(3)} ms  p99 ${percentile(sorted, 99).toFixed(3)} ms`);
+  console.log(
+    `${label.padEnd(34)} p50 ${percentile(sorted, 50).toFixed(3)} ms  p95 ${percentile(sorted, 95).toFixed(3)} ms  p99 ${percentile(sorted, 99).toFixed(3)} ms`,
+  );
 }
 
 // A deterministic generator so runs are comparable.
@@ -87,7 +89,9 @@ async function openStore(): Promise<{ store: Store; close(): Promise<void> }> {
 const { store, close } = await openStore();
 const graph = createGraphService(store);
 const tenantId = newId();
-await store.transaction('system', (tx) => tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'bench', 'bench', new Date().toISOString()]));
+await store.transaction('system', (tx) =>
+  tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'bench', 'bench', new Date().toISOString()]),
+);
 const source = await graph.createSource(tenantId, { uri: 'bench://corpus', kind: 'text', chunks: [{ text: 'x'.repeat(1000) }] });
 const chunkId = source.chunks[0]!.id;
 const types = ['Person', 'Organization', 'Place', 'Project', 'Product'];
@@ -111,7 +115,9 @@ for (let offset = 0; offset < entityCount; offset += batchSize) {
   for (let index = 0; index < result.ids.length; index++) ids[offset + index] = result.ids[index]!;
 }
 let seconds = (performance.now() - started) / 1000;
-console.log(`bulk upsert entities                 ${Math.round(entityCount / seconds).toLocaleString('en')} entities/s (${seconds.toFixed(1)} s, each with one evidence row and its alias)`);
+console.log(
+  `bulk upsert entities                 ${Math.round(entityCount / seconds).toLocaleString('en')} entities/s (${seconds.toFixed(1)} s, each with one evidence row and its alias)`,
+);
 
 started = performance.now();
 for (let offset = 0; offset < relationCount; offset += batchSize) {
@@ -127,7 +133,9 @@ for (let offset = 0; offset < relationCount; offset += batchSize) {
   await graph.upsertRelations(tenantId, batch);
 }
 seconds = (performance.now() - started) / 1000;
-console.log(`bulk upsert relations                ${Math.round(relationCount / seconds).toLocaleString('en')} relations/s (${seconds.toFixed(1)} s, each with one evidence row)`);
+console.log(
+  `bulk upsert relations                ${Math.round(relationCount / seconds).toLocaleString('en')} relations/s (${seconds.toFixed(1)} s, each with one evidence row)`,
+);
 
 const pick = () => ids[Math.floor(random() * entityCount)]!;
 for (const depth of [2, 3]) {

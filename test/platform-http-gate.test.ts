@@ -73,14 +73,19 @@ describe('platform request gate', () => {
   });
 
   it('documents every platform route with tags, a summary, an access rule and problem responses', async () => {
-    const spec = (await gate.app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { tags?: string[]; summary?: string; responses: Record<string, unknown> }>> };
+    const spec = (await gate.app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { tags?: string[]; summary?: string; responses: Record<string, unknown> }>>;
+    };
     const platformPaths = ['/auth/login', '/auth/refresh', '/auth/logout', '/tenant', '/tenants', '/keys', '/keys/{id}', '/users', '/users/{id}'];
     for (const path of platformPaths) {
       const operations = spec.paths[path];
       assert.ok(operations, `${path} is documented`);
       for (const [method, operation] of Object.entries(operations)) {
         assert.ok(operation.tags?.length && operation.summary, `${method} ${path} has tags and a summary`);
-        assert.ok(Object.keys(operation.responses).some((status) => status.startsWith('4')), `${method} ${path} documents its errors`);
+        assert.ok(
+          Object.keys(operation.responses).some((status) => status.startsWith('4')),
+          `${method} ${path} documents its errors`,
+        );
       }
     }
   });

@@ -33,7 +33,12 @@ for (const dialect of dialects) {
     };
 
     const send = (route: { method: Method; url: string; authenticated: boolean }, options: Partial<InjectOptions>) =>
-      test.app.inject({ method: route.method, url: route.url, ...options, headers: { ...(route.authenticated ? bearer(test.adminKey) : {}), ...options.headers } });
+      test.app.inject({
+        method: route.method,
+        url: route.url,
+        ...options,
+        headers: { ...(route.authenticated ? bearer(test.adminKey) : {}), ...options.headers },
+      });
 
     before(async () => {
       test = await createTestApp(dialect, { bodyLimit: 4096 });
@@ -169,7 +174,12 @@ for (const dialect of dialects) {
     });
 
     it('refuses an unauthenticated oversized body with 401 before reading it', async () => {
-      const response = await test.app.inject({ method: 'POST', url: '/users', payload: JSON.stringify({ name: 'x'.repeat(8192) }), headers: { 'content-type': 'application/json' } });
+      const response = await test.app.inject({
+        method: 'POST',
+        url: '/users',
+        payload: JSON.stringify({ name: 'x'.repeat(8192) }),
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(response.statusCode, 401);
     });
 
@@ -190,11 +200,26 @@ for (const dialect of dialects) {
 
     it('stores SQL-looking names literally and leaves every table intact', async () => {
       const name = "Robert'); DROP TABLE users; --";
-      const user = await test.app.inject({ method: 'POST', url: '/users', headers: bearer(test.adminKey), payload: { email: "o'hara@example.com", name, password: goodPassword, role: 'viewer' } });
+      const user = await test.app.inject({
+        method: 'POST',
+        url: '/users',
+        headers: bearer(test.adminKey),
+        payload: { email: "o'hara@example.com", name, password: goodPassword, role: 'viewer' },
+      });
       assert.equal(user.statusCode, 201);
-      const key = await test.app.inject({ method: 'POST', url: '/keys', headers: bearer(test.adminKey), payload: { name: "k'); DELETE FROM api_keys; --", scopes: ['read'] } });
+      const key = await test.app.inject({
+        method: 'POST',
+        url: '/keys',
+        headers: bearer(test.adminKey),
+        payload: { name: "k'); DELETE FROM api_keys; --", scopes: ['read'] },
+      });
       assert.equal(key.statusCode, 201);
-      const tenant = await test.app.inject({ method: 'POST', url: '/tenants', headers: bearer(test.adminKey), payload: { slug: 'literal', name: "t'); DROP TABLE tenants; --" } });
+      const tenant = await test.app.inject({
+        method: 'POST',
+        url: '/tenants',
+        headers: bearer(test.adminKey),
+        payload: { slug: 'literal', name: "t'); DROP TABLE tenants; --" },
+      });
       assert.equal(tenant.statusCode, 201);
       const users = (await test.app.inject({ url: '/users', headers: bearer(test.adminKey) })).json().items as { name: string; email: string }[];
       assert.ok(users.some((item) => item.name === name && item.email === "o'hara@example.com"));
@@ -202,13 +227,20 @@ for (const dialect of dialects) {
       assert.ok(keys.some((item) => item.name === "k'); DELETE FROM api_keys; --"));
       assert.ok(keys.length >= 2, 'no key was deleted');
       const tenants = (await test.app.inject({ url: '/tenants', headers: bearer(test.adminKey) })).json().items as { name: string }[];
-      assert.deepEqual(tenants.map((item) => item.name), ['Default', "t'); DROP TABLE tenants; --"]);
+      assert.deepEqual(
+        tenants.map((item) => item.name),
+        ['Default', "t'); DROP TABLE tenants; --"],
+      );
       assert.ok((await countRows(test.services.store, 'users')) >= 2);
     });
 
     it('rejects SQL as the tenant, email and password of a login with the same 401 as any wrong login', async () => {
       const before = await snapshot();
-      const response = await test.app.inject({ method: 'POST', url: '/auth/login', payload: { tenant: sqlText, email: "' OR '1'='1", password: "' OR '1'='1" } });
+      const response = await test.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { tenant: sqlText, email: "' OR '1'='1", password: "' OR '1'='1" },
+      });
       assert.deepEqual([response.statusCode, response.json().code], [401, 'invalid_credentials']);
       assert.deepEqual(await snapshot(), before);
     });

@@ -53,7 +53,11 @@ for (const dialect of dialects) {
     });
 
     it('creates a key once with its plaintext, lists keys without secrets, and revokes one so it stops working', async () => {
-      const created = await call('POST', '/keys', test.adminKey, { name: 'writer', scopes: ['read', 'write'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+      const created = await call('POST', '/keys', test.adminKey, {
+        name: 'writer',
+        scopes: ['read', 'write'],
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      });
       assert.equal(created.status, 201);
       assert.equal(created.headers.location, `/keys/${created.body.id}`);
       const key = created.body.key as string;
@@ -84,7 +88,10 @@ for (const dialect of dialects) {
       assert.deepEqual(own.body, tenant);
       assert.equal((await call('GET', '/tenants', apiKey.key as string)).status, 403);
       const all = await call('GET', '/tenants', test.adminKey);
-      assert.deepEqual((all.body.items as Json[]).map((item) => item.slug), ['default', 'acme']);
+      assert.deepEqual(
+        (all.body.items as Json[]).map((item) => item.slug),
+        ['default', 'acme'],
+      );
       const duplicate = await call('POST', '/tenants', test.adminKey, { slug: 'acme', name: 'Again' });
       assert.equal(duplicate.status, 409);
     });
@@ -102,7 +109,10 @@ for (const dialect of dialects) {
       assert.equal((await call('DELETE', `/users/${otherUser.body.id}`, test.adminKey)).status, 404);
       assert.equal((await call('GET', '/tenant', otherKey)).status, 200, 'the other tenant’s key still works');
       const users = await call('GET', '/users', otherKey);
-      assert.deepEqual((users.body.items as Json[]).map((user) => user.name), ['Them']);
+      assert.deepEqual(
+        (users.body.items as Json[]).map((user) => user.name),
+        ['Them'],
+      );
       assert.ok(!JSON.stringify((await call('GET', '/users', test.adminKey)).body).includes('them@example.com'));
     });
 

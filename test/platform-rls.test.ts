@@ -20,7 +20,7 @@ describe('PostgreSQL row-level security isolates tenants', () => {
   it('runs requests as a role that owns no tables and cannot bypass row-level security', async () => {
     const role = await fixture.store.read({ tenantId: tenantA }, (tx) =>
       tx.get<{ user: string; bypass: boolean; owns: number }>(
-        "SELECT current_user AS user, (SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user) AS bypass, (SELECT COUNT(*) FROM pg_tables WHERE tableowner = current_user) AS owns",
+        'SELECT current_user AS user, (SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user) AS bypass, (SELECT COUNT(*) FROM pg_tables WHERE tableowner = current_user) AS owns',
       ),
     );
     assert.deepEqual(role, { user: 'trellis_app', bypass: false, owns: 0 });
@@ -37,7 +37,10 @@ describe('PostgreSQL row-level security isolates tenants', () => {
     await owner.connect();
     try {
       const { rows } = await owner.query<{ type: string }>('SELECT type FROM events WHERE tenant_id = $1 ORDER BY seq', [tenantB]);
-      assert.deepEqual(rows.map((row) => row.type), ['tenant.created', 'secret.thing']);
+      assert.deepEqual(
+        rows.map((row) => row.type),
+        ['tenant.created', 'secret.thing'],
+      );
     } finally {
       await owner.end();
     }

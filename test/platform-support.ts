@@ -52,7 +52,9 @@ export async function countRows(store: Store, table: string, tenantId?: string):
 /** The events of a tenant, in order. */
 export async function eventsOf(store: Store, tenantId: string): Promise<{ type: string; subject: string | null; payload: Record<string, unknown> }[]> {
   const rows = await store.read({ tenantId }, (tx) =>
-    tx.all<{ type: string; subject: string | null; payload: unknown }>('SELECT type, subject, payload FROM events WHERE tenant_id = ? ORDER BY seq', [tenantId]),
+    tx.all<{ type: string; subject: string | null; payload: unknown }>('SELECT type, subject, payload FROM events WHERE tenant_id = ? ORDER BY seq', [
+      tenantId,
+    ]),
   );
   return rows.map((row) => ({ type: row.type, subject: row.subject, payload: parseJson(row.payload) }));
 }

@@ -7,9 +7,13 @@ import { configFrom, globals, tenantOf, withServices } from './context.js';
 import { emit, table } from './output.js';
 
 function parseScopes(value: string): ApiScope[] {
-  const scopes = value.split(',').map((scope) => scope.trim()).filter(Boolean);
+  const scopes = value
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
   const bad = scopes.find((scope) => !apiScopes.includes(scope as ApiScope));
-  if (bad || scopes.length === 0) throw new TrellisError('bad_request', `--scopes must be a comma-separated list of ${apiScopes.join(', ')}; got ${JSON.stringify(value)}`);
+  if (bad || scopes.length === 0)
+    throw new TrellisError('bad_request', `--scopes must be a comma-separated list of ${apiScopes.join(', ')}; got ${JSON.stringify(value)}`);
   return scopes as ApiScope[];
 }
 
@@ -24,7 +28,11 @@ export function registerAdminCommands(program: Command): void {
       try {
         const report = await store.migrate();
         emit(options.json ?? false, { store: store.location, dialect: store.dialect, ...report }, () =>
-          [`store: ${store.dialect} ${store.location}`, `applied: ${report.applied.join(', ') || 'none'}`, `already applied: ${report.alreadyApplied.length}`].join('\n'),
+          [
+            `store: ${store.dialect} ${store.location}`,
+            `applied: ${report.applied.join(', ') || 'none'}`,
+            `already applied: ${report.alreadyApplied.length}`,
+          ].join('\n'),
         );
       } finally {
         await store.close();
@@ -52,7 +60,12 @@ export function registerAdminCommands(program: Command): void {
       const options = globals(command);
       await withServices(options, async (services) => {
         const list = await services.platform.tenants.list();
-        emit(options.json ?? false, list, () => table(['ID', 'SLUG', 'NAME', 'CREATED'], list.map((tenant) => [tenant.id, tenant.slug, tenant.name, tenant.createdAt])));
+        emit(options.json ?? false, list, () =>
+          table(
+            ['ID', 'SLUG', 'NAME', 'CREATED'],
+            list.map((tenant) => [tenant.id, tenant.slug, tenant.name, tenant.createdAt]),
+          ),
+        );
       });
     });
 
@@ -70,7 +83,9 @@ export function registerAdminCommands(program: Command): void {
       await withServices(options, async (services) => {
         const tenantId = await tenantOf(services, flags.tenant);
         const created = await services.platform.apiKeys.create({ tenantId, name: flags.name, scopes, expiresAt: flags.expires ?? null, createdBy: 'cli' });
-        emit(options.json ?? false, { key: created.key, ...created.apiKey }, () => [`key ${created.apiKey.id} created with scopes ${scopes.join(', ')}`, `key (shown once): ${created.key}`].join('\n'));
+        emit(options.json ?? false, { key: created.key, ...created.apiKey }, () =>
+          [`key ${created.apiKey.id} created with scopes ${scopes.join(', ')}`, `key (shown once): ${created.key}`].join('\n'),
+        );
       });
     });
   keys

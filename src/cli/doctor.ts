@@ -26,7 +26,13 @@ function diskCheck(config: TrellisConfig): Check {
     const stats = statfsSync(dir);
     const free = stats.bavail * stats.bsize;
     const gib = (free / 1024 ** 3).toFixed(1);
-    if (free < minimumFreeBytes) return { name: 'disk', status: 'warn', detail: `${gib} GiB free in ${dir}`, hint: 'Free space or point TRELLIS_DATA_DIR at a larger disk; SQLite needs room to grow and to checkpoint.' };
+    if (free < minimumFreeBytes)
+      return {
+        name: 'disk',
+        status: 'warn',
+        detail: `${gib} GiB free in ${dir}`,
+        hint: 'Free space or point TRELLIS_DATA_DIR at a larger disk; SQLite needs room to grow and to checkpoint.',
+      };
     return { name: 'disk', status: 'ok', detail: `${gib} GiB free in ${dir}` };
   } catch (error) {
     return { name: 'disk', status: 'fail', detail: `${dir}: ${(error as Error).message}`, hint: 'Make TRELLIS_DATA_DIR a folder this user can write.' };
@@ -49,14 +55,22 @@ async function storeChecks(config: TrellisConfig): Promise<Check[]> {
     checks.push(
       pending.length === 0
         ? { name: 'migrations', status: 'ok', detail: `${states.length} applied` }
-        : { name: 'migrations', status: 'warn', detail: `pending: ${pending.map((state) => state.id).join(', ')}`, hint: 'Run `trellis migrate` (the server also migrates at start).' },
+        : {
+            name: 'migrations',
+            status: 'warn',
+            detail: `pending: ${pending.map((state) => state.id).join(', ')}`,
+            hint: 'Run `trellis migrate` (the server also migrates at start).',
+          },
     );
   } catch (error) {
     checks.push({
       name: 'store',
       status: 'fail',
       detail: (error as Error).message,
-      hint: store.dialect === 'postgres' ? 'Is PostgreSQL running and does TRELLIS_DATABASE_URL name a database this user may use?' : 'Is the data folder readable and the file a Trellis database?',
+      hint:
+        store.dialect === 'postgres'
+          ? 'Is PostgreSQL running and does TRELLIS_DATABASE_URL name a database this user may use?'
+          : 'Is the data folder readable and the file a Trellis database?',
     });
   } finally {
     await store.close().catch(() => undefined);
@@ -70,12 +84,25 @@ export async function runChecks(options: ReturnType<typeof globals>): Promise<Ch
   try {
     config = configFrom(options);
   } catch (error) {
-    return [{ name: 'config', status: 'fail', detail: (error as Error).message, hint: 'Fix the named key in the environment or trellis.yaml; see docs/configuration.md.' }];
+    return [
+      {
+        name: 'config',
+        status: 'fail',
+        detail: (error as Error).message,
+        hint: 'Fix the named key in the environment or trellis.yaml; see docs/configuration.md.',
+      },
+    ];
   }
   const checks: Check[] = [
     { name: 'config', status: 'ok', detail: `${config.databaseUrl ? 'postgres' : 'sqlite'} store, listen ${config.host}:${config.port}, auth ${config.auth}` },
   ];
-  if (config.auth === 'off') checks.push({ name: 'auth', status: 'warn', detail: 'authentication is off (dev mode, loopback only)', hint: 'Unset TRELLIS_AUTH before exposing the server.' });
+  if (config.auth === 'off')
+    checks.push({
+      name: 'auth',
+      status: 'warn',
+      detail: 'authentication is off (dev mode, loopback only)',
+      hint: 'Unset TRELLIS_AUTH before exposing the server.',
+    });
   checks.push(diskCheck(config));
   checks.push(...(await storeChecks(config)));
   return checks;
@@ -91,7 +118,9 @@ export function registerDoctor(program: Command): void {
       const checks = await runChecks(options);
       const marks = { ok: '✓', warn: '!', fail: '✗' } as const;
       emit(options.json ?? false, { ok: checks.every((check) => check.status !== 'fail'), checks }, () =>
-        checks.map((check) => `${marks[check.status]} ${check.name.padEnd(11)} ${check.detail}${check.hint && check.status !== 'ok' ? `\n  → ${check.hint}` : ''}`).join('\n'),
+        checks
+          .map((check) => `${marks[check.status]} ${check.name.padEnd(11)} ${check.detail}${check.hint && check.status !== 'ok' ? `\n  → ${check.hint}` : ''}`)
+          .join('\n'),
       );
       if (checks.some((check) => check.status === 'fail')) process.exitCode = exitCodes.unavailable;
     });

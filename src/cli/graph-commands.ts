@@ -8,17 +8,25 @@ import { emit, table } from './output.js';
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!/^\d+$/.test(value) || parsed < min || parsed > max) throw new TrellisError('bad_request', `--${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`);
+    if (!/^\d+$/.test(value) || parsed < min || parsed > max)
+      throw new TrellisError('bad_request', `--${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`);
     return parsed;
   };
 }
 
 function direction(value: string): Direction {
-  if (value !== 'out' && value !== 'in' && value !== 'both') throw new TrellisError('bad_request', `--direction must be out, in or both; got ${JSON.stringify(value)}`);
+  if (value !== 'out' && value !== 'in' && value !== 'both')
+    throw new TrellisError('bad_request', `--direction must be out, in or both; got ${JSON.stringify(value)}`);
   return value;
 }
 
-const list = (value: string | undefined) => (value ? value.split(',').map((item) => item.trim()).filter(Boolean) : undefined);
+const list = (value: string | undefined) =>
+  value
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : undefined;
 
 /** Registers `entities …` and `graph …`. */
 export function registerGraphCommands(program: Command): void {
@@ -34,9 +42,17 @@ export function registerGraphCommands(program: Command): void {
     .action(async (flags: { tenant?: string; type?: string; q?: string; limit: number; cursor?: string }, command: Command) => {
       const options = globals(command);
       await withServices(options, async (services) => {
-        const page = await services.graph.listEntities(await tenantOf(services, flags.tenant), { type: flags.type, q: flags.q, limit: flags.limit, cursor: flags.cursor });
+        const page = await services.graph.listEntities(await tenantOf(services, flags.tenant), {
+          type: flags.type,
+          q: flags.q,
+          limit: flags.limit,
+          cursor: flags.cursor,
+        });
         emit(options.json ?? false, page, () => {
-          const body = table(['ID', 'TYPE', 'NAME', 'UPDATED'], page.items.map((entity) => [entity.id, entity.type, entity.name, entity.updatedAt]));
+          const body = table(
+            ['ID', 'TYPE', 'NAME', 'UPDATED'],
+            page.items.map((entity) => [entity.id, entity.type, entity.name, entity.updatedAt]),
+          );
           return page.nextCursor ? `${body}\nmore: --cursor ${page.nextCursor}` : body;
         });
       });
@@ -56,8 +72,9 @@ export function registerGraphCommands(program: Command): void {
             `aliases: ${entity.aliases.join('; ') || '-'}`,
             `properties: ${JSON.stringify(entity.properties)}`,
             'evidence:',
-            ...entity.evidence.map((evidence) =>
-              `  - ${evidence.extractor}${evidence.source ? ` from ${evidence.source.uri}${evidence.source.page ? ` p.${evidence.source.page}` : ''}` : ''}${evidence.start !== null ? ` [${evidence.start}, ${evidence.end})` : ''}${evidence.quote ? `: "${evidence.quote}"` : ''}`,
+            ...entity.evidence.map(
+              (evidence) =>
+                `  - ${evidence.extractor}${evidence.source ? ` from ${evidence.source.uri}${evidence.source.page ? ` p.${evidence.source.page}` : ''}` : ''}${evidence.start !== null ? ` [${evidence.start}, ${evidence.end})` : ''}${evidence.quote ? `: "${evidence.quote}"` : ''}`,
             ),
           ].join('\n'),
         );
@@ -74,24 +91,33 @@ export function registerGraphCommands(program: Command): void {
     .option('--relation-types <list>', 'follow only these relation types')
     .option('--entity-types <list>', 'visit only these entity types')
     .option('--limit <n>', 'most nodes', integer('limit', 1, 10000), 1000)
-    .action(async (entity: string, flags: { tenant?: string; depth: number; direction: Direction; relationTypes?: string; entityTypes?: string; limit: number }, command: Command) => {
-      const options = globals(command);
-      await withServices(options, async (services) => {
-        const result = await services.graph.neighbours(await tenantOf(services, flags.tenant), entity, {
-          depth: flags.depth,
-          direction: flags.direction,
-          relationTypes: list(flags.relationTypes),
-          entityTypes: list(flags.entityTypes),
-          limit: flags.limit,
+    .action(
+      async (
+        entity: string,
+        flags: { tenant?: string; depth: number; direction: Direction; relationTypes?: string; entityTypes?: string; limit: number },
+        command: Command,
+      ) => {
+        const options = globals(command);
+        await withServices(options, async (services) => {
+          const result = await services.graph.neighbours(await tenantOf(services, flags.tenant), entity, {
+            depth: flags.depth,
+            direction: flags.direction,
+            relationTypes: list(flags.relationTypes),
+            entityTypes: list(flags.entityTypes),
+            limit: flags.limit,
+          });
+          emit(options.json ?? false, result, () =>
+            [
+              table(
+                ['DEPTH', 'ID', 'TYPE', 'NAME'],
+                result.nodes.map((node) => [node.depth, node.id, node.type, node.name]),
+              ),
+              `${result.nodes.length} nodes, ${result.edges.length} relations${result.truncated ? ' (truncated at --limit)' : ''}`,
+            ].join('\n'),
+          );
         });
-        emit(options.json ?? false, result, () =>
-          [
-            table(['DEPTH', 'ID', 'TYPE', 'NAME'], result.nodes.map((node) => [node.depth, node.id, node.type, node.name])),
-            `${result.nodes.length} nodes, ${result.edges.length} relations${result.truncated ? ' (truncated at --limit)' : ''}`,
-          ].join('\n'),
-        );
-      });
-    });
+      },
+    );
   graph
     .command('path <from> <to>')
     .description('a shortest path between two entities')
@@ -102,13 +128,19 @@ export function registerGraphCommands(program: Command): void {
     .action(async (from: string, to: string, flags: { tenant?: string; maxDepth: number; direction: Direction; relationTypes?: string }, command: Command) => {
       const options = globals(command);
       await withServices(options, async (services) => {
-        const result = await services.graph.path(await tenantOf(services, flags.tenant), from, to, { maxDepth: flags.maxDepth, direction: flags.direction, relationTypes: list(flags.relationTypes) });
+        const result = await services.graph.path(await tenantOf(services, flags.tenant), from, to, {
+          maxDepth: flags.maxDepth,
+          direction: flags.direction,
+          relationTypes: list(flags.relationTypes),
+        });
         emit(options.json ?? false, result, () => {
           if (!result.found) return `no path of at most ${flags.maxDepth} relations`;
           const steps = [`${result.nodes[0]?.name} (${result.nodes[0]?.type})`];
           result.edges.forEach((edge, index) => {
             const node = result.nodes[index + 1];
-            steps.push(`  ${edge.from === result.nodes[index]?.id ? '─' : '←'}[${edge.type}]${edge.from === result.nodes[index]?.id ? '→' : '─'} ${node?.name} (${node?.type})`);
+            steps.push(
+              `  ${edge.from === result.nodes[index]?.id ? '─' : '←'}[${edge.type}]${edge.from === result.nodes[index]?.id ? '→' : '─'} ${node?.name} (${node?.type})`,
+            );
           });
           return `${steps.join('\n')}\nlength ${result.length}`;
         });

@@ -32,8 +32,11 @@ export function buildProgram(): Command {
       if (flags.port) process.env.TRELLIS_PORT = flags.port;
       const config = configFrom(options);
       const server = await startServer(config);
-      process.stdout.write(`Trellis ${version} listening on ${server.url} (docs: ${server.url}/docs, store: ${server.services.store.dialect} ${server.services.store.location})\n`);
-      if (config.auth === 'off') process.stdout.write('WARNING: authentication is OFF (TRELLIS_AUTH=off). Every request acts as the default tenant with every scope.\n');
+      process.stdout.write(
+        `Trellis ${version} listening on ${server.url} (docs: ${server.url}/docs, store: ${server.services.store.dialect} ${server.services.store.location})\n`,
+      );
+      if (config.auth === 'off')
+        process.stdout.write('WARNING: authentication is OFF (TRELLIS_AUTH=off). Every request acts as the default tenant with every scope.\n');
       const stop = async (signal: string) => {
         process.stdout.write(`${signal}: stopping\n`);
         await server.stop();

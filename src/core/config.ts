@@ -93,37 +93,103 @@ const databaseUrl: Parser<string | undefined> = (raw) => {
 };
 
 const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
-  host: { env: 'TRELLIS_HOST', yaml: 'host', default: '127.0.0.1', allowed: 'an IP address or host name', parse: (raw) => {
-    const value = text(raw).trim();
-    if (!/^[A-Za-z0-9.:_-]+$/.test(value)) throw new BadValue();
-    return value;
-  } },
+  host: {
+    env: 'TRELLIS_HOST',
+    yaml: 'host',
+    default: '127.0.0.1',
+    allowed: 'an IP address or host name',
+    parse: (raw) => {
+      const value = text(raw).trim();
+      if (!/^[A-Za-z0-9.:_-]+$/.test(value)) throw new BadValue();
+      return value;
+    },
+  },
   port: { env: 'TRELLIS_PORT', yaml: 'port', default: 7420, allowed: 'an integer from 0 to 65535', parse: integer(0, 65535) },
-  dataDir: { env: 'TRELLIS_DATA_DIR', yaml: 'dataDir', default: './data', allowed: 'a folder path', parse: (raw) => {
-    const value = text(raw).trim();
-    if (value === '') throw new BadValue();
-    return value;
-  } },
-  databaseUrl: { env: 'TRELLIS_DATABASE_URL', yaml: 'databaseUrl', default: undefined, allowed: 'a postgres:// or postgresql:// URL, or empty for SQLite', parse: databaseUrl },
-  databaseRole: { env: 'TRELLIS_DATABASE_ROLE', yaml: 'databaseRole', default: 'trellis_app', allowed: 'a PostgreSQL role name or empty', parse: (raw) => {
-    const value = text(raw).trim();
-    if (value !== '' && !/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new BadValue();
-    return value;
-  } },
+  dataDir: {
+    env: 'TRELLIS_DATA_DIR',
+    yaml: 'dataDir',
+    default: './data',
+    allowed: 'a folder path',
+    parse: (raw) => {
+      const value = text(raw).trim();
+      if (value === '') throw new BadValue();
+      return value;
+    },
+  },
+  databaseUrl: {
+    env: 'TRELLIS_DATABASE_URL',
+    yaml: 'databaseUrl',
+    default: undefined,
+    allowed: 'a postgres:// or postgresql:// URL, or empty for SQLite',
+    parse: databaseUrl,
+  },
+  databaseRole: {
+    env: 'TRELLIS_DATABASE_ROLE',
+    yaml: 'databaseRole',
+    default: 'trellis_app',
+    allowed: 'a PostgreSQL role name or empty',
+    parse: (raw) => {
+      const value = text(raw).trim();
+      if (value !== '' && !/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new BadValue();
+      return value;
+    },
+  },
   databasePoolSize: { env: 'TRELLIS_DATABASE_POOL_SIZE', yaml: 'databasePoolSize', default: 10, allowed: 'an integer from 1 to 1000', parse: integer(1, 1000) },
-  logLevel: { env: 'TRELLIS_LOG_LEVEL', yaml: 'logLevel', default: 'info', allowed: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
-  bodyLimit: { env: 'TRELLIS_BODY_LIMIT', yaml: 'bodyLimit', default: 1024 * 1024, allowed: 'bytes, an integer from 1024 to 1073741824', parse: integer(1024, 1024 ** 3) },
-  bulkBodyLimit: { env: 'TRELLIS_BULK_BODY_LIMIT', yaml: 'bulkBodyLimit', default: 32 * 1024 * 1024, allowed: 'bytes, an integer from 1024 to 1073741824', parse: integer(1024, 1024 ** 3) },
+  logLevel: {
+    env: 'TRELLIS_LOG_LEVEL',
+    yaml: 'logLevel',
+    default: 'info',
+    allowed: 'fatal, error, warn, info, debug, trace or silent',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  },
+  bodyLimit: {
+    env: 'TRELLIS_BODY_LIMIT',
+    yaml: 'bodyLimit',
+    default: 1024 * 1024,
+    allowed: 'bytes, an integer from 1024 to 1073741824',
+    parse: integer(1024, 1024 ** 3),
+  },
+  bulkBodyLimit: {
+    env: 'TRELLIS_BULK_BODY_LIMIT',
+    yaml: 'bulkBodyLimit',
+    default: 32 * 1024 * 1024,
+    allowed: 'bytes, an integer from 1024 to 1073741824',
+    parse: integer(1024, 1024 ** 3),
+  },
   corsOrigins: { env: 'TRELLIS_CORS_ORIGINS', yaml: 'corsOrigins', default: [], allowed: 'a comma-separated list of origins, or *', parse: list },
   auth: { env: 'TRELLIS_AUTH', yaml: 'auth', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
-  jwtSecret: { env: 'TRELLIS_JWT_SECRET', yaml: 'jwtSecret', default: undefined, allowed: 'a string of at least 32 characters', parse: (raw) => {
-    const value = optionalText(raw);
-    if (value !== undefined && value.length < 32) throw new BadValue();
-    return value;
-  } },
-  accessTokenTtl: { env: 'TRELLIS_ACCESS_TOKEN_TTL', yaml: 'accessTokenTtl', default: 900, allowed: 'seconds, an integer from 10 to 86400', parse: integer(10, 86400) },
-  refreshTokenTtl: { env: 'TRELLIS_REFRESH_TOKEN_TTL', yaml: 'refreshTokenTtl', default: 30 * 86400, allowed: 'seconds, an integer from 60 to 31536000', parse: integer(60, 365 * 86400) },
-  apiKeyCacheMs: { env: 'TRELLIS_API_KEY_CACHE_MS', yaml: 'apiKeyCacheMs', default: 5000, allowed: 'milliseconds, an integer from 0 to 600000', parse: integer(0, 600_000) },
+  jwtSecret: {
+    env: 'TRELLIS_JWT_SECRET',
+    yaml: 'jwtSecret',
+    default: undefined,
+    allowed: 'a string of at least 32 characters',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && value.length < 32) throw new BadValue();
+      return value;
+    },
+  },
+  accessTokenTtl: {
+    env: 'TRELLIS_ACCESS_TOKEN_TTL',
+    yaml: 'accessTokenTtl',
+    default: 900,
+    allowed: 'seconds, an integer from 10 to 86400',
+    parse: integer(10, 86400),
+  },
+  refreshTokenTtl: {
+    env: 'TRELLIS_REFRESH_TOKEN_TTL',
+    yaml: 'refreshTokenTtl',
+    default: 30 * 86400,
+    allowed: 'seconds, an integer from 60 to 31536000',
+    parse: integer(60, 365 * 86400),
+  },
+  apiKeyCacheMs: {
+    env: 'TRELLIS_API_KEY_CACHE_MS',
+    yaml: 'apiKeyCacheMs',
+    default: 5000,
+    allowed: 'milliseconds, an integer from 0 to 600000',
+    parse: integer(0, 600_000),
+  },
 };
 
 /** Options for {@link loadConfig}; both default to the real process. */

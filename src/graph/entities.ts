@@ -93,9 +93,9 @@ export async function entitySeqs(tx: Tx, tenantId: string, ids: readonly string[
 export async function entitiesBySeq(tx: Tx, tenantId: string, seqs: readonly number[]): Promise<Map<number, { id: string; type: string; name: string }>> {
   if (seqs.length === 0) return new Map();
   const filter = inList(tx.dialect, 'seq', 'int8');
-  const rows = await tx.all<{ seq: number; id: string; type: string; name: string }>(`SELECT seq, id, type, name FROM entities WHERE ${filter.sql} AND ${tenantCheck(tx.dialect)}`, [
-    filter.param(seqs.map(String)),
-    tenantId,
-  ]);
+  const rows = await tx.all<{ seq: number; id: string; type: string; name: string }>(
+    `SELECT seq, id, type, name FROM entities WHERE ${filter.sql} AND ${tenantCheck(tx.dialect)}`,
+    [filter.param(seqs.map(String)), tenantId],
+  );
   return new Map(rows.map((row) => [Number(row.seq), { id: row.id, type: row.type, name: row.name }]));
 }

@@ -88,10 +88,14 @@ export async function checkEvidenceTargets(tx: Tx, tenantId: string, lists: read
   }
   if (chunks.size > 0) {
     const filter = inList(tx.dialect, 'id', 'uuid');
-    const found = await tx.all<{ id: string; source_id: string }>(`SELECT id, source_id FROM chunks WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param([...chunks.keys()])]);
+    const found = await tx.all<{ id: string; source_id: string }>(`SELECT id, source_id FROM chunks WHERE tenant_id = ? AND ${filter.sql}`, [
+      tenantId,
+      filter.param([...chunks.keys()]),
+    ]);
     const owner = new Map(found.map((row) => [row.id, row.source_id]));
     for (const [chunkId, sourceId] of chunks) {
-      if (owner.get(chunkId) !== sourceId) throw new TrellisError('unprocessable', `Evidence cites chunk ${chunkId}, which is not a chunk of source ${sourceId}`, { chunkId, sourceId });
+      if (owner.get(chunkId) !== sourceId)
+        throw new TrellisError('unprocessable', `Evidence cites chunk ${chunkId}, which is not a chunk of source ${sourceId}`, { chunkId, sourceId });
     }
   }
 }
@@ -107,7 +111,10 @@ async function withoutEvidence(tx: Tx, tenantId: string, ids: readonly string[])
   const orphaned: string[] = [];
   const filter = inList(tx.dialect, 'subject_id', 'uuid');
   for (const slice of slices(ids, 5000)) {
-    const rows = await tx.all<{ subject_id: string }>(`SELECT DISTINCT subject_id FROM evidence WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param(slice)]);
+    const rows = await tx.all<{ subject_id: string }>(`SELECT DISTINCT subject_id FROM evidence WHERE tenant_id = ? AND ${filter.sql}`, [
+      tenantId,
+      filter.param(slice),
+    ]);
     const kept = new Set(rows.map((row) => row.subject_id));
     for (const id of slice) if (!kept.has(id)) orphaned.push(id);
   }
@@ -155,8 +162,16 @@ export async function retractSource(tx: Tx, tenantId: string, sourceId: string):
     [tenantId, sourceId],
   );
   const retracted = await tx.run('DELETE FROM evidence WHERE tenant_id = ? AND source_id = ?', [tenantId, sourceId]);
-  const entities = await withoutEvidence(tx, tenantId, subjects.filter((row) => row.subject_kind === 'entity').map((row) => row.subject_id));
-  const relations = await withoutEvidence(tx, tenantId, subjects.filter((row) => row.subject_kind === 'relation').map((row) => row.subject_id));
+  const entities = await withoutEvidence(
+    tx,
+    tenantId,
+    subjects.filter((row) => row.subject_kind === 'entity').map((row) => row.subject_id),
+  );
+  const relations = await withoutEvidence(
+    tx,
+    tenantId,
+    subjects.filter((row) => row.subject_kind === 'relation').map((row) => row.subject_id),
+  );
   const removal = await deleteFacts(tx, tenantId, entities, relations);
   return { retracted, ...removal };
 }

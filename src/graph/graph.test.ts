@@ -7,7 +7,9 @@ import { type GraphService, createGraphService } from './index.js';
 
 async function createTenant(test: TestStore, slug: string): Promise<string> {
   const id = newId();
-  await test.store.transaction('system', (tx) => tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [id, slug, slug, new Date().toISOString()]));
+  await test.store.transaction('system', (tx) =>
+    tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [id, slug, slug, new Date().toISOString()]),
+  );
   return id;
 }
 
@@ -38,7 +40,13 @@ for (const dialect of dialects) {
       const first = await graph.upsertEntity(tenant, { type: 'Person', name: 'Ada Lovelace', properties: { born: 1815, field: { main: 'maths' } } });
       assert.equal(first.created, true);
       assert.equal(first.entity.key, 'ada lovelace');
-      const second = await graph.upsertEntity(tenant, { type: 'Person', name: '  ADA   lovelace ', aliases: ['Countess of Lovelace'], properties: { died: 1852, field: { side: 'computing' } }, confidence: 0.4 });
+      const second = await graph.upsertEntity(tenant, {
+        type: 'Person',
+        name: '  ADA   lovelace ',
+        aliases: ['Countess of Lovelace'],
+        properties: { died: 1852, field: { side: 'computing' } },
+        confidence: 0.4,
+      });
       assert.equal(second.created, false);
       assert.equal(second.entity.id, first.entity.id);
       assert.equal(second.entity.name, 'Ada Lovelace');
@@ -61,10 +69,27 @@ for (const dialect of dialects) {
       const text = 'Grace Hopper worked for the US Navy. She wrote COBOL.';
       const source = await graph.createSource(tenant, { uri: 'file:///hopper.txt', kind: 'text', title: 'Hopper', chunks: [{ text, page: 3 }] });
       const chunk = source.chunks[0]!;
-      const grace = await graph.upsertEntity(tenant, { type: 'Person', name: 'Grace Hopper', evidence: [{ sourceId: source.id, chunkId: chunk.id, start: 0, end: 12, extractor: 'test' }] });
-      const navy = await graph.upsertEntity(tenant, { type: 'Organization', name: 'US Navy', evidence: [{ sourceId: source.id, chunkId: chunk.id, start: 28, end: 35, extractor: 'test' }] });
-      const both = await graph.upsertEntity(tenant, { type: 'Language', name: 'COBOL', evidence: [{ sourceId: source.id, chunkId: chunk.id, start: 48, end: 53, extractor: 'test' }, { extractor: 'api' }] });
-      const worksFor = await graph.upsertRelation(tenant, { type: 'WORKS_FOR', from: grace.entity.id, to: navy.entity.id, evidence: [{ sourceId: source.id, chunkId: chunk.id, start: 0, end: 36, extractor: 'test' }] });
+      const grace = await graph.upsertEntity(tenant, {
+        type: 'Person',
+        name: 'Grace Hopper',
+        evidence: [{ sourceId: source.id, chunkId: chunk.id, start: 0, end: 12, extractor: 'test' }],
+      });
+      const navy = await graph.upsertEntity(tenant, {
+        type: 'Organization',
+        name: 'US Navy',
+        evidence: [{ sourceId: source.id, chunkId: chunk.id, start: 28, end: 35, extractor: 'test' }],
+      });
+      const both = await graph.upsertEntity(tenant, {
+        type: 'Language',
+        name: 'COBOL',
+        evidence: [{ sourceId: source.id, chunkId: chunk.id, start: 48, end: 53, extractor: 'test' }, { extractor: 'api' }],
+      });
+      const worksFor = await graph.upsertRelation(tenant, {
+        type: 'WORKS_FOR',
+        from: grace.entity.id,
+        to: navy.entity.id,
+        evidence: [{ sourceId: source.id, chunkId: chunk.id, start: 0, end: 36, extractor: 'test' }],
+      });
       const withEvidence = await graph.getEntity(tenant, grace.entity.id);
       assert.equal(withEvidence.evidence[0]?.quote, 'Grace Hopper');
       assert.deepEqual(withEvidence.evidence[0]?.source, { uri: 'file:///hopper.txt', title: 'Hopper', page: 3 });
@@ -76,12 +101,15 @@ for (const dialect of dialects) {
       await assert.rejects(graph.getEntity(tenant, grace.entity.id), rejectsWith('not_found'));
       await assert.rejects(graph.getRelation(tenant, worksFor.relation.id), rejectsWith('not_found'));
       const survivor = await graph.getEntity(tenant, both.entity.id);
-      assert.deepEqual(survivor.evidence.map((evidence) => evidence.extractor), ['api']);
+      assert.deepEqual(
+        survivor.evidence.map((evidence) => evidence.extractor),
+        ['api'],
+      );
       const events = await eventTypes(test, tenant);
       assert.deepEqual(events.slice(-4), ['relation.deleted', 'entity.deleted', 'entity.deleted', 'source.deleted']);
     });
 
-    it('refuses evidence that cites another tenant\'s source, and a chunk of another source', async () => {
+    it("refuses evidence that cites another tenant's source, and a chunk of another source", async () => {
       const foreign = await graph.createSource(other, { uri: 'file:///secret.txt', kind: 'text', chunks: [{ text: 'secret' }] });
       await assert.rejects(graph.upsertEntity(tenant, { type: 'Person', name: 'Mallory', evidence: [{ sourceId: foreign.id }] }), rejectsWith('unprocessable'));
       const mine = await graph.createSource(tenant, { uri: 'file:///mine.txt', kind: 'text' });
@@ -101,7 +129,10 @@ for (const dialect of dialects) {
       const mine = await graph.upsertEntity(tenant, { type: 'Person', name: 'Only Acme' });
       await assert.rejects(graph.upsertRelation(tenant, { type: 'KNOWS', from: mine.entity.id, to: entity.id }), rejectsWith('unprocessable'));
       const listed = await graph.listEntities(tenant, { q: 'only', limit: 100 });
-      assert.deepEqual(listed.items.map((item) => item.name), ['Only Acme']);
+      assert.deepEqual(
+        listed.items.map((item) => item.name),
+        ['Only Acme'],
+      );
       assert.equal((await graph.getEntity(other, entity.id)).name, 'Only Globex');
     });
 
@@ -116,7 +147,10 @@ for (const dialect of dialects) {
       assert.equal(result.created, 2);
       const apollo = await graph.getEntity(tenant, result.ids[0]!);
       assert.deepEqual(apollo.properties, { a: 1, b: 2 });
-      const again = await graph.upsertEntities(tenant, [{ type: 'Project', name: 'Gemini' }, { type: 'Project', name: 'Mercury' }]);
+      const again = await graph.upsertEntities(tenant, [
+        { type: 'Project', name: 'Gemini' },
+        { type: 'Project', name: 'Mercury' },
+      ]);
       assert.equal(again.created, 1);
       assert.equal(again.updated, 1);
       assert.equal(again.ids[0], result.ids[1]);
@@ -131,7 +165,13 @@ for (const dialect of dialects) {
 
     it('rejects a whole bulk batch when one item is invalid, writing nothing', async () => {
       const before = await graph.listEntities(tenant, { type: 'Batch', limit: 10 });
-      await assert.rejects(graph.upsertEntities(tenant, [{ type: 'Batch', name: 'ok' }, { type: 'Batch', name: 'bad', confidence: 7 }]), rejectsWith('unprocessable'));
+      await assert.rejects(
+        graph.upsertEntities(tenant, [
+          { type: 'Batch', name: 'ok' },
+          { type: 'Batch', name: 'bad', confidence: 7 },
+        ]),
+        rejectsWith('unprocessable'),
+      );
       await assert.rejects(graph.upsertEntities(tenant, [{ type: "Batch'; DROP TABLE entities; --", name: 'x' }]), rejectsWith('unprocessable'));
       const afterwards = await graph.listEntities(tenant, { type: 'Batch', limit: 10 });
       assert.equal(afterwards.items.length, before.items.length);
@@ -142,7 +182,10 @@ for (const dialect of dialects) {
       const { entity } = await graph.upsertEntity(tenant, { type: 'Person', name, properties: { note: "' OR 1=1 --" } });
       assert.equal((await graph.getEntity(tenant, entity.id)).name, name);
       const found = await graph.listEntities(tenant, { q: "'); drop", limit: 5 });
-      assert.deepEqual(found.items.map((item) => item.id), [entity.id]);
+      assert.deepEqual(
+        found.items.map((item) => item.id),
+        [entity.id],
+      );
       const wildcard = await graph.listEntities(tenant, { q: '%', limit: 5 });
       assert.equal(wildcard.items.length, 0, 'LIKE wildcards in q are matched literally');
     });
@@ -162,7 +205,10 @@ for (const dialect of dialects) {
 
     it('walks neighbourhoods by depth, direction and type, and finds shortest paths', async () => {
       // a → b → c → d, a → e (KNOWS), d → a (BACK)
-      const { ids } = await graph.upsertEntities(tenant, ['a', 'b', 'c', 'd', 'e'].map((name) => ({ type: name === 'e' ? 'Other' : 'Node', name: `walk-${name}` })));
+      const { ids } = await graph.upsertEntities(
+        tenant,
+        ['a', 'b', 'c', 'd', 'e'].map((name) => ({ type: name === 'e' ? 'Other' : 'Node', name: `walk-${name}` })),
+      );
       const [a, b, c, d, e] = ids as [string, string, string, string, string];
       await graph.upsertRelations(tenant, [
         { type: 'NEXT', from: a, to: b },
@@ -174,7 +220,14 @@ for (const dialect of dialects) {
       const out1 = await graph.neighbours(tenant, a, { depth: 1, direction: 'out', limit: 100 });
       assert.deepEqual(out1.nodes.map((node) => node.id).sort(), [a, b, e].sort());
       const out2 = await graph.neighbours(tenant, a, { depth: 2, direction: 'out', relationTypes: ['NEXT'], limit: 100 });
-      assert.deepEqual(out2.nodes.map((node) => [node.id, node.depth]), [[a, 0], [b, 1], [c, 2]]);
+      assert.deepEqual(
+        out2.nodes.map((node) => [node.id, node.depth]),
+        [
+          [a, 0],
+          [b, 1],
+          [c, 2],
+        ],
+      );
       assert.equal(out2.edges.length, 2);
       const incoming = await graph.neighbours(tenant, a, { depth: 1, direction: 'in', limit: 100 });
       assert.deepEqual(incoming.nodes.map((node) => node.id).sort(), [a, d].sort());
@@ -186,8 +239,14 @@ for (const dialect of dialects) {
 
       const forward = await graph.path(tenant, a, d, { maxDepth: 6, direction: 'out' });
       assert.equal(forward.length, 3);
-      assert.deepEqual(forward.nodes.map((node) => node.id), [a, b, c, d]);
-      assert.deepEqual(forward.edges.map((edge) => edge.type), ['NEXT', 'NEXT', 'NEXT']);
+      assert.deepEqual(
+        forward.nodes.map((node) => node.id),
+        [a, b, c, d],
+      );
+      assert.deepEqual(
+        forward.edges.map((edge) => edge.type),
+        ['NEXT', 'NEXT', 'NEXT'],
+      );
       const undirected = await graph.path(tenant, a, d, { maxDepth: 6, direction: 'both' });
       assert.equal(undirected.length, 1);
       const bounded = await graph.path(tenant, a, d, { maxDepth: 2, direction: 'out' });
@@ -200,7 +259,10 @@ for (const dialect of dialects) {
     });
 
     it('deletes an entity with the relations touching it and emits events', async () => {
-      const { ids } = await graph.upsertEntities(tenant, [{ type: 'Temp', name: 'x' }, { type: 'Temp', name: 'y' }]);
+      const { ids } = await graph.upsertEntities(tenant, [
+        { type: 'Temp', name: 'x' },
+        { type: 'Temp', name: 'y' },
+      ]);
       const { relation } = await graph.upsertRelation(tenant, { type: 'LINKS', from: ids[0]!, to: ids[1]! });
       const result = await graph.deleteEntity(tenant, ids[0]!);
       assert.deepEqual(result.relations, [relation.id]);

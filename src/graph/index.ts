@@ -34,7 +34,12 @@ export interface GraphService {
   listRelations(tenantId: string, filter: RelationFilter): Promise<Page<Relation>>;
   deleteRelation(tenantId: string, id: string): Promise<void>;
   neighbours(tenantId: string, entityId: string, options: NeighbourOptions): Promise<{ root: string; nodes: NodeSummary[]; edges: Edge[]; truncated: boolean }>;
-  path(tenantId: string, from: string, to: string, options: PathOptions): Promise<{ found: boolean; length: number | null; nodes: NodeSummary[]; edges: Edge[] }>;
+  path(
+    tenantId: string,
+    from: string,
+    to: string,
+    options: PathOptions,
+  ): Promise<{ found: boolean; length: number | null; nodes: NodeSummary[]; edges: Edge[] }>;
   createSource(tenantId: string, input: SourceInput): Promise<Source & { chunks: Chunk[] }>;
   getSource(tenantId: string, id: string): Promise<Source & { chunks: Chunk[] }>;
   listSources(tenantId: string, filter: { kind?: string; limit: number; cursor?: string }): Promise<Page<Source>>;
@@ -47,7 +52,11 @@ function checkBulkSize(count: number): void {
 }
 
 async function writeEntities(tx: Tx, tenantId: string, items: PreparedEntity[], now: string): Promise<{ ids: string[]; created: boolean[] }> {
-  await checkEvidenceTargets(tx, tenantId, items.map((item) => item.evidence));
+  await checkEvidenceTargets(
+    tx,
+    tenantId,
+    items.map((item) => item.evidence),
+  );
   return tx.dialect === 'sqlite' ? upsertEntitiesSqlite(tx, tenantId, items, now) : upsertEntitiesPostgres(tx, tenantId, items, now);
 }
 
@@ -65,7 +74,11 @@ async function writeRelations(tx: Tx, tenantId: string, items: PreparedRelation[
     item.fromSeq = fromSeq;
     item.toSeq = toSeq;
   }
-  await checkEvidenceTargets(tx, tenantId, items.map((item) => item.evidence));
+  await checkEvidenceTargets(
+    tx,
+    tenantId,
+    items.map((item) => item.evidence),
+  );
   return tx.dialect === 'sqlite' ? upsertRelationsSqlite(tx, tenantId, items, now) : upsertRelationsPostgres(tx, tenantId, items, now);
 }
 
@@ -113,7 +126,7 @@ export function createGraphService(store: Store): GraphService {
       });
     },
 
-    async getEntity(tenantId, rawId)  {
+    async getEntity(tenantId, rawId) {
       const id = normalise(rawId);
       return store.read(scope(tenantId), async (tx) => {
         const entity = await findEntity(tx, tenantId, id);
@@ -125,7 +138,7 @@ export function createGraphService(store: Store): GraphService {
 
     listEntities: (tenantId, filter) => store.read(scope(tenantId), (tx) => listEntities(tx, tenantId, filter)),
 
-    async deleteEntity(tenantId, rawId)  {
+    async deleteEntity(tenantId, rawId) {
       const id = normalise(rawId);
       return store.transaction(scope(tenantId), async (tx) => {
         const entity = await findEntity(tx, tenantId, id);
@@ -156,12 +169,15 @@ export function createGraphService(store: Store): GraphService {
       return store.transaction(scope(tenantId), async (tx) => {
         const { ids, created } = await writeRelations(tx, tenantId, items, nowIso());
         const createdCount = countCreated(created);
-        await appendEvent(tx, { type: 'relation.bulk_upserted', payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids } });
+        await appendEvent(tx, {
+          type: 'relation.bulk_upserted',
+          payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids },
+        });
         return { ids: idsByInput(items, ids, inputs.length), created: createdCount, updated: ids.length - createdCount };
       });
     },
 
-    async getRelation(tenantId, rawId)  {
+    async getRelation(tenantId, rawId) {
       const id = normalise(rawId);
       return store.read(scope(tenantId), async (tx) => {
         const relation = await findRelation(tx, tenantId, id);
@@ -173,7 +189,7 @@ export function createGraphService(store: Store): GraphService {
 
     listRelations: (tenantId, filter) => store.read(scope(tenantId), (tx) => listRelations(tx, tenantId, filter)),
 
-    async deleteRelation(tenantId, rawId)  {
+    async deleteRelation(tenantId, rawId) {
       const id = normalise(rawId);
       await store.transaction(scope(tenantId), async (tx) => {
         const relation = await findRelation(tx, tenantId, id);
@@ -212,12 +228,16 @@ export function createGraphService(store: Store): GraphService {
     async createSource(tenantId, input) {
       return store.transaction(scope(tenantId), async (tx) => {
         const { source, chunks } = await insertSource(tx, tenantId, input, nowIso());
-        await appendEvent(tx, { type: 'source.created', subject: source.id, payload: { id: source.id, uri: source.uri, kind: source.kind, chunks: chunks.length } });
+        await appendEvent(tx, {
+          type: 'source.created',
+          subject: source.id,
+          payload: { id: source.id, uri: source.uri, kind: source.kind, chunks: chunks.length },
+        });
         return { ...source, chunks };
       });
     },
 
-    async getSource(tenantId, rawId)  {
+    async getSource(tenantId, rawId) {
       const id = normalise(rawId);
       return store.read(scope(tenantId), async (tx) => {
         const source = await findSource(tx, tenantId, id);
@@ -228,7 +248,7 @@ export function createGraphService(store: Store): GraphService {
 
     listSources: (tenantId, filter) => store.read(scope(tenantId), (tx) => listSources(tx, tenantId, filter)),
 
-    async deleteSource(tenantId, rawId)  {
+    async deleteSource(tenantId, rawId) {
       const id = normalise(rawId);
       return store.transaction(scope(tenantId), async (tx) => {
         const source = await findSource(tx, tenantId, id);

@@ -2,11 +2,30 @@
 import type { PostgresTx } from '../store/index.js';
 import type { PreparedEntity, PreparedEvidence, PreparedRelation } from './prepare.js';
 
-async function insertEvidence(tx: PostgresTx, tenantId: string, kind: 'entity' | 'relation', subjects: string[], lists: PreparedEvidence[][], now: string): Promise<void> {
+async function insertEvidence(
+  tx: PostgresTx,
+  tenantId: string,
+  kind: 'entity' | 'relation',
+  subjects: string[],
+  lists: PreparedEvidence[][],
+  now: string,
+): Promise<void> {
   const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], [], []];
   lists.forEach((list, position) => {
     for (const evidence of list) {
-      const values = [subjects[position], evidence.fingerprint, evidence.id, evidence.sourceId, evidence.chunkId, evidence.start, evidence.end, evidence.quote, evidence.extractor, evidence.extractorVersion, evidence.confidence];
+      const values = [
+        subjects[position],
+        evidence.fingerprint,
+        evidence.id,
+        evidence.sourceId,
+        evidence.chunkId,
+        evidence.start,
+        evidence.end,
+        evidence.quote,
+        evidence.extractor,
+        evidence.extractorVersion,
+        evidence.confidence,
+      ];
       values.forEach((value, column) => (columns[column] as unknown[]).push(value));
     }
   });
@@ -22,7 +41,12 @@ async function insertEvidence(tx: PostgresTx, tenantId: string, kind: 'entity' |
 }
 
 /** Upserts entities with their aliases and evidence; returns the stored IDs and which were new. */
-export async function upsertEntitiesPostgres(tx: PostgresTx, tenantId: string, items: PreparedEntity[], now: string): Promise<{ ids: string[]; created: boolean[] }> {
+export async function upsertEntitiesPostgres(
+  tx: PostgresTx,
+  tenantId: string,
+  items: PreparedEntity[],
+  now: string,
+): Promise<{ ids: string[]; created: boolean[] }> {
   const { rows } = await tx.client.query<{ id: string; type: string; canonical_key: string }>(
     `INSERT INTO entities (tenant_id, id, type, name, canonical_key, properties, confidence, created_at, updated_at)
      SELECT $1::uuid, t.id, t.type, t.name, t.canonical_key, t.properties, t.confidence, $2::timestamptz, $2::timestamptz
@@ -61,12 +85,24 @@ export async function upsertEntitiesPostgres(tx: PostgresTx, tenantId: string, i
      ON CONFLICT DO NOTHING`,
     [tenantId, aliasEntity, aliasKeys, aliasNames],
   );
-  await insertEvidence(tx, tenantId, 'entity', ids, items.map((item) => item.evidence), now);
+  await insertEvidence(
+    tx,
+    tenantId,
+    'entity',
+    ids,
+    items.map((item) => item.evidence),
+    now,
+  );
   return { ids, created: items.map((item, position) => ids[position] === item.id) };
 }
 
 /** Upserts relations with their evidence; endpoints must have been checked by the caller. */
-export async function upsertRelationsPostgres(tx: PostgresTx, tenantId: string, items: PreparedRelation[], now: string): Promise<{ ids: string[]; created: boolean[] }> {
+export async function upsertRelationsPostgres(
+  tx: PostgresTx,
+  tenantId: string,
+  items: PreparedRelation[],
+  now: string,
+): Promise<{ ids: string[]; created: boolean[] }> {
   const { rows } = await tx.client.query<{ id: string; from_seq: number; type: string; to_seq: number }>(
     `INSERT INTO relations (tenant_id, id, from_seq, type, to_seq, properties, confidence, valid_from, valid_to, created_at, updated_at)
      SELECT $1::uuid, t.id, t.from_seq, t.type, t.to_seq, t.properties, t.confidence, t.valid_from, t.valid_to, $2::timestamptz, $2::timestamptz
@@ -94,6 +130,13 @@ export async function upsertRelationsPostgres(tx: PostgresTx, tenantId: string, 
   );
   const stored = new Map(rows.map((row) => [`${row.from_seq}|${row.type}|${row.to_seq}`, row.id]));
   const ids = items.map((item) => stored.get(`${item.fromSeq}|${item.type}|${item.toSeq}`) as string);
-  await insertEvidence(tx, tenantId, 'relation', ids, items.map((item) => item.evidence), now);
+  await insertEvidence(
+    tx,
+    tenantId,
+    'relation',
+    ids,
+    items.map((item) => item.evidence),
+    now,
+  );
   return { ids, created: items.map((item, position) => ids[position] === item.id) };
 }

@@ -105,13 +105,18 @@ export function prepareEvidence(list: EvidenceInput[] | undefined, where: string
     if (chunkId !== null && sourceId === null) throw invalid(at, 'chunkId needs sourceId');
     const start = item.start ?? null;
     const end = item.end ?? null;
-    for (const [name, value] of [['start', start], ['end', end]] as const) {
-      if (value !== null && (!Number.isInteger(value) || value < 0 || value > maxOffset)) throw invalid(at, `${name} must be an integer from 0 to ${maxOffset}`);
+    for (const [name, value] of [
+      ['start', start],
+      ['end', end],
+    ] as const) {
+      if (value !== null && (!Number.isInteger(value) || value < 0 || value > maxOffset))
+        throw invalid(at, `${name} must be an integer from 0 to ${maxOffset}`);
     }
     if (start !== null && end !== null && end < start) throw invalid(at, 'end must not be before start');
     const extractor = item.extractor ?? 'api';
     if (typeof extractor !== 'string' || extractor.length === 0 || extractor.length > 200) throw invalid(at, 'extractor must be 1 to 200 characters');
-    if (item.quote !== undefined && (typeof item.quote !== 'string' || !storableText(item.quote))) throw invalid(at, 'quote must be text without U+0000 or unpaired surrogates');
+    if (item.quote !== undefined && (typeof item.quote !== 'string' || !storableText(item.quote)))
+      throw invalid(at, 'quote must be text without U+0000 or unpaired surrogates');
     const fingerprint = hash('sha1', `${sourceId}|${chunkId}|${start}|${end}|${extractor}`, 'base64url');
     return {
       id: newId(),
@@ -128,7 +133,10 @@ export function prepareEvidence(list: EvidenceInput[] | undefined, where: string
   });
 }
 
-function mergeInto(target: { properties: Record<string, unknown>; confidence: number; evidence: PreparedEvidence[]; inputs: number[] }, next: typeof target): void {
+function mergeInto(
+  target: { properties: Record<string, unknown>; confidence: number; evidence: PreparedEvidence[]; inputs: number[] },
+  next: typeof target,
+): void {
   Object.assign(target.properties, next.properties);
   target.confidence = Math.max(target.confidence, next.confidence);
   target.evidence.push(...next.evidence);
@@ -150,7 +158,8 @@ export function prepareEntities(inputs: readonly EntityInput[]): PreparedEntity[
     if (key === '' || key.length > 1000) throw invalid(where, 'key must be 1 to 1000 characters after normalisation');
     const aliases = new Map<string, string>([[canonicalKey(input.name), input.name.trim()]]);
     for (const alias of input.aliases ?? []) {
-      if (typeof alias !== 'string' || alias.trim() === '' || alias.length > 1000 || !storableText(alias)) throw invalid(where, 'aliases must be strings of 1 to 1000 characters');
+      if (typeof alias !== 'string' || alias.trim() === '' || alias.length > 1000 || !storableText(alias))
+        throw invalid(where, 'aliases must be strings of 1 to 1000 characters');
       aliases.set(canonicalKey(alias), alias.trim());
     }
     const prepared: PreparedEntity = {

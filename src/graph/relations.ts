@@ -61,7 +61,10 @@ export async function listRelations(tx: Tx, tenantId: string, filter: RelationFi
     where.push('r.type = ?');
     params.push(filter.type);
   }
-  for (const [column, value] of [['from_seq', filter.from], ['to_seq', filter.to]] as const) {
+  for (const [column, value] of [
+    ['from_seq', filter.from],
+    ['to_seq', filter.to],
+  ] as const) {
     if (value === undefined) continue;
     const id = normaliseId(value);
     if (!isId(id)) return { items: [], nextCursor: null };

@@ -41,7 +41,8 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
       schema: {
         tags: ['entities'],
         summary: 'Create or merge an entity (identity: type + key)',
-        description: 'Properties merge as a JSON merge patch; aliases and evidence accumulate. Without evidence the fact is recorded as asserted through the API.',
+        description:
+          'Properties merge as a JSON merge patch; aliases and evidence accumulate. Without evidence the fact is recorded as asserted through the API.',
         body: EntityInputSchema,
         response: { 200: EntitySchema, 201: EntitySchema, ...problemResponses(413, 422) },
       },
@@ -70,19 +71,43 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
 
   app.get<{ Querystring: Static<typeof EntityListQuery> }>(
     '/entities',
-    { config: { access: 'read' }, schema: { tags: ['entities'], summary: 'List entities (cursor pagination)', querystring: EntityListQuery, response: { 200: pageOf(EntitySchema), ...problemResponses() } } },
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['entities'],
+        summary: 'List entities (cursor pagination)',
+        querystring: EntityListQuery,
+        response: { 200: pageOf(EntitySchema), ...problemResponses() },
+      },
+    },
     async (request) => graph.listEntities(request.auth.tenantId, { ...request.query, limit: request.query.limit ?? 100 }),
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/entities/:id',
-    { config: { access: 'read' }, schema: { tags: ['entities'], summary: 'Get an entity with its evidence', params: IdParams, response: { 200: EntityWithEvidenceSchema, ...problemResponses(404) } } },
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['entities'],
+        summary: 'Get an entity with its evidence',
+        params: IdParams,
+        response: { 200: EntityWithEvidenceSchema, ...problemResponses(404) },
+      },
+    },
     async (request) => graph.getEntity(request.auth.tenantId, request.params.id.toLowerCase()),
   );
 
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/entities/:id',
-    { config: { access: 'write' }, schema: { tags: ['entities'], summary: 'Delete an entity and the relations touching it', params: IdParams, response: { 204: Type.Null(), ...problemResponses(404) } } },
+    {
+      config: { access: 'write' },
+      schema: {
+        tags: ['entities'],
+        summary: 'Delete an entity and the relations touching it',
+        params: IdParams,
+        response: { 204: Type.Null(), ...problemResponses(404) },
+      },
+    },
     async (request, reply) => {
       await graph.deleteEntity(request.auth.tenantId, request.params.id.toLowerCase());
       return reply.code(204).send();
@@ -93,7 +118,12 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
     '/relations',
     {
       config: { access: 'write' },
-      schema: { tags: ['relations'], summary: 'Create or merge a relation (identity: from + type + to)', body: RelationInputSchema, response: { 200: RelationSchema, 201: RelationSchema, ...problemResponses(413, 422) } },
+      schema: {
+        tags: ['relations'],
+        summary: 'Create or merge a relation (identity: from + type + to)',
+        body: RelationInputSchema,
+        response: { 200: RelationSchema, 201: RelationSchema, ...problemResponses(413, 422) },
+      },
     },
     async (request, reply) => {
       const { relation, created } = await graph.upsertRelation(request.auth.tenantId, request.body);
@@ -119,19 +149,38 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
 
   app.get<{ Querystring: Static<typeof RelationListQuery> }>(
     '/relations',
-    { config: { access: 'read' }, schema: { tags: ['relations'], summary: 'List relations (cursor pagination)', querystring: RelationListQuery, response: { 200: pageOf(RelationSchema), ...problemResponses() } } },
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['relations'],
+        summary: 'List relations (cursor pagination)',
+        querystring: RelationListQuery,
+        response: { 200: pageOf(RelationSchema), ...problemResponses() },
+      },
+    },
     async (request) => graph.listRelations(request.auth.tenantId, { ...request.query, limit: request.query.limit ?? 100 }),
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/relations/:id',
-    { config: { access: 'read' }, schema: { tags: ['relations'], summary: 'Get a relation with its evidence', params: IdParams, response: { 200: RelationWithEvidenceSchema, ...problemResponses(404) } } },
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['relations'],
+        summary: 'Get a relation with its evidence',
+        params: IdParams,
+        response: { 200: RelationWithEvidenceSchema, ...problemResponses(404) },
+      },
+    },
     async (request) => graph.getRelation(request.auth.tenantId, request.params.id.toLowerCase()),
   );
 
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/relations/:id',
-    { config: { access: 'write' }, schema: { tags: ['relations'], summary: 'Delete a relation', params: IdParams, response: { 204: Type.Null(), ...problemResponses(404) } } },
+    {
+      config: { access: 'write' },
+      schema: { tags: ['relations'], summary: 'Delete a relation', params: IdParams, response: { 204: Type.Null(), ...problemResponses(404) } },
+    },
     async (request, reply) => {
       await graph.deleteRelation(request.auth.tenantId, request.params.id.toLowerCase());
       return reply.code(204).send();
@@ -142,7 +191,12 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
     '/graph/neighbors',
     {
       config: { access: 'read' },
-      schema: { tags: ['graph'], summary: 'Entities within k hops of an entity, and the relations between them', querystring: NeighboursQuery, response: { 200: NeighboursSchema, ...problemResponses(404) } },
+      schema: {
+        tags: ['graph'],
+        summary: 'Entities within k hops of an entity, and the relations between them',
+        querystring: NeighboursQuery,
+        response: { 200: NeighboursSchema, ...problemResponses(404) },
+      },
     },
     async (request) => {
       const query = request.query;
@@ -158,7 +212,15 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
 
   app.get<{ Querystring: Static<typeof PathQuery> }>(
     '/graph/path',
-    { config: { access: 'read' }, schema: { tags: ['graph'], summary: 'A shortest path between two entities, bounded in length', querystring: PathQuery, response: { 200: PathSchema, ...problemResponses(404) } } },
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['graph'],
+        summary: 'A shortest path between two entities, bounded in length',
+        querystring: PathQuery,
+        response: { 200: PathSchema, ...problemResponses(404) },
+      },
+    },
     async (request) => {
       const query = request.query;
       return graph.path(request.auth.tenantId, query.from.toLowerCase(), query.to.toLowerCase(), {
@@ -174,7 +236,12 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
     {
       bodyLimit: bulkLimit,
       config: { access: 'write' },
-      schema: { tags: ['sources'], summary: 'Register a source and its chunks', body: SourceInputSchema, response: { 201: SourceWithChunksSchema, ...problemResponses(409, 413, 422) } },
+      schema: {
+        tags: ['sources'],
+        summary: 'Register a source and its chunks',
+        body: SourceInputSchema,
+        response: { 201: SourceWithChunksSchema, ...problemResponses(409, 413, 422) },
+      },
     },
     async (request, reply) => {
       const source = await graph.createSource(request.auth.tenantId, request.body);
@@ -184,13 +251,24 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
 
   app.get<{ Querystring: Static<typeof SourceListQuery> }>(
     '/sources',
-    { config: { access: 'read' }, schema: { tags: ['sources'], summary: 'List sources', querystring: SourceListQuery, response: { 200: pageOf(SourceSchema), ...problemResponses() } } },
+    {
+      config: { access: 'read' },
+      schema: { tags: ['sources'], summary: 'List sources', querystring: SourceListQuery, response: { 200: pageOf(SourceSchema), ...problemResponses() } },
+    },
     async (request) => graph.listSources(request.auth.tenantId, { ...request.query, limit: request.query.limit ?? 100 }),
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/sources/:id',
-    { config: { access: 'read' }, schema: { tags: ['sources'], summary: 'Get a source with its chunks', params: IdParams, response: { 200: SourceWithChunksSchema, ...problemResponses(404) } } },
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['sources'],
+        summary: 'Get a source with its chunks',
+        params: IdParams,
+        response: { 200: SourceWithChunksSchema, ...problemResponses(404) },
+      },
+    },
     async (request) => graph.getSource(request.auth.tenantId, request.params.id.toLowerCase()),
   );
 
@@ -198,7 +276,12 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
     '/sources/:id',
     {
       config: { access: 'write' },
-      schema: { tags: ['sources'], summary: 'Delete a source: retract its evidence and remove facts left without evidence', params: IdParams, response: { 200: SourceDeletedSchema, ...problemResponses(404) } },
+      schema: {
+        tags: ['sources'],
+        summary: 'Delete a source: retract its evidence and remove facts left without evidence',
+        params: IdParams,
+        response: { 200: SourceDeletedSchema, ...problemResponses(404) },
+      },
     },
     async (request) => graph.deleteSource(request.auth.tenantId, request.params.id.toLowerCase()),
   );

@@ -1,10 +1,13 @@
 /** @module The graph's HTTP schemas: one TypeBox definition gives validation, TypeScript types and OpenAPI. */
 import { Type } from 'typebox';
 
-const id = (description = 'ID (UUID)') => Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description });
+const id = (description = 'ID (UUID)') =>
+  Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description });
 const typeName = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,63}$', description: 'Type name: a letter, then letters, digits, _ . -' });
 const confidence = Type.Number({ minimum: 0, maximum: 1 });
-const properties = Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form properties; on upsert they merge as a JSON merge patch (null removes a key)' });
+const properties = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'Free-form properties; on upsert they merge as a JSON merge patch (null removes a key)',
+});
 
 export const IdParams = Type.Object({ id: id() }, { additionalProperties: false });
 
@@ -35,7 +38,10 @@ export const EvidenceSchema = Type.Object({
   extractorVersion: Type.Union([Type.String(), Type.Null()]),
   confidence: Type.Number(),
   createdAt: Type.String(),
-  source: Type.Union([Type.Object({ uri: Type.String(), title: Type.Union([Type.String(), Type.Null()]), page: Type.Union([Type.Integer(), Type.Null()]) }), Type.Null()]),
+  source: Type.Union([
+    Type.Object({ uri: Type.String(), title: Type.Union([Type.String(), Type.Null()]), page: Type.Union([Type.Integer(), Type.Null()]) }),
+    Type.Null(),
+  ]),
 });
 
 export const EntityInputSchema = Type.Object(
@@ -100,7 +106,12 @@ const limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
 const cursor = Type.String({ maxLength: 500, description: 'nextCursor of the previous page' });
 
 export const EntityListQuery = Type.Object(
-  { type: Type.Optional(typeName), q: Type.Optional(Type.String({ maxLength: 200, description: 'Case-insensitive substring of the name' })), limit: Type.Optional(limit), cursor: Type.Optional(cursor) },
+  {
+    type: Type.Optional(typeName),
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Case-insensitive substring of the name' })),
+    limit: Type.Optional(limit),
+    cursor: Type.Optional(cursor),
+  },
   { additionalProperties: false },
 );
 
@@ -109,7 +120,8 @@ export const RelationListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const pageOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const pageOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
 const direction = Type.Union([Type.Literal('out'), Type.Literal('in'), Type.Literal('both')], { default: 'both' });
 const typeList = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,63}(,[A-Za-z][A-Za-z0-9_.-]{0,63}){0,49}$', description: 'Comma-separated type names' });
@@ -141,7 +153,12 @@ const NodeSchema = Type.Object({ id: Type.String(), type: Type.String(), name: T
 const EdgeSchema = Type.Object({ id: Type.String(), type: Type.String(), from: Type.String(), to: Type.String() });
 
 export const NeighboursSchema = Type.Object({ root: Type.String(), nodes: Type.Array(NodeSchema), edges: Type.Array(EdgeSchema), truncated: Type.Boolean() });
-export const PathSchema = Type.Object({ found: Type.Boolean(), length: Type.Union([Type.Integer(), Type.Null()]), nodes: Type.Array(NodeSchema), edges: Type.Array(EdgeSchema) });
+export const PathSchema = Type.Object({
+  found: Type.Boolean(),
+  length: Type.Union([Type.Integer(), Type.Null()]),
+  nodes: Type.Array(NodeSchema),
+  edges: Type.Array(EdgeSchema),
+});
 
 export const SourceInputSchema = Type.Object(
   {
@@ -168,7 +185,15 @@ export const SourceInputSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const ChunkSchema = Type.Object({ id: Type.String(), sourceId: Type.String(), ordinal: Type.Integer(), text: Type.String(), start: Type.Integer(), end: Type.Integer(), page: Type.Union([Type.Integer(), Type.Null()]) });
+const ChunkSchema = Type.Object({
+  id: Type.String(),
+  sourceId: Type.String(),
+  ordinal: Type.Integer(),
+  text: Type.String(),
+  start: Type.Integer(),
+  end: Type.Integer(),
+  page: Type.Union([Type.Integer(), Type.Null()]),
+});
 
 export const SourceSchema = Type.Object({
   id: Type.String(),
@@ -184,6 +209,9 @@ export const SourceSchema = Type.Object({
 
 export const SourceWithChunksSchema = Type.Intersect([SourceSchema, Type.Object({ chunks: Type.Array(ChunkSchema) })]);
 
-export const SourceListQuery = Type.Object({ kind: Type.Optional(Type.String({ maxLength: 32 })), limit: Type.Optional(limit), cursor: Type.Optional(cursor) }, { additionalProperties: false });
+export const SourceListQuery = Type.Object(
+  { kind: Type.Optional(Type.String({ maxLength: 32 })), limit: Type.Optional(limit), cursor: Type.Optional(cursor) },
+  { additionalProperties: false },
+);
 
 export const SourceDeletedSchema = Type.Object({ retractedEvidence: Type.Integer(), deletedEntities: Type.Integer(), deletedRelations: Type.Integer() });

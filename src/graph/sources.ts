@@ -41,9 +41,12 @@ function invalid(message: string): TrellisError {
 
 /** Inserts a source and its chunks; a second source with the same URI is a conflict. */
 export async function insertSource(tx: Tx, tenantId: string, input: SourceInput, now: string): Promise<{ source: Source; chunks: Chunk[] }> {
-  if (typeof input.uri !== 'string' || input.uri.trim() === '' || input.uri.length > 2000 || !storableText(input.uri)) throw invalid('uri must be 1 to 2000 characters');
-  if (input.title !== undefined && (typeof input.title !== 'string' || !storableText(input.title))) throw invalid('title must be text without U+0000 or unpaired surrogates');
-  if (typeof input.kind !== 'string' || !/^[a-z][a-z0-9_.-]{0,31}$/.test(input.kind)) throw invalid('kind must be a short lower-case word such as "text" or "pdf"');
+  if (typeof input.uri !== 'string' || input.uri.trim() === '' || input.uri.length > 2000 || !storableText(input.uri))
+    throw invalid('uri must be 1 to 2000 characters');
+  if (input.title !== undefined && (typeof input.title !== 'string' || !storableText(input.title)))
+    throw invalid('title must be text without U+0000 or unpaired surrogates');
+  if (typeof input.kind !== 'string' || !/^[a-z][a-z0-9_.-]{0,31}$/.test(input.kind))
+    throw invalid('kind must be a short lower-case word such as "text" or "pdf"');
   const existing = await tx.get<{ id: string }>('SELECT id FROM sources WHERE tenant_id = ? AND uri = ?', [tenantId, input.uri]);
   if (existing) throw new TrellisError('conflict', `A source with uri ${JSON.stringify(input.uri)} already exists`, { id: existing.id });
   const id = newId();
@@ -55,13 +58,15 @@ export async function insertSource(tx: Tx, tenantId: string, input: SourceInput,
   const chunks: Chunk[] = [];
   let offset = 0;
   for (const [ordinal, chunk] of (input.chunks ?? []).entries()) {
-    if (typeof chunk.text !== 'string' || !storableText(chunk.text)) throw invalid(`chunks[${ordinal}].text must be text without U+0000 or unpaired surrogates`);
+    if (typeof chunk.text !== 'string' || !storableText(chunk.text))
+      throw invalid(`chunks[${ordinal}].text must be text without U+0000 or unpaired surrogates`);
     const start = chunk.start ?? offset;
     const end = chunk.end ?? start + chunk.text.length;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > maxOffset) {
       throw invalid(`chunks[${ordinal}]: start and end must be integers with 0 ≤ start ≤ end ≤ ${maxOffset}`);
     }
-    if (chunk.page !== undefined && (!Number.isInteger(chunk.page) || chunk.page < 1 || chunk.page > maxOffset)) throw invalid(`chunks[${ordinal}].page must be an integer from 1 to ${maxOffset}`);
+    if (chunk.page !== undefined && (!Number.isInteger(chunk.page) || chunk.page < 1 || chunk.page > maxOffset))
+      throw invalid(`chunks[${ordinal}].page must be an integer from 1 to ${maxOffset}`);
     const chunkId = newId();
     await tx.run('INSERT INTO chunks (tenant_id, id, source_id, ordinal, text, start_offset, end_offset, page) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       tenantId,
@@ -93,7 +98,15 @@ export async function chunksOf(tx: Tx, tenantId: string, sourceId: string): Prom
     'SELECT id, ordinal, text, start_offset, end_offset, page FROM chunks WHERE tenant_id = ? AND source_id = ? ORDER BY ordinal',
     [tenantId, sourceId],
   );
-  return rows.map((row) => ({ id: row.id, sourceId, ordinal: Number(row.ordinal), text: row.text, start: Number(row.start_offset), end: Number(row.end_offset), page: row.page === null ? null : Number(row.page) }));
+  return rows.map((row) => ({
+    id: row.id,
+    sourceId,
+    ordinal: Number(row.ordinal),
+    text: row.text,
+    start: Number(row.start_offset),
+    end: Number(row.end_offset),
+    page: row.page === null ? null : Number(row.page),
+  }));
 }
 
 /** A page of sources in creation order. */

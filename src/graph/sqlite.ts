@@ -47,7 +47,14 @@ function statements(db: Database.Database): Statements {
   return found;
 }
 
-function insertEvidence(statement: Database.Statement, tenantId: string, subjectId: string, kind: 'entity' | 'relation', list: PreparedEvidence[], now: string): void {
+function insertEvidence(
+  statement: Database.Statement,
+  tenantId: string,
+  subjectId: string,
+  kind: 'entity' | 'relation',
+  list: PreparedEvidence[],
+  now: string,
+): void {
   for (const evidence of list) {
     statement.run(
       tenantId,
@@ -74,7 +81,9 @@ export function upsertEntitiesSqlite(tx: SqliteTx, tenantId: string, items: Prep
   const ids: string[] = [];
   const created: boolean[] = [];
   for (const item of items) {
-    const row = sql.upsertEntity.get(tenantId, item.id, item.type, item.name, item.key, JSON.stringify(item.properties), item.confidence, now, now) as { id: string };
+    const row = sql.upsertEntity.get(tenantId, item.id, item.type, item.name, item.key, JSON.stringify(item.properties), item.confidence, now, now) as {
+      id: string;
+    };
     ids.push(row.id);
     created.push(row.id === item.id);
     for (const [aliasKey, alias] of item.aliases) sql.insertAlias.run(tenantId, row.id, aliasKey, alias);
@@ -89,7 +98,19 @@ export function upsertRelationsSqlite(tx: SqliteTx, tenantId: string, items: Pre
   const ids: string[] = [];
   const created: boolean[] = [];
   for (const item of items) {
-    const row = sql.upsertRelation.get(tenantId, item.id, item.fromSeq, item.type, item.toSeq, JSON.stringify(item.properties), item.confidence, item.validFrom, item.validTo, now, now) as {
+    const row = sql.upsertRelation.get(
+      tenantId,
+      item.id,
+      item.fromSeq,
+      item.type,
+      item.toSeq,
+      JSON.stringify(item.properties),
+      item.confidence,
+      item.validFrom,
+      item.validTo,
+      now,
+      now,
+    ) as {
       id: string;
     };
     ids.push(row.id);

@@ -13,7 +13,13 @@ export interface SeqEdge {
 }
 
 /** Relations leaving (`out`) or entering (`in`) any of the entities `seqs`, optionally of the given types only. */
-export async function adjacent(tx: Tx, tenantId: string, seqs: readonly number[], direction: 'out' | 'in', relationTypes?: readonly string[]): Promise<SeqEdge[]> {
+export async function adjacent(
+  tx: Tx,
+  tenantId: string,
+  seqs: readonly number[],
+  direction: 'out' | 'in',
+  relationTypes?: readonly string[],
+): Promise<SeqEdge[]> {
   if (seqs.length === 0) return [];
   const nodes = inList(tx.dialect, direction === 'out' ? 'from_seq' : 'to_seq', 'int8');
   const params = [nodes.param(seqs.map(String)), tenantId];
@@ -110,7 +116,13 @@ type Visits = Map<number, [depth: number, edge: SeqEdge | null, previous: number
  * A shortest path from `from` to `to` of at most `maxDepth` relations, by bidirectional breadth-first search
  * that always expands the smaller frontier. Returns the entity row numbers and relations along it, or null.
  */
-export async function shortestPath(tx: Tx, tenantId: string, from: number, to: number, options: PathOptions): Promise<{ nodes: number[]; edges: SeqEdge[] } | null> {
+export async function shortestPath(
+  tx: Tx,
+  tenantId: string,
+  from: number,
+  to: number,
+  options: PathOptions,
+): Promise<{ nodes: number[]; edges: SeqEdge[] } | null> {
   if (from === to) return { nodes: [from], edges: [] };
   const sides: [Visits, Visits] = [new Map([[from, [0, null, null]]]), new Map([[to, [0, null, null]]])];
   const frontiers: [number[], number[]] = [[from], [to]];

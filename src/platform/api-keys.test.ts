@@ -44,7 +44,15 @@ for (const dialect of dialects) {
     it('refuses a wrong secret with a right prefix, an unknown prefix and malformed keys', async () => {
       const { key } = await fixture.platform.apiKeys.create({ tenantId, name: 'target', scopes: ['read'] });
       const wrongSecret = `${key.slice(0, 13)}${'a'.repeat(32)}`;
-      for (const candidate of [wrongSecret, 'trl_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 'trl_short', `${key}x`, key.toUpperCase(), "trl_' OR 1=1 --", '']) {
+      for (const candidate of [
+        wrongSecret,
+        'trl_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+        'trl_short',
+        `${key}x`,
+        key.toUpperCase(),
+        "trl_' OR 1=1 --",
+        '',
+      ]) {
         await assert.rejects(fixture.platform.authenticateApiKey(candidate), rejectsWith('unauthenticated'), candidate);
       }
     });
@@ -88,12 +96,21 @@ for (const dialect of dialects) {
 
     it('refuses an expiry in the past, unknown or no scopes and a blank name, storing nothing', async () => {
       const before = await countRows(fixture.store, 'api_keys');
-      await assert.rejects(fixture.platform.apiKeys.create({ tenantId, name: 'past', scopes: ['read'], expiresAt: '2001-01-01T00:00:00Z' }), rejectsWith('validation_failed'));
-      await assert.rejects(fixture.platform.apiKeys.create({ tenantId, name: 'bad date', scopes: ['read'], expiresAt: 'tomorrow' }), rejectsWith('validation_failed'));
+      await assert.rejects(
+        fixture.platform.apiKeys.create({ tenantId, name: 'past', scopes: ['read'], expiresAt: '2001-01-01T00:00:00Z' }),
+        rejectsWith('validation_failed'),
+      );
+      await assert.rejects(
+        fixture.platform.apiKeys.create({ tenantId, name: 'bad date', scopes: ['read'], expiresAt: 'tomorrow' }),
+        rejectsWith('validation_failed'),
+      );
       await assert.rejects(fixture.platform.apiKeys.create({ tenantId, name: 'none', scopes: [] }), rejectsWith('validation_failed'));
       await assert.rejects(fixture.platform.apiKeys.create({ tenantId, name: 'odd', scopes: ['root' as 'read'] }), rejectsWith('validation_failed'));
       await assert.rejects(fixture.platform.apiKeys.create({ tenantId, name: '  ', scopes: ['read'] }), rejectsWith('validation_failed'));
-      await assert.rejects(fixture.platform.apiKeys.create({ tenantId: '0190a000-0000-7000-8000-00000000dead', name: 'ghost', scopes: ['read'] }), rejectsWith('not_found'));
+      await assert.rejects(
+        fixture.platform.apiKeys.create({ tenantId: '0190a000-0000-7000-8000-00000000dead', name: 'ghost', scopes: ['read'] }),
+        rejectsWith('not_found'),
+      );
       assert.equal(await countRows(fixture.store, 'api_keys'), before);
     });
 

@@ -12,9 +12,11 @@ function bootstrapInChildProcess(dialect: Dialect, location: string): Promise<bo
   const code = `
     const { loadConfig } = await import(${module('../core/config.ts')});
     const { createPlatformService } = await import(${module('./index.ts')});
-    const store = ${dialect === 'sqlite'
-      ? `(await import(${module('../store/sqlite.ts')})).openSqliteStore({ file: process.env.LOCATION })`
-      : `(await import(${module('../store/postgres.ts')})).openPostgresStore({ url: process.env.LOCATION, role: 'trellis_app', poolSize: 2 })`};
+    const store = ${
+      dialect === 'sqlite'
+        ? `(await import(${module('../store/sqlite.ts')})).openSqliteStore({ file: process.env.LOCATION })`
+        : `(await import(${module('../store/postgres.ts')})).openPostgresStore({ url: process.env.LOCATION, role: 'trellis_app', poolSize: 2 })`
+    };
     const platform = createPlatformService(store, loadConfig({ env: {}, file: undefined }));
     const result = await platform.bootstrap();
     await store.close();
@@ -22,10 +24,15 @@ function bootstrapInChildProcess(dialect: Dialect, location: string): Promise<bo
   `;
   const cwd = fileURLToPath(new URL('../..', import.meta.url));
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd, env: { ...process.env, LOCATION: location } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`bootstrap child failed: ${stderr}`));
-      else resolve(JSON.parse(stdout) as boolean);
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', code],
+      { cwd, env: { ...process.env, LOCATION: location } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`bootstrap child failed: ${stderr}`));
+        else resolve(JSON.parse(stdout) as boolean);
+      },
+    );
   });
 }
 
@@ -54,7 +61,10 @@ for (const dialect of dialects) {
       assert.equal(await countRows(fixture.store, 'tenants'), 1);
       assert.equal(await countRows(fixture.store, 'api_keys'), 1);
       const events = await eventsOf(fixture.store, first.created.tenantId);
-      assert.deepEqual(events.map((event) => event.type), ['tenant.created', 'api_key.created']);
+      assert.deepEqual(
+        events.map((event) => event.type),
+        ['tenant.created', 'api_key.created'],
+      );
     });
 
     it('lets exactly one of several processes racing on an empty store create the tenant', async () => {

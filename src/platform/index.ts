@@ -5,14 +5,33 @@ import { newId } from '../core/ids.js';
 import type { Store } from '../store/index.js';
 import { createAccessTokenSigner } from './access-tokens.js';
 import { createApiKeyAuthenticator } from './api-key-auth.js';
-import { type ApiKey, type CreateApiKeyInput, type CreatedApiKey, findApiKey, insertApiKey, revokeApiKeyRow, selectApiKeys, validateScopes } from './api-keys.js';
+import {
+  type ApiKey,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  findApiKey,
+  insertApiKey,
+  revokeApiKeyRow,
+  selectApiKeys,
+  validateScopes,
+} from './api-keys.js';
 import type { AuthContext } from './auth-context.js';
 import { createAuthenticator } from './authenticate.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
 import { hashPassword, validatePassword } from './passwords.js';
 import { type SessionService, createSessionService } from './sessions.js';
 import { type CreateTenantInput, type Tenant, insertTenantOrFail, requireTenant, selectTenants, validateTenantInput } from './tenants.js';
-import { type CreateUserInput, type UpdateUserInput, type User, deleteUserRow, findUser, insertUser, selectUsers, updateUserRow, validateNewUser } from './users.js';
+import {
+  type CreateUserInput,
+  type UpdateUserInput,
+  type User,
+  deleteUserRow,
+  findUser,
+  insertUser,
+  selectUsers,
+  updateUserRow,
+  validateNewUser,
+} from './users.js';
 
 export type { AccessClaims } from './access-tokens.js';
 export type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-keys.js';
@@ -116,7 +135,12 @@ export function createPlatformService(store: Store, config: TrellisConfig): Plat
       const tenantId = newId();
       return store.transaction({ tenantId }, async (tx) => {
         const tenant = await insertTenantOrFail(tx, valid);
-        const created = await insertApiKey(tx, { tenantId, name: input.keyName ?? 'tenant admin', scopes: ['read', 'write', 'admin'], createdBy: actorLabel(actor) });
+        const created = await insertApiKey(tx, {
+          tenantId,
+          name: input.keyName ?? 'tenant admin',
+          scopes: ['read', 'write', 'admin'],
+          createdBy: actorLabel(actor),
+        });
         return { tenant, ...created };
       });
     },

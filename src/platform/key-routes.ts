@@ -12,7 +12,11 @@ export function registerKeyRoutes(app: FastifyInstance, platform: PlatformServic
     '/keys',
     {
       config: { access: 'admin' },
-      schema: { tags: ['keys'], summary: 'API keys of the tenant (never their secrets)', response: { 200: listOf(ApiKeySchema, 'ApiKeyList'), ...problems(401, 403) } },
+      schema: {
+        tags: ['keys'],
+        summary: 'API keys of the tenant (never their secrets)',
+        response: { 200: listOf(ApiKeySchema, 'ApiKeyList'), ...problems(401, 403) },
+      },
     },
     async (request) => ({ items: await platform.apiKeys.list(request.auth.tenantId) }),
   );
@@ -30,7 +34,10 @@ export function registerKeyRoutes(app: FastifyInstance, platform: PlatformServic
     },
     async (request, reply) => {
       const { key, apiKey } = await platform.apiKeys.create({ tenantId: request.auth.tenantId, ...request.body }, request.auth);
-      return reply.code(201).header('location', `/keys/${apiKey.id}`).send({ ...apiKey, key });
+      return reply
+        .code(201)
+        .header('location', `/keys/${apiKey.id}`)
+        .send({ ...apiKey, key });
     },
   );
 

@@ -19,10 +19,7 @@ export const IdParams = Type.Object({ id: Type.String({ pattern: uuid, descripti
 export const ScopeSchema = Type.Enum(['read', 'write', 'admin', 'system'], { description: 'What a key may do' });
 export const RoleSchema = Type.Enum(['owner', 'admin', 'editor', 'viewer'], { description: 'A person’s role in the tenant' });
 
-export const TenantSchema = Type.Object(
-  { id: Type.String(), slug: Type.String(), name: Type.String(), createdAt: Type.String() },
-  { title: 'Tenant' },
-);
+export const TenantSchema = Type.Object({ id: Type.String(), slug: Type.String(), name: Type.String(), createdAt: Type.String() }, { title: 'Tenant' });
 
 const apiKeyProperties = {
   id: Type.String(),

@@ -42,10 +42,22 @@ for (const dialect of dialects) {
     });
 
     it('answers invalid_credentials alike for a wrong password, an unknown email and an unknown tenant', async () => {
-      await assert.rejects(fixture.platform.sessions.login({ tenant: 'sessions', email: 'ada@example.com', password: 'wrong password!' }), rejectsWith('invalid_credentials'));
-      await assert.rejects(fixture.platform.sessions.login({ tenant: 'sessions', email: 'nobody@example.com', password: goodPassword }), rejectsWith('invalid_credentials'));
-      await assert.rejects(fixture.platform.sessions.login({ tenant: 'no-tenant', email: 'ada@example.com', password: goodPassword }), rejectsWith('invalid_credentials'));
-      await assert.rejects(fixture.platform.sessions.login({ tenant: "' OR 1=1 --", email: "' OR 1=1 --", password: "' OR 1=1 --" }), rejectsWith('invalid_credentials'));
+      await assert.rejects(
+        fixture.platform.sessions.login({ tenant: 'sessions', email: 'ada@example.com', password: 'wrong password!' }),
+        rejectsWith('invalid_credentials'),
+      );
+      await assert.rejects(
+        fixture.platform.sessions.login({ tenant: 'sessions', email: 'nobody@example.com', password: goodPassword }),
+        rejectsWith('invalid_credentials'),
+      );
+      await assert.rejects(
+        fixture.platform.sessions.login({ tenant: 'no-tenant', email: 'ada@example.com', password: goodPassword }),
+        rejectsWith('invalid_credentials'),
+      );
+      await assert.rejects(
+        fixture.platform.sessions.login({ tenant: "' OR 1=1 --", email: "' OR 1=1 --", password: "' OR 1=1 --" }),
+        rejectsWith('invalid_credentials'),
+      );
     });
 
     it('rotates refresh tokens: each refresh returns a new token and a working access token', async () => {
@@ -69,7 +81,10 @@ for (const dialect of dialects) {
 
     it('lets only one of two concurrent refreshes with the same token succeed', async () => {
       const tokens = await login();
-      const results = await Promise.allSettled([fixture.platform.sessions.refresh(tokens.refreshToken), fixture.platform.sessions.refresh(tokens.refreshToken)]);
+      const results = await Promise.allSettled([
+        fixture.platform.sessions.refresh(tokens.refreshToken),
+        fixture.platform.sessions.refresh(tokens.refreshToken),
+      ]);
       assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
     });
 
@@ -89,7 +104,10 @@ for (const dialect of dialects) {
       await fixture.platform.users.update(tenantId, user.id, { disabled: true });
       await assert.rejects(fixture.platform.authenticate(`Bearer ${tokens.accessToken}`), rejectsWith('unauthenticated'));
       await assert.rejects(fixture.platform.sessions.refresh(tokens.refreshToken), rejectsWith('invalid_credentials'));
-      await assert.rejects(fixture.platform.sessions.login({ tenant: 'sessions', email: user.email, password: goodPassword }), rejectsWith('invalid_credentials'));
+      await assert.rejects(
+        fixture.platform.sessions.login({ tenant: 'sessions', email: user.email, password: goodPassword }),
+        rejectsWith('invalid_credentials'),
+      );
       await fixture.platform.users.update(tenantId, user.id, { disabled: false });
       const again = await fixture.platform.sessions.login({ tenant: 'sessions', email: user.email, password: goodPassword });
       await fixture.platform.users.delete(tenantId, user.id);

@@ -83,7 +83,9 @@ async function revokeFamily(tx: Tx, tenantId: string, familyId: string): Promise
 }
 
 async function findRefreshToken(tx: Tx, token: string): Promise<RefreshRow | undefined> {
-  return tx.get<RefreshRow>('SELECT tenant_id, id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?', [sha256Hex(token)]);
+  return tx.get<RefreshRow>('SELECT tenant_id, id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = ?', [
+    sha256Hex(token),
+  ]);
 }
 
 type RefreshOutcome = { ok: { tenantId: string; userId: string; role: Role; refreshToken: string } } | { error: ErrorCode; detail: string };
@@ -132,7 +134,10 @@ export function createSessionService(store: Store, config: TrellisConfig, signer
         }
         if (row.revoked_at !== null) return { error: 'invalid_credentials', detail: 'The refresh token has been revoked' };
         if (Date.parse(row.expires_at) <= Date.now()) return { error: 'token_expired', detail: 'The refresh token has expired; log in again' };
-        const user = await tx.get<{ role: Role; disabled_at: string | null }>('SELECT role, disabled_at FROM users WHERE tenant_id = ? AND id = ?', [row.tenant_id, row.user_id]);
+        const user = await tx.get<{ role: Role; disabled_at: string | null }>('SELECT role, disabled_at FROM users WHERE tenant_id = ? AND id = ?', [
+          row.tenant_id,
+          row.user_id,
+        ]);
         if (!user || user.disabled_at !== null) {
           await revokeFamily(tx, row.tenant_id, row.family_id);
           return { error: 'invalid_credentials', detail: 'The account is disabled or deleted' };

@@ -39,7 +39,10 @@ export function registerTenantRoutes(app: FastifyInstance, platform: PlatformSer
     },
     async (request, reply) => {
       const { tenant, key, apiKey } = await platform.tenants.createWithAdminKey(request.body, request.auth);
-      return reply.code(201).header('location', '/tenant').send({ tenant, apiKey: { ...apiKey, key } });
+      return reply
+        .code(201)
+        .header('location', '/tenant')
+        .send({ tenant, apiKey: { ...apiKey, key } });
     },
   );
 }

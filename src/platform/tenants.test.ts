@@ -60,7 +60,10 @@ for (const dialect of dialects) {
       assert.equal(auth.tenantId, tenant.id);
       assert.equal(auth.scopes.has('system'), false);
       const events = await eventsOf(fixture.store, tenant.id);
-      assert.deepEqual(events.map((event) => event.type), ['tenant.created', 'api_key.created']);
+      assert.deepEqual(
+        events.map((event) => event.type),
+        ['tenant.created', 'api_key.created'],
+      );
     });
   });
 }

@@ -58,7 +58,12 @@ export async function insertTenant(tx: Tx, input: CreateTenantInput): Promise<Te
   const { slug, name } = validateTenantInput(input);
   const createdAt = nowIso();
   // ON CONFLICT keeps a PostgreSQL transaction usable when two creators race for one slug.
-  const inserted = await tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING', [id, slug, name, createdAt]);
+  const inserted = await tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING', [
+    id,
+    slug,
+    name,
+    createdAt,
+  ]);
   if (inserted === 0) return null;
   const tenant = { id, slug, name, createdAt };
   await appendEvent(tx, { type: 'tenant.created', subject: id, payload: { id, slug, name } });

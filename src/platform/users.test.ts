@@ -33,7 +33,11 @@ for (const dialect of dialects) {
       const row = await fixture.store.read('system', (tx) => tx.get<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = ?', [user.id]));
       assert.match(row?.password_hash ?? '', /^\$argon2id\$/);
       const events = await eventsOf(fixture.store, tenantId);
-      assert.deepEqual(events.at(-1), { type: 'user.created', subject: user.id, payload: { id: user.id, email: 'ada@example.com', name: 'Ada', role: 'editor' } });
+      assert.deepEqual(events.at(-1), {
+        type: 'user.created',
+        subject: user.id,
+        payload: { id: user.id, email: 'ada@example.com', name: 'Ada', role: 'editor' },
+      });
       assert.ok(!JSON.stringify(events).includes(goodPassword) && !JSON.stringify(events).includes('argon2'));
       assert.deepEqual(await fixture.platform.users.list(tenantId), [user]);
     });
@@ -41,7 +45,10 @@ for (const dialect of dialects) {
     it('refuses a second user with the same email in a tenant, but allows it in another tenant', async () => {
       const tenantId = await newTenant();
       await fixture.platform.users.create({ tenantId, email: 'same@example.com', name: 'One', password: goodPassword, role: 'viewer' });
-      await assert.rejects(fixture.platform.users.create({ tenantId, email: 'SAME@example.com', name: 'Two', password: goodPassword, role: 'viewer' }), rejectsWith('conflict'));
+      await assert.rejects(
+        fixture.platform.users.create({ tenantId, email: 'SAME@example.com', name: 'Two', password: goodPassword, role: 'viewer' }),
+        rejectsWith('conflict'),
+      );
       const elsewhere = await newTenant();
       await fixture.platform.users.create({ tenantId: elsewhere, email: 'same@example.com', name: 'Three', password: goodPassword, role: 'viewer' });
       assert.equal((await fixture.platform.users.list(tenantId)).length, 1);
@@ -74,11 +81,20 @@ for (const dialect of dialects) {
     it('lets only an owner grant or revoke the owner role, once the tenant has an owner', async () => {
       const tenantId = await newTenant();
       // Before the first owner exists, an admin key may appoint one.
-      const owner = await fixture.platform.users.create({ tenantId, email: 'owner@example.com', name: 'Owner', password: goodPassword, role: 'owner' }, adminKey(tenantId));
-      const admin = await fixture.platform.users.create({ tenantId, email: 'admin@example.com', name: 'Admin', password: goodPassword, role: 'admin' }, adminKey(tenantId));
+      const owner = await fixture.platform.users.create(
+        { tenantId, email: 'owner@example.com', name: 'Owner', password: goodPassword, role: 'owner' },
+        adminKey(tenantId),
+      );
+      const admin = await fixture.platform.users.create(
+        { tenantId, email: 'admin@example.com', name: 'Admin', password: goodPassword, role: 'admin' },
+        adminKey(tenantId),
+      );
       const asAdmin = session(tenantId, admin.id, 'admin');
       await assert.rejects(fixture.platform.users.update(tenantId, admin.id, { role: 'owner' }, asAdmin), rejectsWith('forbidden'));
-      await assert.rejects(fixture.platform.users.create({ tenantId, email: 'o2@example.com', name: 'O2', password: goodPassword, role: 'owner' }, adminKey(tenantId)), rejectsWith('forbidden'));
+      await assert.rejects(
+        fixture.platform.users.create({ tenantId, email: 'o2@example.com', name: 'O2', password: goodPassword, role: 'owner' }, adminKey(tenantId)),
+        rejectsWith('forbidden'),
+      );
       await assert.rejects(fixture.platform.users.update(tenantId, owner.id, { disabled: true }, asAdmin), rejectsWith('forbidden'));
       await assert.rejects(fixture.platform.users.delete(tenantId, owner.id, asAdmin), rejectsWith('forbidden'));
       // An admin may still rename an owner.
@@ -100,9 +116,15 @@ for (const dialect of dialects) {
       await assert.rejects(fixture.platform.users.delete(tenantId, owner.id, asOwner), rejectsWith('unprocessable'));
       const [still] = await fixture.platform.users.list(tenantId);
       assert.deepEqual([still?.role, still?.disabled], ['owner', false]);
-      const second = await fixture.platform.users.create({ tenantId, email: 'second@example.com', name: 'Second', password: goodPassword, role: 'owner' }, asOwner);
+      const second = await fixture.platform.users.create(
+        { tenantId, email: 'second@example.com', name: 'Second', password: goodPassword, role: 'owner' },
+        asOwner,
+      );
       await fixture.platform.users.delete(tenantId, owner.id, session(tenantId, second.id, 'owner'));
-      assert.deepEqual((await fixture.platform.users.list(tenantId)).map((user) => user.email), ['second@example.com']);
+      assert.deepEqual(
+        (await fixture.platform.users.list(tenantId)).map((user) => user.email),
+        ['second@example.com'],
+      );
       assert.equal((await eventsOf(fixture.store, tenantId)).at(-1)?.type, 'user.deleted');
     });
 

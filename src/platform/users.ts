@@ -75,7 +75,8 @@ export function normaliseEmail(email: string): string {
 /** Checks and normalises an email address; throws `validation_failed`. */
 export function validateEmail(email: unknown): string {
   const value = typeof email === 'string' ? normaliseEmail(email) : '';
-  if (value.length > 254 || !emailPattern.test(value)) throw new TrellisError('validation_failed', `${JSON.stringify(email)} is not an email address`, { field: 'email' });
+  if (value.length > 254 || !emailPattern.test(value))
+    throw new TrellisError('validation_failed', `${JSON.stringify(email)} is not an email address`, { field: 'email' });
   return value;
 }
 
@@ -86,7 +87,8 @@ function validateName(name: unknown): string {
 }
 
 function validateRole(role: unknown): Role {
-  if (!roles.includes(role as Role)) throw new TrellisError('validation_failed', `Unknown role ${JSON.stringify(role)}; allowed: ${roles.join(', ')}`, { field: 'role' });
+  if (!roles.includes(role as Role))
+    throw new TrellisError('validation_failed', `Unknown role ${JSON.stringify(role)}; allowed: ${roles.join(', ')}`, { field: 'role' });
   return role as Role;
 }
 
@@ -184,7 +186,14 @@ export async function updateUserRow(tx: Tx, tenantId: string, userId: string, ch
   if (Object.keys(changed).length === 0) return user;
   const now = nowIso();
   const disabledAt = disabled ? (user.disabledAt ?? now) : null;
-  await tx.run('UPDATE users SET role = ?, name = ?, disabled_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?', [role, name, disabledAt, now, tenantId, userId]);
+  await tx.run('UPDATE users SET role = ?, name = ?, disabled_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?', [
+    role,
+    name,
+    disabledAt,
+    now,
+    tenantId,
+    userId,
+  ]);
   // A disabled account keeps no sessions.
   if (disabled) await tx.run('UPDATE refresh_tokens SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL', [now, tenantId, userId]);
   await appendEvent(tx, { type: 'user.updated', subject: userId, payload: { id: userId, email: user.email, changes: changed } });

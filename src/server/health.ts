@@ -12,7 +12,11 @@ export function registerHealthRoutes(app: FastifyInstance, services: Services): 
     '/health',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], summary: 'Liveness: the process is up', response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String() }) } },
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process is up',
+        response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String() }) },
+      },
     },
     async () => ({ status: 'ok' as const, version }),
   );
@@ -23,7 +27,10 @@ export function registerHealthRoutes(app: FastifyInstance, services: Services): 
       schema: {
         tags: ['health'],
         summary: 'Readiness: the store answers and every migration is applied',
-        response: { 200: Type.Object({ status: Type.String(), checks: Type.Array(Check) }), 503: Type.Object({ status: Type.String(), checks: Type.Array(Check) }) },
+        response: {
+          200: Type.Object({ status: Type.String(), checks: Type.Array(Check) }),
+          503: Type.Object({ status: Type.String(), checks: Type.Array(Check) }),
+        },
       },
     },
     async (_request, reply) => {
@@ -33,7 +40,12 @@ export function registerHealthRoutes(app: FastifyInstance, services: Services): 
         const ms = await services.store.ping();
         checks.push({ name: 'store', ok: true, ms, detail: `${services.store.dialect} ${services.store.location}` });
         const pending = (await services.store.migrationStatus()).filter((migration) => migration.appliedAt === null);
-        checks.push({ name: 'migrations', ok: pending.length === 0, ms: performance.now() - started, detail: pending.length ? `pending: ${pending.map((m) => m.id).join(', ')}` : 'all applied' });
+        checks.push({
+          name: 'migrations',
+          ok: pending.length === 0,
+          ms: performance.now() - started,
+          detail: pending.length ? `pending: ${pending.map((m) => m.id).join(', ')}` : 'all applied',
+        });
       } catch (error) {
         checks.push({ name: 'store', ok: false, ms: performance.now() - started, detail: (error as Error).message });
       }

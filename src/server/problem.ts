@@ -45,7 +45,8 @@ function validationIssues(error: FastifyError): { path: string; message: string 
 /** Maps any thrown value to a catalogue code, a detail message and extra fields. */
 export function toProblem(error: unknown): { code: ErrorCode; detail: string; extra: Record<string, unknown> } {
   if (error instanceof TrellisError) {
-    if (error.code === 'validation_failed' && Array.isArray(error.details?.errors)) return { code: error.code, detail: error.message, extra: { errors: error.details.errors } };
+    if (error.code === 'validation_failed' && Array.isArray(error.details?.errors))
+      return { code: error.code, detail: error.message, extra: { errors: error.details.errors } };
     return { code: error.code, detail: error.message, extra: error.details ? { details: error.details } : {} };
   }
   const fastifyError = error as FastifyError;

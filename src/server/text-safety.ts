@@ -29,7 +29,9 @@ export function registerTextSafety(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const found = findUnsafeText(request.params, 'params') ?? findUnsafeText(request.query, 'querystring') ?? findUnsafeText(request.body, 'body');
     if (found) {
-      throw new TrellisError('validation_failed', `${found} contains U+0000 or an unpaired surrogate, which cannot be stored`, { errors: [{ path: found, message: 'contains U+0000 or an unpaired surrogate' }] });
+      throw new TrellisError('validation_failed', `${found} contains U+0000 or an unpaired surrogate, which cannot be stored`, {
+        errors: [{ path: found, message: 'contains U+0000 or an unpaired surrogate' }],
+      });
     }
   });
 }

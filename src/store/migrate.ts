@@ -47,7 +47,12 @@ export async function runMigrations(target: MigrationTarget): Promise<MigrationR
     try {
       await target.apply(migration.id, sql, checksum);
     } catch (error) {
-      throw new TrellisError('migration_failed', `Migration ${migration.id} failed: ${(error as Error).message}`, { migration: migration.id }, { cause: error });
+      throw new TrellisError(
+        'migration_failed',
+        `Migration ${migration.id} failed: ${(error as Error).message}`,
+        { migration: migration.id },
+        { cause: error },
+      );
     }
     report.applied.push(migration.id);
   }

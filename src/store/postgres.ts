@@ -81,7 +81,9 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     try {
       return await pool.connect();
     } catch (error) {
-      throw new TrellisError('store_unavailable', `Cannot connect to PostgreSQL at ${describeUrl(options.url)}: ${(error as Error).message}`, undefined, { cause: error });
+      throw new TrellisError('store_unavailable', `Cannot connect to PostgreSQL at ${describeUrl(options.url)}: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
     }
   }
 
@@ -154,7 +156,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       try {
         const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [options.role]);
         if (!rowCount) await client.query(`CREATE ROLE ${role} NOLOGIN NOBYPASSRLS`);
-        const { rows } = await client.query<{ member: boolean }>('SELECT pg_has_role(current_user, $1, \'MEMBER\') AS member', [options.role]);
+        const { rows } = await client.query<{ member: boolean }>("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [options.role]);
         if (!rows[0]?.member) await client.query(`GRANT ${role} TO CURRENT_USER`);
         const schemaRow = await client.query<{ schema: string }>('SELECT current_schema() AS schema');
         const schema = quoteIdentifier(schemaRow.rows[0]?.schema ?? 'public');

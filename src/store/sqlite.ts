@@ -97,10 +97,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       return new Map(rows.map((row) => [row.id, { checksum: row.checksum, appliedAt: row.applied_at }]));
     },
     async apply(id, sql, checksum) {
-      writer.transaction(() => {
-        writer.exec(sql);
-        writer.prepare('INSERT INTO schema_migrations (id, checksum, applied_at) VALUES (?, ?, ?)').run(id, checksum, new Date().toISOString());
-      }).immediate();
+      writer
+        .transaction(() => {
+          writer.exec(sql);
+          writer.prepare('INSERT INTO schema_migrations (id, checksum, applied_at) VALUES (?, ?, ?)').run(id, checksum, new Date().toISOString());
+        })
+        .immediate();
     },
   };
 

@@ -26,26 +26,50 @@ for (const dialect of dialects) {
       );
       await assert.rejects(
         test.store.transaction('system', async (tx) => {
-          await tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', ['0190a000-0000-7000-8000-000000000002', 'b', 'B', new Date().toISOString()]);
+          await tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [
+            '0190a000-0000-7000-8000-000000000002',
+            'b',
+            'B',
+            new Date().toISOString(),
+          ]);
           throw new Error('boom');
         }),
         /boom/,
       );
       const rows = await test.store.read('system', (tx) => tx.all<{ slug: string }>('SELECT slug FROM tenants ORDER BY slug'));
-      assert.deepEqual(rows.map((row) => row.slug), ['a']);
+      assert.deepEqual(
+        rows.map((row) => row.slug),
+        ['a'],
+      );
     });
 
     it('numbers events per tenant without gaps, in commit order', async () => {
       const tenantId = '0190a000-0000-7000-8000-000000000001';
-      const first = await test.store.transaction({ tenantId }, (tx) => appendEvent(tx, [{ type: 'x.one', payload: {} }, { type: 'x.two', payload: { n: 2 } }]));
-      await assert.rejects(test.store.transaction({ tenantId }, async (tx) => {
-        await appendEvent(tx, { type: 'x.lost', payload: {} });
-        throw new Error('rolled back');
-      }));
+      const first = await test.store.transaction({ tenantId }, (tx) =>
+        appendEvent(tx, [
+          { type: 'x.one', payload: {} },
+          { type: 'x.two', payload: { n: 2 } },
+        ]),
+      );
+      await assert.rejects(
+        test.store.transaction({ tenantId }, async (tx) => {
+          await appendEvent(tx, { type: 'x.lost', payload: {} });
+          throw new Error('rolled back');
+        }),
+      );
       const second = await test.store.transaction({ tenantId }, (tx) => appendEvent(tx, { type: 'x.three', payload: {} }));
       assert.deepEqual([...first, ...second], [1, 2, 3]);
-      const events = await test.store.read({ tenantId }, (tx) => tx.all<{ seq: number; type: string }>('SELECT seq, type FROM events WHERE tenant_id = ? ORDER BY seq', [tenantId]));
-      assert.deepEqual(events.map((event) => [Number(event.seq), event.type]), [[1, 'x.one'], [2, 'x.two'], [3, 'x.three']]);
+      const events = await test.store.read({ tenantId }, (tx) =>
+        tx.all<{ seq: number; type: string }>('SELECT seq, type FROM events WHERE tenant_id = ? ORDER BY seq', [tenantId]),
+      );
+      assert.deepEqual(
+        events.map((event) => [Number(event.seq), event.type]),
+        [
+          [1, 'x.one'],
+          [2, 'x.two'],
+          [3, 'x.three'],
+        ],
+      );
     });
 
     it('answers ping', async () => {
