@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type TestStore, createTestStore, dialects } from '../../test/support/stores.js';
-import { appendEvent } from './index.js';
+import { TrellisError } from '../core/errors.js';
+import { appendEvent, migrations } from './index.js';
+import { migrationSql } from './migrate.js';
 
 for (const dialect of dialects) {
   describe(`store conformance (${dialect})`, () => {
@@ -70,6 +72,14 @@ for (const dialect of dialects) {
           [3, 'x.three'],
         ],
       );
+    });
+
+    it('refuses to run when an applied migration was edited afterwards', async () => {
+      await test.store.transaction('system', (tx) => tx.run("UPDATE schema_migrations SET checksum = 'edited' WHERE id = '0001-foundation'"));
+      await assert.rejects(test.store.migrate(), (error: unknown) => error instanceof TrellisError && error.code === 'migration_failed' && /was changed after it was applied/.test(error.message));
+      const [state] = await test.store.migrationStatus();
+      await test.store.transaction('system', (tx) => tx.run('UPDATE schema_migrations SET checksum = ? WHERE id = ?', [migrationSql(migrations[0]!, dialect).checksum, state!.id]));
+      assert.deepEqual((await test.store.migrate()).applied, []);
     });
 
     it('answers ping', async () => {
