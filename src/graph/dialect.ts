@@ -16,6 +16,16 @@ export function inList(dialect: Dialect, column: string, pgType: 'uuid' | 'text'
   return { sql: `${column} = ANY(?::${pgType}[])`, param: (values) => values as unknown as SqlValue };
 }
 
+/**
+ * A membership test for known values: a plain equality for one value (the common single-item read, which plans
+ * better than a one-element list), else {@link inList}. Returns the SQL and its one parameter.
+ */
+export function matchAny(dialect: Dialect, column: string, pgType: 'uuid' | 'text' | 'int8', values: readonly string[]): { sql: string; param: SqlValue } {
+  if (values.length === 1) return { sql: `${column} = ?`, param: values[0] as string };
+  const list = inList(dialect, column, pgType);
+  return { sql: list.sql, param: list.param(values) };
+}
+
 /** RFC 7396 merge of two JSON columns: `json_patch` on SQLite, `trellis_merge_patch` (migration 0001) on PostgreSQL. */
 export function mergePatch(dialect: Dialect, target: string, patch: string): string {
   return dialect === 'sqlite' ? `json_patch(${target}, ${patch})` : `trellis_merge_patch(${target}, ${patch})`;

@@ -1,7 +1,7 @@
 /** @module Reading and deleting entities (writes go through the bulk writers). */
 import { isId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
-import { containsPattern, inList, tenantCheck } from './dialect.js';
+import { containsPattern, inList, matchAny, tenantCheck } from './dialect.js';
 import { pageClause, toPage } from './pagination.js';
 import type { Entity, Page } from './types.js';
 
@@ -36,10 +36,10 @@ function toEntity(row: EntityRow, aliases: string[]): Entity {
 async function aliasesOf(tx: Tx, tenantId: string, rows: EntityRow[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(rows.map((row) => [row.id, []]));
   if (rows.length === 0) return out;
-  const filter = inList(tx.dialect, 'entity_id', 'uuid');
+  const filter = matchAny(tx.dialect, 'entity_id', 'uuid', rows.map((row) => row.id));
   const aliasRows = await tx.all<{ entity_id: string; alias: string }>(
     `SELECT entity_id, alias FROM entity_aliases WHERE tenant_id = ? AND ${filter.sql} ORDER BY entity_id, alias_key`,
-    [tenantId, filter.param(rows.map((row) => row.id))],
+    [tenantId, filter.param],
   );
   const names = new Map(rows.map((row) => [row.id, row.name]));
   for (const row of aliasRows) if (names.get(row.entity_id) !== row.alias) out.get(row.entity_id)?.push(row.alias);

@@ -1,7 +1,7 @@
 /** @module Evidence: the provenance of every fact, its citations, and the removal of facts left without any. */
 import { TrellisError } from '../core/errors.js';
 import type { Tx } from '../store/index.js';
-import { inList, slices, tenantCheck } from './dialect.js';
+import { inList, matchAny, slices, tenantCheck } from './dialect.js';
 import { entitySeqs } from './entities.js';
 import type { PreparedEvidence } from './prepare.js';
 import type { Evidence } from './types.js';
@@ -38,17 +38,18 @@ function passage(row: EvidenceRow): string | null {
 export async function evidenceFor(tx: Tx, tenantId: string, subjectIds: readonly string[]): Promise<Map<string, Evidence[]>> {
   const out = new Map<string, Evidence[]>(subjectIds.map((id) => [id, []]));
   if (subjectIds.length === 0) return out;
-  const filter = inList(tx.dialect, 'e.subject_id', 'uuid');
+  const filter = matchAny(tx.dialect, 'e.subject_id', 'uuid', subjectIds);
   const rows = await tx.all<EvidenceRow>(
     `SELECT e.id, e.subject_kind, e.subject_id, e.source_id, e.chunk_id, e.start_offset, e.end_offset, e.quote, e.extractor, e.extractor_version, e.confidence, e.created_at,
             s.uri, s.title, c.page, c.text AS chunk_text, c.start_offset AS chunk_start
        FROM evidence e
        LEFT JOIN sources s ON s.tenant_id = e.tenant_id AND s.id = e.source_id
        LEFT JOIN chunks c ON c.tenant_id = e.tenant_id AND c.id = e.chunk_id
-      WHERE e.tenant_id = ? AND ${filter.sql}
-      ORDER BY e.created_at, e.id`,
-    [tenantId, filter.param(subjectIds)],
+      WHERE e.tenant_id = ? AND ${filter.sql}`,
+    [tenantId, filter.param],
   );
+  // Oldest first; sorted here because the index order (subject, fingerprint) is not time order.
+  rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
   for (const row of rows) {
     out.get(row.subject_id)?.push({
       id: row.id,

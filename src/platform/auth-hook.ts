@@ -26,7 +26,7 @@ async function devContext(platform: PlatformService): Promise<AuthContext> {
  * - a scope: credentials needed (401 `unauthenticated` with `WWW-Authenticate: Bearer`), and the
  *   scope (403 `forbidden`);
  * - nothing: refused with 403 (fail closed), except unknown URLs, which answer 404.
- * On success `request.auth` is set and the request's logger carries the tenant ID.
+ * On success `request.auth` is set; the request's log line carries its tenant ID.
  * With `config.auth === 'off'` (loopback only) every request acts for the default tenant with every scope.
  */
 export function registerAuthHook(app: FastifyInstance, services: Services): void {
@@ -62,9 +62,7 @@ export function registerAuthHook(app: FastifyInstance, services: Services): void
       }
     }
     if (!auth.scopes.has(access)) throw new TrellisError('forbidden', `This route needs the "${access}" scope`, { required: access });
+    // The request log line (src/server/request-log.ts) and error logs read the tenant from here.
     request.auth = auth;
-    // Fastify logs the response through reply.log, so both carry the tenant.
-    request.log = request.log.child({ tenantId: auth.tenantId });
-    reply.log = request.log;
   });
 }

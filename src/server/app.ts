@@ -1,6 +1,5 @@
 /** @module The Fastify application: plugins, security headers, CORS, validation, problem errors, OpenAPI and every module's routes. */
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,6 +11,8 @@ import { registerPlatformRoutes } from '../platform/routes.js';
 import { version } from '../version.js';
 import { registerHealthRoutes } from './health.js';
 import { ProblemSchema, frameworkErrorHandler, registerProblemHandlers } from './problem.js';
+import { RequestLog } from './request-log.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { registerTextSafety } from './text-safety.js';
 import type { Services } from './services.js';
 import { createValidatorCompiler } from './validation.js';
@@ -39,6 +40,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     requestIdHeader: false,
+    logController: new RequestLog(),
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : newId();
@@ -59,17 +61,14 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), access: 'public' } as typeof route.config;
   });
-  await app.register(helmet, {
-    // Swagger UI at /docs needs inline styles and scripts; everything else is JSON.
-    contentSecurityPolicy: {
-      directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
-    },
-  });
-  await app.register(cors, {
-    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
-    exposedHeaders: ['x-request-id', 'location'],
-    credentials: false,
-  });
+  registerSecurityHeaders(app);
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      exposedHeaders: ['x-request-id', 'location'],
+      credentials: false,
+    });
+  }
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

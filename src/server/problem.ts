@@ -90,9 +90,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error);
     if (problem.code === 'internal' || problem.code === 'store_unavailable') {
-      request.log.error({ err: error }, 'request failed');
+      request.log.error({ err: error, tenantId: request.auth?.tenantId }, 'request failed');
     } else {
-      request.log.info({ code: problem.code, detail: problem.detail }, 'request rejected');
+      request.log.info({ code: problem.code, detail: problem.detail, tenantId: request.auth?.tenantId }, 'request rejected');
     }
     if (problem.code === 'rate_limited' || problem.code === 'store_unavailable') reply.header('retry-after', '1');
     return sendProblem(request, reply, problem.code, problem.detail, problem.extra);

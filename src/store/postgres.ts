@@ -1,4 +1,5 @@
 /** @module The PostgreSQL driver: a pg pool whose sessions run as a role subject to row-level security. */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { TrellisError } from '../core/errors.js';
 import { type MigrationTarget, migrationStates, runMigrations } from './migrate.js';
@@ -13,17 +14,27 @@ export interface PostgresStoreOptions {
   poolSize: number;
 }
 
-const placeholderCache = new Map<string, string>();
-
 /** Rewrites `?` placeholders to `$1, $2, …` (Trellis SQL never has `?` inside string literals). */
 export function toPostgresPlaceholders(sql: string): string {
-  let converted = placeholderCache.get(sql);
-  if (converted === undefined) {
-    let index = 0;
-    converted = sql.replace(/\?/g, () => `$${++index}`);
-    if (placeholderCache.size < 5000) placeholderCache.set(sql, converted);
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${++index}`);
+}
+
+const statementCache = new Map<string, { name: string; text: string }>();
+
+/**
+ * A named prepared statement for a query text: PostgreSQL parses and plans it once per connection instead of
+ * on every call. The set of texts is bounded (queries are built from fixed fragments), and so is the cache.
+ */
+function statement(sql: string): { name: string; text: string } | string {
+  let found = statementCache.get(sql);
+  if (found === undefined) {
+    const text = toPostgresPlaceholders(sql);
+    if (statementCache.size >= 2000) return text;
+    found = { name: `t_${createHash('sha1').update(text).digest('base64url')}`, text };
+    statementCache.set(sql, found);
   }
-  return converted;
+  return found;
 }
 
 /** Type parsers that make PostgreSQL rows look like SQLite's: ISO timestamps and numeric bigints. */
@@ -36,7 +47,11 @@ const types = {
 } as pg.CustomTypesConfig;
 
 function makeTx(client: pg.PoolClient, tenantId: string | null): PostgresTx {
-  const query = (sql: string, params?: readonly SqlValue[]) => client.query(toPostgresPlaceholders(sql), params as unknown[] | undefined);
+  const query = (sql: string, params?: readonly SqlValue[]) => {
+    const prepared = statement(sql);
+    const values = params as unknown[] | undefined;
+    return typeof prepared === 'string' ? client.query(prepared, values) : client.query({ name: prepared.name, text: prepared.text, values });
+  };
   return {
     dialect: 'postgres',
     client,
@@ -87,12 +102,12 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     }
   }
 
-  async function within<T>(scope: Scope, readOnly: boolean, fn: (tx: PostgresTx) => Promise<T>): Promise<T> {
+  async function within<T>(scope: Scope, fn: (tx: PostgresTx) => Promise<T>): Promise<T> {
     const client = await connect();
     const tenantId = scope === 'system' ? null : scope.tenantId;
     let broken = false;
     try {
-      await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      await client.query('BEGIN');
       await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId ?? '']);
       const result = await fn(makeTx(client, tenantId));
       await client.query('COMMIT');
@@ -106,6 +121,22 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       throw error;
     } finally {
       client.release(broken);
+    }
+  }
+
+  /**
+   * Reads run without BEGIN/COMMIT: the tenant is set for the session (`set_config(…, false)`) on every checkout,
+   * so a read costs one round trip plus its queries, not three plus its queries. Each statement sees its own
+   * snapshot, as SQLite's reader connection does.
+   */
+  async function reading<T>(scope: Scope, fn: (tx: PostgresTx) => Promise<T>): Promise<T> {
+    const client = await connect();
+    const tenantId = scope === 'system' ? null : scope.tenantId;
+    try {
+      await client.query({ name: 'trellis_set_tenant', text: "SELECT set_config('app.tenant_id', $1, false)", values: [tenantId ?? ''] });
+      return await fn(makeTx(client, tenantId));
+    } finally {
+      client.release();
     }
   }
 
@@ -172,8 +203,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   return {
     dialect: 'postgres',
     location: describeUrl(options.url),
-    transaction: (scope, fn) => within(scope, false, fn as (tx: PostgresTx) => Promise<never>),
-    read: (scope, fn) => within(scope, true, fn as (tx: PostgresTx) => Promise<never>),
+    transaction: (scope, fn) => within(scope, fn as (tx: PostgresTx) => Promise<never>),
+    read: (scope, fn) => reading(scope, fn as (tx: PostgresTx) => Promise<never>),
     async ping(): Promise<number> {
       const started = performance.now();
       const client = await connect();
