@@ -3,7 +3,7 @@ import { hash } from 'node:crypto';
 import { TrellisError } from '../core/errors.js';
 import { isId, newId, normaliseId } from '../core/ids.js';
 import { canonicalKey } from './keys.js';
-import type { EntityInput, EvidenceInput, RelationInput } from './types.js';
+import type { EntityInput, Evidence, EvidenceInput, RelationInput } from './types.js';
 
 /** Entity and relation types: a letter, then letters, digits, `_`, `.` or `-`. */
 export const typePattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
@@ -19,19 +19,10 @@ export function storableText(value: string): boolean {
 const earliestTime = Date.parse('0001-01-01T00:00:00Z');
 const latestTime = Date.parse('9999-12-31T23:59:59.999Z');
 
-/** Evidence ready to insert. */
-export interface PreparedEvidence {
-  id: string;
+/** Evidence ready to insert: the stored fields, and the fingerprint that makes a repeated citation a no-op. */
+export type PreparedEvidence = Pick<Evidence, 'id' | 'sourceId' | 'chunkId' | 'start' | 'end' | 'quote' | 'extractor' | 'extractorVersion' | 'confidence'> & {
   fingerprint: string;
-  sourceId: string | null;
-  chunkId: string | null;
-  start: number | null;
-  end: number | null;
-  quote: string | null;
-  extractor: string;
-  extractorVersion: string | null;
-  confidence: number;
-}
+};
 
 /** An entity ready to upsert; `inputs` are the indexes of the inputs it stands for. */
 export interface PreparedEntity {
