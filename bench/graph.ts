@@ -1,6 +1,6 @@
 /**
  * Graph benchmark: bulk upsert rates through the graph service, then traversal latency on a large graph.
- *   node --import tsx bench/graph.ts [--entities 1000000] [--relations 5000000] [--driver sqlite|postgres] [--queries 1000]
+ *   node --import tsx bench/graph.ts [--entities 1000000] [--relations 5000000] [--driver sqlite|postgres] [--queries 1000] [--batch 10000]
  * Prints entities/s, relations/s, and p50/p95/p99 of neighbours (depth 2, 3) and shortest path (depth ≤ 6).
  * For PostgreSQL it starts an embedded server unless TRELLIS_BENCH_DATABASE_URL is set.
  */
@@ -8,14 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { newId } from '../src/core/ids.js';
-import { type EntityInput, type RelationInput, createGraphService } from '../src/graph/index.js';
+import { createGraphService } from '../src/graph/index.js';
+import type { Store } from '../src/store/index.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import type { Store } from '../src/store/index.js';
-// @ts-expect-error plain ESM helper without types
-import { startTestPostgres } from '../scripts/test-postgres.mjs';
+import { buildGraph, createBenchDatabase, percentile, random } from './corpus.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,10 +29,6 @@ const relationCount = Number(values.relations);
 const queryCount = Number(values.queries);
 const batchSize = Number(values.batch);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
 function summary(label: string, samples: number[]): void {
   const sorted = [...samples].sort((a, b) => a - b);
   console.log(
@@ -42,35 +36,16 @@ function summary(label: string, samples: number[]): void {
   );
 }
 
-// A deterministic generator so runs are comparable.
-let seed = 42;
-function random(): number {
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  return seed / 2 ** 32;
-}
-
 async function openStore(): Promise<{ store: Store; close(): Promise<void> }> {
   if (values.driver === 'postgres') {
-    let server: { url: string; stop(): Promise<void> } | undefined;
-    let adminUrl = process.env.TRELLIS_BENCH_DATABASE_URL;
-    if (!adminUrl) {
-      server = await startTestPostgres();
-      adminUrl = server!.url;
-    }
-    const name = `trellis_bench_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl!);
-    url.pathname = `/${name}`;
-    const store = openPostgresStore({ url: url.toString(), role: 'trellis_app', poolSize: 4 });
+    const database = await createBenchDatabase('trellis_bench');
+    const store = openPostgresStore({ url: database.url, role: 'trellis_app', poolSize: 4 });
     await store.migrate();
     return {
       store,
       async close() {
         await store.close();
-        await server?.stop();
+        await database.stop();
       },
     };
   }
@@ -92,52 +67,18 @@ const tenantId = newId();
 await store.transaction('system', (tx) =>
   tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'bench', 'bench', new Date().toISOString()]),
 );
-const source = await graph.createSource(tenantId, { uri: 'bench://corpus', kind: 'text', chunks: [{ text: 'x'.repeat(1000) }] });
-const chunkId = source.chunks[0]!.id;
-const types = ['Person', 'Organization', 'Place', 'Project', 'Product'];
-const relationTypes = ['WORKS_FOR', 'LOCATED_IN', 'PART_OF', 'MANAGES', 'MENTIONS'];
 
 console.log(`driver ${values.driver}, ${entityCount} entities, ${relationCount} relations, batches of ${batchSize}, node ${process.version}`);
-
-const ids: string[] = new Array(entityCount);
-let started = performance.now();
-for (let offset = 0; offset < entityCount; offset += batchSize) {
-  const batch: EntityInput[] = [];
-  for (let index = offset; index < Math.min(entityCount, offset + batchSize); index++) {
-    batch.push({
-      type: types[index % types.length]!,
-      name: `Entity ${index}`,
-      properties: { rank: index },
-      evidence: [{ sourceId: source.id, chunkId, start: index % 900, end: (index % 900) + 10, extractor: 'bench' }],
-    });
-  }
-  const result = await graph.upsertEntities(tenantId, batch);
-  for (let index = 0; index < result.ids.length; index++) ids[offset + index] = result.ids[index]!;
-}
-let seconds = (performance.now() - started) / 1000;
+const built = await buildGraph(graph, tenantId, { entities: entityCount, relations: relationCount, batch: batchSize });
+const { ids } = built;
 console.log(
-  `bulk upsert entities                 ${Math.round(entityCount / seconds).toLocaleString('en')} entities/s (${seconds.toFixed(1)} s, each with one evidence row and its alias)`,
+  `bulk upsert entities                 ${Math.round(entityCount / built.entitySeconds).toLocaleString('en')} entities/s (${built.entitySeconds.toFixed(1)} s, each with one evidence row and its alias)`,
+);
+console.log(
+  `bulk upsert relations                ${Math.round(relationCount / built.relationSeconds).toLocaleString('en')} relations/s (${built.relationSeconds.toFixed(1)} s, each with one evidence row)`,
 );
 
-started = performance.now();
-for (let offset = 0; offset < relationCount; offset += batchSize) {
-  const batch: RelationInput[] = [];
-  for (let index = offset; index < Math.min(relationCount, offset + batchSize); index++) {
-    batch.push({
-      type: relationTypes[index % relationTypes.length]!,
-      from: ids[Math.floor(random() * entityCount)]!,
-      to: ids[Math.floor(random() * entityCount)]!,
-      evidence: [{ sourceId: source.id, chunkId, start: 0, end: 20, extractor: 'bench' }],
-    });
-  }
-  await graph.upsertRelations(tenantId, batch);
-}
-seconds = (performance.now() - started) / 1000;
-console.log(
-  `bulk upsert relations                ${Math.round(relationCount / seconds).toLocaleString('en')} relations/s (${seconds.toFixed(1)} s, each with one evidence row)`,
-);
-
-const pick = () => ids[Math.floor(random() * entityCount)]!;
+const pick = () => ids[Math.floor(random() * entityCount)] as string;
 for (const depth of [2, 3]) {
   const samples: number[] = [];
   let nodes = 0;

@@ -39,15 +39,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 // @ts-expect-error autocannon ships no types
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { loadConfig } from '../src/core/config.js';
-import { type EntityInput, type RelationInput, createGraphService } from '../src/graph/index.js';
+import { createGraphService } from '../src/graph/index.js';
 import { createPlatformService } from '../src/platform/index.js';
 import type { Store } from '../src/store/index.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-// @ts-expect-error plain ESM helper without types
-import { startTestPostgres } from '../scripts/test-postgres.mjs';
+import { buildGraph, createBenchDatabase, random } from './corpus.js';
 
 const { values } = parseArgs({
   options: {
@@ -88,11 +86,6 @@ const int = (value: number) => Math.round(value).toLocaleString('en');
 const elapsed = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 // A deterministic generator (the same as bench/graph.ts), so runs are comparable.
-let seed = 42;
-function random(): number {
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  return seed / 2 ** 32;
-}
 
 // ---------------------------------------------------------------------------------------------- process helpers
 
@@ -204,19 +197,8 @@ interface Built {
 
 async function openBenchStore(): Promise<Store> {
   if (driver === 'postgres') {
-    let adminUrl = process.env.TRELLIS_BENCH_DATABASE_URL;
-    if (!adminUrl) {
-      postgres = (await startTestPostgres()) as { url: string; stop(): Promise<void> };
-      adminUrl = postgres.url;
-    }
-    const name = `trellis_bench_http_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
+    postgres = await createBenchDatabase('trellis_bench_http');
+    databaseUrl = postgres.url;
     return openPostgresStore({ url: databaseUrl, role: 'trellis_app', poolSize: 4 });
   }
   return openSqliteStore({ file: path.join(dataDir, 'trellis.db') });
@@ -230,54 +212,20 @@ async function build(): Promise<Built> {
   if (!created) throw new Error(`${dataDir} already holds a tenant; give an empty --data-dir`);
   const { tenantId, apiKey } = created;
   const graph = createGraphService(store);
-  const source = await graph.createSource(tenantId, { uri: 'bench://corpus', kind: 'text', chunks: [{ text: 'x'.repeat(1000) }] });
-  const chunkId = source.chunks[0]?.id as string;
-  const types = ['Person', 'Organization', 'Place', 'Project', 'Product'];
-  const relationTypes = ['WORKS_FOR', 'LOCATED_IN', 'PART_OF', 'MANAGES', 'MENTIONS'];
   const progressEvery = Math.max(batchSize, Math.ceil(relationCount / 20 / batchSize) * batchSize);
-
-  const ids: string[] = new Array(entityCount);
-  let started = performance.now();
-  for (let offset = 0; offset < entityCount; offset += batchSize) {
-    const batch: EntityInput[] = [];
-    for (let index = offset; index < Math.min(entityCount, offset + batchSize); index++) {
-      batch.push({
-        type: types[index % types.length] as string,
-        name: `Entity ${index}`,
-        properties: { rank: index },
-        evidence: [{ sourceId: source.id, chunkId, start: index % 900, end: (index % 900) + 10, extractor: 'bench' }],
-      });
-    }
-    const result = await graph.upsertEntities(tenantId, batch);
-    for (let index = 0; index < result.ids.length; index++) ids[offset + index] = result.ids[index] as string;
-    const done = Math.min(entityCount, offset + batchSize);
-    if (done % Math.max(batchSize, Math.ceil(entityCount / 10 / batchSize) * batchSize) === 0 || done === entityCount) {
-      console.log(`  entities  ${int(done).padStart(11)} / ${int(entityCount)}  ${int(done / ((performance.now() - started) / 1000))}/s  ${elapsed(started)}`);
-    }
-  }
-  const entitySeconds = (performance.now() - started) / 1000;
-
-  started = performance.now();
-  for (let offset = 0; offset < relationCount; offset += batchSize) {
-    const batch: RelationInput[] = [];
-    for (let index = offset; index < Math.min(relationCount, offset + batchSize); index++) {
-      batch.push({
-        type: relationTypes[index % relationTypes.length] as string,
-        from: ids[Math.floor(random() * entityCount)] as string,
-        to: ids[Math.floor(random() * entityCount)] as string,
-        evidence: [{ sourceId: source.id, chunkId, start: 0, end: 20, extractor: 'bench' }],
-      });
-    }
-    await graph.upsertRelations(tenantId, batch);
-    const done = Math.min(relationCount, offset + batchSize);
-    if (done % progressEvery === 0 || done === relationCount) {
+  const entityEvery = Math.max(batchSize, Math.ceil(entityCount / 10 / batchSize) * batchSize);
+  const { ids, entitySeconds, relationSeconds } = await buildGraph(
+    graph,
+    tenantId,
+    { entities: entityCount, relations: relationCount, batch: batchSize },
+    (phase, done, started) => {
+      const total = phase === 'entities' ? entityCount : relationCount;
+      if (done % (phase === 'entities' ? entityEvery : progressEvery) !== 0 && done !== total) return;
       const rate = done / ((performance.now() - started) / 1000);
-      console.log(
-        `  relations ${int(done).padStart(11)} / ${int(relationCount)}  ${int(rate)}/s  ${elapsed(started)}  (about ${((relationCount - done) / rate).toFixed(0)} s left)`,
-      );
-    }
-  }
-  const relationSeconds = (performance.now() - started) / 1000;
+      const left = phase === 'relations' ? `  (about ${((total - done) / rate).toFixed(0)} s left)` : '';
+      console.log(`  ${phase.padEnd(9)} ${int(done).padStart(11)} / ${int(total)}  ${int(rate)}/s  ${elapsed(started)}${left}`);
+    },
+  );
   console.log(
     `built in ${(entitySeconds + relationSeconds).toFixed(1)} s: ${int(entityCount / entitySeconds)} entities/s, ${int(relationCount / Math.max(relationSeconds, 1e-9))} relations/s`,
   );
