@@ -37,7 +37,10 @@ describe('configuration', () => {
   });
 
   it('names the key, the value and what is allowed for a bad value', () => {
-    assert.throws(() => loadConfig({ env: { TRELLIS_PORT: '70000' }, file: yamlFile('') }), configError(/TRELLIS_PORT="70000"; expected an integer from 0 to 65535/));
+    assert.throws(
+      () => loadConfig({ env: { TRELLIS_PORT: '70000' }, file: yamlFile('') }),
+      configError(/TRELLIS_PORT="70000"; expected an integer from 0 to 65535/),
+    );
     assert.throws(() => loadConfig({ env: { TRELLIS_LOG_LEVEL: 'loud' }, file: yamlFile('') }), configError(/TRELLIS_LOG_LEVEL="loud"/));
     assert.throws(() => loadConfig({ env: { TRELLIS_DATABASE_URL: 'mysql://x' }, file: yamlFile('') }), configError(/postgres/));
     assert.throws(() => loadConfig({ env: { TRELLIS_JWT_SECRET: 'short' }, file: yamlFile('') }), configError(/at least 32 characters/));

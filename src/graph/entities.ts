@@ -36,7 +36,12 @@ function toEntity(row: EntityRow, aliases: string[]): Entity {
 async function aliasesOf(tx: Tx, tenantId: string, rows: EntityRow[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(rows.map((row) => [row.id, []]));
   if (rows.length === 0) return out;
-  const filter = matchAny(tx.dialect, 'entity_id', 'uuid', rows.map((row) => row.id));
+  const filter = matchAny(
+    tx.dialect,
+    'entity_id',
+    'uuid',
+    rows.map((row) => row.id),
+  );
   const aliasRows = await tx.all<{ entity_id: string; alias: string }>(
     `SELECT entity_id, alias FROM entity_aliases WHERE tenant_id = ? AND ${filter.sql} ORDER BY entity_id, alias_key`,
     [tenantId, filter.param],

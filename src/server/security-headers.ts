@@ -5,7 +5,9 @@ import helmet, { type HelmetOptions } from 'helmet';
 
 /** Swagger UI at /docs needs inline styles and scripts; every other answer is JSON. */
 const options: HelmetOptions = {
-  contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+  contentSecurityPolicy: {
+    directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
+  },
 };
 
 /**

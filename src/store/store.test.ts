@@ -76,9 +76,14 @@ for (const dialect of dialects) {
 
     it('refuses to run when an applied migration was edited afterwards', async () => {
       await test.store.transaction('system', (tx) => tx.run("UPDATE schema_migrations SET checksum = 'edited' WHERE id = '0001-foundation'"));
-      await assert.rejects(test.store.migrate(), (error: unknown) => error instanceof TrellisError && error.code === 'migration_failed' && /was changed after it was applied/.test(error.message));
+      await assert.rejects(
+        test.store.migrate(),
+        (error: unknown) => error instanceof TrellisError && error.code === 'migration_failed' && /was changed after it was applied/.test(error.message),
+      );
       const [state] = await test.store.migrationStatus();
-      await test.store.transaction('system', (tx) => tx.run('UPDATE schema_migrations SET checksum = ? WHERE id = ?', [migrationSql(migrations[0]!, dialect).checksum, state!.id]));
+      await test.store.transaction('system', (tx) =>
+        tx.run('UPDATE schema_migrations SET checksum = ? WHERE id = ?', [migrationSql(migrations[0]!, dialect).checksum, state!.id]),
+      );
       assert.deepEqual((await test.store.migrate()).applied, []);
     });
 
