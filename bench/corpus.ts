@@ -3,8 +3,8 @@
  * synthetic graph (typed entities with one evidence row each, random typed relations citing a passage) built
  * through the graph service in bulk batches.
  */
-import pg from 'pg';
 import type { EntityInput, GraphService, RelationInput } from '../src/graph/index.js';
+import { createDatabase } from '../test/support/stores.js';
 // @ts-expect-error plain ESM helper without types
 import { startTestPostgres } from '../scripts/test-postgres.mjs';
 
@@ -32,14 +32,8 @@ export async function createBenchDatabase(prefix: string): Promise<{ url: string
     server = (await startTestPostgres()) as { url: string; stop(): Promise<void> };
     adminUrl = server.url;
   }
-  const name = `${prefix}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), stop: async () => server?.stop() };
+  const { url } = await createDatabase(adminUrl, prefix);
+  return { url, stop: async () => server?.stop() };
 }
 
 const types = ['Person', 'Organization', 'Place', 'Project', 'Product'];

@@ -23,10 +23,9 @@ export function testPostgresUrl(): string {
   return url;
 }
 
-/** Creates an empty database on the test server and returns its URL. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = testPostgresUrl();
-  const name = `trellis_test_${randomToken(10)}`;
+/** Creates an empty database named `<prefix>_<random>` on the server of `adminUrl`; returns its URL and how to drop it. */
+export async function createDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomToken(10)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -42,6 +41,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       await client.end();
     },
   };
+}
+
+/** Creates an empty database on the test server and returns its URL. */
+export function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  return createDatabase(testPostgresUrl(), 'trellis_test');
 }
 
 /** Opens a fresh store of the given dialect and applies the migrations. */
