@@ -279,8 +279,3 @@ export function isLoopback(host: string): boolean {
 export function sqlitePath(config: TrellisConfig): string {
   return path.resolve(config.dataDir, 'trellis.db');
 }
-
-/** The table of settings, for docs and `trellis doctor`. */
-export function describeSettings(): { key: string; env: string; default: unknown; allowed: string }[] {
-  return Object.entries(settings).map(([key, setting]) => ({ key, env: setting.env, default: setting.default, allowed: setting.allowed }));
-}

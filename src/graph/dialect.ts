@@ -26,11 +26,6 @@ export function matchAny(dialect: Dialect, column: string, pgType: 'uuid' | 'tex
   return { sql: list.sql, param: list.param(values) };
 }
 
-/** RFC 7396 merge of two JSON columns: `json_patch` on SQLite, `trellis_merge_patch` (migration 0001) on PostgreSQL. */
-export function mergePatch(dialect: Dialect, target: string, patch: string): string {
-  return dialect === 'sqlite' ? `json_patch(${target}, ${patch})` : `trellis_merge_patch(${target}, ${patch})`;
-}
-
 /** A JSON parameter: SQLite binds text, PostgreSQL casts text to jsonb. */
 export function jsonParam(dialect: Dialect): string {
   return dialect === 'sqlite' ? '?' : '?::jsonb';

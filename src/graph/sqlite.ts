@@ -57,7 +57,7 @@ class EvidenceWriter {
   private readonly many: Database.Statement;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly one: Database.Statement,
     private readonly tenantId: string,
     private readonly kind: 'entity' | 'relation',

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { TrellisError } from '../core/errors.js';
 import { type MigrationTarget, migrationStates, runMigrations } from './migrate.js';
-import { tenantTables } from './migrations/0001-foundation.js';
 import type { MigrationReport, MigrationState, PostgresTx, Scope, SqlValue, Store } from './types.js';
 
 /** Options of {@link openPostgresStore}. */
@@ -232,6 +231,3 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     },
   };
 }
-
-/** Tables protected by row-level security, for tests and `trellis doctor`. */
-export const rowLevelSecurityTables = tenantTables;
