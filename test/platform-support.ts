@@ -33,6 +33,7 @@ export async function createPlatformFixture(dialect: Dialect, overrides: Partial
       calls.read++;
       return store.read(scope, fn);
     },
+    version: (tenantId) => store.version(tenantId),
     ping: () => store.ping(),
     migrate: () => store.migrate(),
     migrationStatus: () => store.migrationStatus(),

@@ -12,6 +12,13 @@ export interface EventInput {
   payload: Record<string, unknown>;
 }
 
+const bumpCounter =
+  'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + ? RETURNING tenant_id, seq';
+
+/** PostgreSQL also announces the new sequence on `trellis_changes`; NOTIFY is delivered at commit, never on rollback. */
+const bumpCounterAndNotify = `WITH bumped AS (${bumpCounter})
+  SELECT seq, pg_notify('trellis_changes', tenant_id::text || ':' || seq) FROM bumped`;
+
 /**
  * Appends events for the transaction's tenant and returns their sequence numbers.
  * The counter row is locked until commit, so sequence order is commit order and has no gaps.
@@ -21,11 +28,9 @@ export async function appendEvent(tx: Tx, events: EventInput | EventInput[]): Pr
   if (list.length === 0) return [];
   const tenantId = tx.tenantId;
   if (!tenantId) throw new Error('appendEvent needs a tenant-scoped transaction');
-  const counter = await tx.get<{ seq: number }>(
-    'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + ? RETURNING seq',
-    [tenantId, list.length, list.length],
-  );
+  const counter = await tx.get<{ seq: number }>(tx.dialect === 'sqlite' ? bumpCounter : bumpCounterAndNotify, [tenantId, list.length, list.length]);
   const last = Number(counter?.seq);
+  tx.noteEvents(last);
   const first = last - list.length + 1;
   const createdAt = nowIso();
   const sequence: number[] = [];

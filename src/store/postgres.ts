@@ -45,7 +45,13 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-function makeTx(client: pg.PoolClient, tenantId: string | null): PostgresTx {
+/** Callbacks to run after a commit; null for reads, which run them at once. */
+type Pending = (() => void)[] | null;
+
+/** The channel every committed event batch is announced on, as `<tenant id>:<last seq>` (see `appendEvent`). */
+export const changesChannel = 'trellis_changes';
+
+function makeTx(client: pg.PoolClient, tenantId: string | null, pending: Pending, noted: { lastSeq: number }): PostgresTx {
   const query = (sql: string, params?: readonly SqlValue[]) => {
     const prepared = statement(sql);
     const values = params as unknown[] | undefined;
@@ -55,6 +61,13 @@ function makeTx(client: pg.PoolClient, tenantId: string | null): PostgresTx {
     dialect: 'postgres',
     client,
     tenantId,
+    afterCommit(callback) {
+      if (pending) pending.push(callback);
+      else callback();
+    },
+    noteEvents(lastSeq) {
+      noted.lastSeq = Math.max(noted.lastSeq, lastSeq);
+    },
     async all<Row>(sql: string, params?: readonly SqlValue[]) {
       return (await query(sql, params)).rows as Row[];
     },
@@ -86,11 +99,12 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, connectionTimeoutMillis: 10_000 });
   let roleReady = options.role === '';
   pool.on('connect', (client) => {
-    if (roleReady) client.query(`SET ROLE ${quoteIdentifier(options.role)}`).catch(() => undefined);
     // Every Trellis query is keyed by tenant and an indexed column, so the generic plan (index scans) is right;
     // custom plans for large `= ANY($1)` frontiers chose hash joins and sequential scans (measured: depth-3
     // neighbourhood p50 13 ms with generic plans, 189 ms when every execution was custom-planned).
-    client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
+    // One simple-protocol query with both settings: pg queues it before any query of the checkout.
+    const role = roleReady && options.role !== '' ? `SET ROLE ${quoteIdentifier(options.role)}; ` : '';
+    client.query(`${role}SET plan_cache_mode = force_generic_plan`).catch(() => undefined);
   });
   // Idle clients that lose their connection emit errors; the pool replaces them.
   pool.on('error', () => undefined);
@@ -109,11 +123,22 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     const client = await connect();
     const tenantId = scope === 'system' ? null : scope.tenantId;
     let broken = false;
+    const pending: (() => void)[] = [];
+    const noted = { lastSeq: 0 };
     try {
       await client.query('BEGIN');
       await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId ?? '']);
-      const result = await fn(makeTx(client, tenantId));
+      const result = await fn(makeTx(client, tenantId, pending, noted));
       await client.query('COMMIT');
+      // This process's own writes move its version at once; other replicas learn them by notification.
+      if (tenantId && noted.lastSeq > 0) advance(tenantId, noted.lastSeq);
+      for (const callback of pending) {
+        try {
+          callback();
+        } catch (error) {
+          process.emitWarning(`afterCommit callback failed: ${(error as Error).message}`);
+        }
+      }
       return result;
     } catch (error) {
       try {
@@ -137,10 +162,64 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     const tenantId = scope === 'system' ? null : scope.tenantId;
     try {
       await client.query({ name: 'trellis_set_tenant', text: "SELECT set_config('app.tenant_id', $1, false)", values: [tenantId ?? ''] });
-      return await fn(makeTx(client, tenantId));
+      return await fn(makeTx(client, tenantId, null, { lastSeq: 0 }));
     } finally {
       client.release();
     }
+  }
+
+  // Tenant versions (see Store.version): one connection LISTENs on the changes channel and keeps the highest
+  // sequence announced per tenant. A tenant not yet known is read once after LISTEN is active, so no commit can
+  // fall between the read and the notifications. While the listener is down every call reads the counter.
+  const versions = new Map<string, number>();
+  let listener: Promise<pg.Client | null> | null = null;
+  let listening = false;
+  let closing = false;
+  function listen(): Promise<pg.Client | null> {
+    listener ??= (async () => {
+      const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 10_000 });
+      const lost = () => {
+        listening = false;
+        versions.clear();
+        listener = null;
+        client.end().catch(() => undefined);
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      client.on('notification', (message) => {
+        const [tenantId, seq] = (message.payload ?? '').split(':');
+        if (!tenantId || seq === undefined) return;
+        advance(tenantId, Number(seq));
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${changesChannel}`);
+      } catch {
+        lost();
+        return null;
+      }
+      if (closing) {
+        await client.end().catch(() => undefined);
+        return null;
+      }
+      listening = true;
+      return client;
+    })();
+    return listener;
+  }
+  function advance(tenantId: string, seq: number): void {
+    if (!listening) return;
+    const known = versions.get(tenantId);
+    if (known === undefined || seq > known) versions.set(tenantId, seq);
+  }
+  async function tenantVersion(tenantId: string): Promise<number> {
+    const known = versions.get(tenantId);
+    if (known !== undefined && listening) return known;
+    await listen();
+    const row = await reading({ tenantId }, (tx) => tx.get<{ seq: number }>('SELECT seq FROM event_counters WHERE tenant_id = ?', [tenantId]));
+    const seq = Number(row?.seq ?? 0);
+    advance(tenantId, seq);
+    return versions.get(tenantId) ?? seq;
   }
 
   /** Migrations run as the login role (the owner), never as the restricted role. */
@@ -208,6 +287,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     location: describeUrl(options.url),
     transaction: (scope, fn) => within(scope, fn as (tx: PostgresTx) => Promise<never>),
     read: (scope, fn) => reading(scope, fn as (tx: PostgresTx) => Promise<never>),
+    version: tenantVersion,
     async ping(): Promise<number> {
       const started = performance.now();
       const client = await connect();
@@ -227,6 +307,13 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       return migrationStates(target);
     },
     async close(): Promise<void> {
+      closing = true;
+      const client = listener ? await listener : null;
+      if (client) {
+        listening = false;
+        client.removeAllListeners('end');
+        await client.end().catch(() => undefined);
+      }
       await pool.end();
     },
   };

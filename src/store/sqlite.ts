@@ -44,11 +44,20 @@ function normalise(params: readonly SqlValue[] | undefined): unknown[] {
   return params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
 }
 
-function makeTx(db: Db, prepare: (sql: string) => Database.Statement, tenantId: string | null): SqliteTx {
+/** Callbacks to run after a commit; null for reads, which run them at once. */
+type Pending = (() => void)[] | null;
+
+function makeTx(db: Db, prepare: (sql: string) => Database.Statement, tenantId: string | null, pending: Pending): SqliteTx {
   return {
     dialect: 'sqlite',
     db,
     tenantId,
+    afterCommit(callback) {
+      if (pending) pending.push(callback);
+      else callback();
+    },
+    // Any commit clears the version memory (see openSqliteStore), so there is nothing to note.
+    noteEvents() {},
     async all<Row>(sql: string, params?: readonly SqlValue[]) {
       return prepare(sql).all(...normalise(params)) as Row[];
     },
@@ -82,6 +91,41 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
   const tenantOf = (scope: Scope): string | null => (scope === 'system' ? null : scope.tenantId);
 
+  // Tenant versions (see Store.version): counters read once and kept until any connection commits. The reader's
+  // `PRAGMA data_version` changes when another connection (this process's writer included) commits; an in-memory
+  // database has one connection, so its own commits clear the memory too.
+  const versions = new Map<string, number>();
+  let seenDataVersion: unknown = null;
+  let versionStatements: { dataVersion: Database.Statement; counter: Database.Statement } | null = null;
+  function tenantVersion(tenantId: string): number {
+    versionStatements ??= {
+      dataVersion: reader.prepare('PRAGMA data_version').pluck(),
+      counter: reader.prepare('SELECT seq FROM event_counters WHERE tenant_id = ?').pluck(),
+    };
+    const dataVersion = versionStatements.dataVersion.get();
+    if (dataVersion !== seenDataVersion) {
+      versions.clear();
+      seenDataVersion = dataVersion;
+    }
+    let version = versions.get(tenantId);
+    if (version === undefined) {
+      version = Number(versionStatements.counter.get(tenantId) ?? 0);
+      versions.set(tenantId, version);
+    }
+    return version;
+  }
+
+  function runAfterCommit(pending: (() => void)[]): void {
+    for (const callback of pending) {
+      try {
+        callback();
+      } catch (error) {
+        // The data is committed; a failing follower must not turn the commit into an error.
+        process.emitWarning(`afterCommit callback failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
   /** Serialises write transactions: the callback may await, so SQLite's own lock is not enough. */
   function exclusive<T>(work: () => Promise<T>): Promise<T> {
     const result = queue.then(work, work);
@@ -113,9 +157,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       return exclusive(async () => {
         if (closed) throw new TrellisError('store_unavailable', 'The store is closed');
         writer.exec('BEGIN IMMEDIATE');
+        const pending: (() => void)[] = [];
         try {
-          const result = await fn(makeTx(writer, prepareWrite, tenantOf(scope)));
+          const result = await fn(makeTx(writer, prepareWrite, tenantOf(scope), pending));
           writer.exec('COMMIT');
+          versions.clear();
+          runAfterCommit(pending);
           return result;
         } catch (error) {
           if (writer.inTransaction) writer.exec('ROLLBACK');
@@ -125,8 +172,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     async read<T>(scope: Scope, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
       if (closed) throw new TrellisError('store_unavailable', 'The store is closed');
-      if (memory) return exclusive(() => fn(makeTx(reader, prepareRead, tenantOf(scope))));
-      return fn(makeTx(reader, prepareRead, tenantOf(scope)));
+      if (memory) return exclusive(() => fn(makeTx(reader, prepareRead, tenantOf(scope), null)));
+      return fn(makeTx(reader, prepareRead, tenantOf(scope), null));
+    },
+    async version(tenantId: string): Promise<number> {
+      if (closed) throw new TrellisError('store_unavailable', 'The store is closed');
+      return tenantVersion(tenantId);
     },
     async ping(): Promise<number> {
       const started = performance.now();

@@ -4,6 +4,8 @@ import { type TestStore, createTestStore, dialects } from '../../test/support/st
 import { TrellisError } from '../core/errors.js';
 import { appendEvent, migrations } from './index.js';
 import { migrationSql } from './migrate.js';
+import { openPostgresStore } from './postgres.js';
+import { openSqliteStore } from './sqlite.js';
 
 for (const dialect of dialects) {
   describe(`store conformance (${dialect})`, () => {
@@ -85,6 +87,57 @@ for (const dialect of dialects) {
         tx.run('UPDATE schema_migrations SET checksum = ? WHERE id = ?', [migrationSql(migrations[0]!, dialect).checksum, state!.id]),
       );
       assert.deepEqual((await test.store.migrate()).applied, []);
+    });
+
+    it('moves a tenant version on commit only, and runs afterCommit callbacks after the commit', async () => {
+      const tenantId = '0190a000-0000-7000-8000-000000000003';
+      await test.store.transaction('system', (tx) =>
+        tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'versions', 'V', new Date().toISOString()]),
+      );
+      assert.equal(await test.store.version(tenantId), 0);
+      const seen: string[] = [];
+      await assert.rejects(
+        test.store.transaction({ tenantId }, async (tx) => {
+          await appendEvent(tx, { type: 'x.lost', payload: {} });
+          tx.afterCommit(() => seen.push('rolled back'));
+          throw new Error('rolled back');
+        }),
+      );
+      assert.equal(await test.store.version(tenantId), 0);
+      const [seq] = await test.store.transaction({ tenantId }, async (tx) => {
+        tx.afterCommit(() => seen.push('committed'));
+        const written = await appendEvent(tx, [
+          { type: 'x.one', payload: {} },
+          { type: 'x.two', payload: {} },
+        ]);
+        assert.deepEqual(seen, [], 'callbacks wait for the commit');
+        return written;
+      });
+      assert.deepEqual(seen, ['committed']);
+      assert.equal(seq, 1);
+      assert.equal(await test.store.version(tenantId), 2, "the process's own commit shows at once");
+      assert.equal(await test.store.version('0190a000-0000-7000-8000-0000000000ff'), 0, 'an unknown tenant has version 0');
+    });
+
+    it('sees the version move when another connection commits', async () => {
+      const tenantId = '0190a000-0000-7000-8000-000000000003';
+      const before = await test.store.version(tenantId);
+      const other =
+        dialect === 'sqlite' ? openSqliteStore({ file: test.location }) : openPostgresStore({ url: test.location, role: 'trellis_app', poolSize: 1 });
+      try {
+        await other.migrate();
+        await other.transaction({ tenantId }, (tx) => appendEvent(tx, { type: 'x.elsewhere', payload: {} }));
+        // SQLite sees it at once (data_version); PostgreSQL within the notification delay.
+        const deadline = Date.now() + 5000;
+        let now = await test.store.version(tenantId);
+        while (now === before && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          now = await test.store.version(tenantId);
+        }
+        assert.equal(now, before + 1);
+      } finally {
+        await other.close();
+      }
     });
 
     it('answers ping', async () => {

@@ -18,6 +18,13 @@ export interface Queryable {
   get<Row = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
   /** Runs a statement and returns the number of rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Runs `callback` once the transaction has committed (never when it rolls back; at once for reads).
+   * For work that must not happen unless the data is durable: waking workers, publishing to live streams.
+   */
+  afterCommit(callback: () => void): void;
+  /** Told by `appendEvent` the tenant's last event sequence written in this transaction, so that the store's {@link Store.version} moves at commit. */
+  noteEvents(lastSeq: number): void;
 }
 
 /** A transaction on SQLite; `db` gives synchronous access for hot loops (prepared statements). */
@@ -62,6 +69,14 @@ export interface Store {
   transaction<T>(scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs `fn` for reading. On SQLite it uses a separate reader connection and never waits for writers. */
   read<T>(scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * The tenant's latest committed event sequence number (0 before its first event). Every mutation appends an
+   * event in its transaction, so a changed number means changed data: a cache stamps what it reads with the
+   * number read *before* the data and compares on use. SQLite answers from memory unless another connection
+   * committed (`PRAGMA data_version`); PostgreSQL answers from memory kept current by LISTEN/NOTIFY, so other
+   * replicas' writes show up within the notification delay, this process's own writes at once.
+   */
+  version(tenantId: string): Promise<number>;
   /** Round-trip time to the database in milliseconds; throws `store_unavailable` when it cannot answer. */
   ping(): Promise<number>;
   /** Applies pending migrations. */
