@@ -442,10 +442,15 @@ describe('trellis CLI as a real process', { concurrency: 2 }, () => {
       assertFailed(cursor, exitCodes.usage, /Cursor "forged" is not one this server issued/);
     });
 
-    it('entities get of an ID that is not a UUID fails on stderr, naming it', async () => {
-      const result = await run('entities', 'get', 'not-an-id');
-      assert.ok(result.code === exitCodes.usage || result.code === exitCodes.notFound, `exit ${result.code}`);
-      assertFailed(result, result.code ?? -1, /not-an-id/);
+    it('an entity ID that is not a UUID exits 2 (as HTTP answers 400), naming it', async () => {
+      const [get, neighbours, route] = await Promise.all([
+        run('entities', 'get', 'not-an-id'),
+        run('graph', 'neighbors', "x' OR '1'='1"),
+        run('graph', 'path', known.entity, 'nope'),
+      ]);
+      assertFailed(get, exitCodes.usage, /The entity ID must be a UUID; got "not-an-id"/);
+      assertFailed(neighbours, exitCodes.usage, /The entity ID must be a UUID; got "x' OR '1'='1"/);
+      assertFailed(route, exitCodes.usage, /The end entity ID must be a UUID; got "nope"/);
     });
 
     it('entities get and graph path of an unknown UUID exit 3 with the message on stderr', async () => {

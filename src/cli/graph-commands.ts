@@ -1,6 +1,7 @@
 /** @module CLI commands for reading the graph: entities list|get, graph neighbors|path. */
 import type { Command } from 'commander';
 import { TrellisError } from '../core/errors.js';
+import { isId, normaliseId } from '../core/ids.js';
 import type { Direction } from '../graph/index.js';
 import { globals, tenantOf, withServices } from './context.js';
 import { emit, table } from './output.js';
@@ -18,6 +19,13 @@ function direction(value: string): Direction {
   if (value !== 'out' && value !== 'in' && value !== 'both')
     throw new TrellisError('bad_request', `--direction must be out, in or both; got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** An entity ID argument: a UUID (any case), or a usage error naming it, as HTTP answers 400 for the same ID. */
+function entityId(value: string, what = 'entity ID'): string {
+  const id = normaliseId(value);
+  if (!isId(id)) throw new TrellisError('bad_request', `The ${what} must be a UUID; got ${JSON.stringify(value)}`);
+  return id;
 }
 
 const list = (value: string | undefined) =>
@@ -64,7 +72,7 @@ export function registerGraphCommands(program: Command): void {
     .action(async (id: string, flags: { tenant?: string }, command: Command) => {
       const options = globals(command);
       await withServices(options, async (services) => {
-        const entity = await services.graph.getEntity(await tenantOf(services, flags.tenant), id);
+        const entity = await services.graph.getEntity(await tenantOf(services, flags.tenant), entityId(id));
         emit(options.json ?? false, entity, () =>
           [
             `${entity.name}  (${entity.type}, ${entity.id})`,
@@ -99,7 +107,7 @@ export function registerGraphCommands(program: Command): void {
       ) => {
         const options = globals(command);
         await withServices(options, async (services) => {
-          const result = await services.graph.neighbours(await tenantOf(services, flags.tenant), entity, {
+          const result = await services.graph.neighbours(await tenantOf(services, flags.tenant), entityId(entity), {
             depth: flags.depth,
             direction: flags.direction,
             relationTypes: list(flags.relationTypes),
@@ -128,7 +136,7 @@ export function registerGraphCommands(program: Command): void {
     .action(async (from: string, to: string, flags: { tenant?: string; maxDepth: number; direction: Direction; relationTypes?: string }, command: Command) => {
       const options = globals(command);
       await withServices(options, async (services) => {
-        const result = await services.graph.path(await tenantOf(services, flags.tenant), from, to, {
+        const result = await services.graph.path(await tenantOf(services, flags.tenant), entityId(from, 'start entity ID'), entityId(to, 'end entity ID'), {
           maxDepth: flags.maxDepth,
           direction: flags.direction,
           relationTypes: list(flags.relationTypes),
