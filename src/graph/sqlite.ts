@@ -4,44 +4,69 @@ import type { SqliteTx } from '../store/index.js';
 import type { PreparedEntity, PreparedEvidence, PreparedRelation } from './prepare.js';
 
 interface Statements {
-  upsertEntity: Database.Statement;
+  insertEntity: Database.Statement;
+  updateEntity: Database.Statement;
   insertAlias: Database.Statement;
   insertEvidence: Database.Statement;
-  upsertRelation: Database.Statement;
+  insertRelation: Database.Statement;
+  updateRelation: Database.Statement;
 }
 
 const cache = new WeakMap<Database.Database, Statements>();
 
+/**
+ * An upsert is a plain INSERT that does nothing on conflict, then, only when it changed no row, an UPDATE of the
+ * row already there that returns its ID. New rows, the bulk of a load, so skip RETURNING and the DO UPDATE
+ * machinery, which measured 2–3 µs a row. The UPDATEs carry the same merge rules a DO UPDATE did.
+ */
 function statements(db: Database.Database): Statements {
   let found = cache.get(db);
   if (!found) {
     found = {
-      upsertEntity: db.prepare(
+      insertEntity: db.prepare(
         `INSERT INTO entities (tenant_id, id, type, name, canonical_key, properties, confidence, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (tenant_id, type, canonical_key) DO UPDATE SET
-           properties = CASE WHEN excluded.properties = '{}' THEN entities.properties ELSE json_patch(entities.properties, excluded.properties) END,
-           confidence = max(entities.confidence, excluded.confidence),
-           updated_at = excluded.updated_at
-         RETURNING id`,
+         ON CONFLICT (tenant_id, type, canonical_key) DO NOTHING`,
       ),
+      updateEntity: db
+        .prepare(
+          `UPDATE entities SET
+             properties = CASE WHEN ? = '{}' THEN properties ELSE json_patch(properties, ?) END,
+             confidence = max(confidence, ?),
+             updated_at = ?
+           WHERE tenant_id = ? AND type = ? AND canonical_key = ?
+           RETURNING id`,
+        )
+        .pluck(),
       insertAlias: db.prepare('INSERT OR IGNORE INTO entity_aliases (tenant_id, entity_id, alias_key, alias) VALUES (?, ?, ?, ?)'),
       insertEvidence: db.prepare(`INSERT OR IGNORE INTO evidence ${evidenceColumns} VALUES ${evidenceRow}`),
-      upsertRelation: db.prepare(
+      insertRelation: db.prepare(
         `INSERT INTO relations (tenant_id, id, from_seq, type, to_seq, properties, confidence, valid_from, valid_to, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (from_seq, type, to_seq) DO UPDATE SET
-           properties = CASE WHEN excluded.properties = '{}' THEN relations.properties ELSE json_patch(relations.properties, excluded.properties) END,
-           confidence = max(relations.confidence, excluded.confidence),
-           valid_from = coalesce(excluded.valid_from, relations.valid_from),
-           valid_to = coalesce(excluded.valid_to, relations.valid_to),
-           updated_at = excluded.updated_at
-         RETURNING id`,
+         ON CONFLICT (from_seq, type, to_seq) DO NOTHING`,
       ),
+      updateRelation: db
+        .prepare(
+          `UPDATE relations SET
+             properties = CASE WHEN ? = '{}' THEN properties ELSE json_patch(properties, ?) END,
+             confidence = max(confidence, ?),
+             valid_from = coalesce(?, valid_from),
+             valid_to = coalesce(?, valid_to),
+             updated_at = ?
+           WHERE from_seq = ? AND type = ? AND to_seq = ?
+           RETURNING id`,
+        )
+        .pluck(),
     };
     cache.set(db, found);
   }
   return found;
+}
+
+/** Properties as stored: the common empty object without a JSON.stringify call. */
+function propertiesJson(properties: Record<string, unknown>): string {
+  for (const _ in properties) return JSON.stringify(properties);
+  return '{}';
 }
 
 const evidenceColumns =
@@ -106,16 +131,19 @@ class EvidenceWriter {
 export function upsertEntitiesSqlite(tx: SqliteTx, tenantId: string, items: PreparedEntity[], now: string): { ids: string[]; created: boolean[] } {
   const sql = statements(tx.db);
   const evidence = new EvidenceWriter(tx.db, sql.insertEvidence, tenantId, 'entity', now);
-  const ids: string[] = [];
-  const created: boolean[] = [];
-  for (const item of items) {
-    const row = sql.upsertEntity.get(tenantId, item.id, item.type, item.name, item.key, JSON.stringify(item.properties), item.confidence, now, now) as {
-      id: string;
-    };
-    ids.push(row.id);
-    created.push(row.id === item.id);
-    for (const [aliasKey, alias] of item.aliases) sql.insertAlias.run(tenantId, row.id, aliasKey, alias);
-    evidence.add(row.id, item.evidence);
+  const ids: string[] = new Array(items.length);
+  const created: boolean[] = new Array(items.length);
+  for (let position = 0; position < items.length; position++) {
+    const item = items[position] as PreparedEntity;
+    const properties = propertiesJson(item.properties);
+    let id = item.id;
+    if (sql.insertEntity.run(tenantId, id, item.type, item.name, item.key, properties, item.confidence, now, now).changes === 0) {
+      id = sql.updateEntity.get(properties, properties, item.confidence, now, tenantId, item.type, item.key) as string;
+    }
+    ids[position] = id;
+    created[position] = id === item.id;
+    for (const [aliasKey, alias] of item.aliases) sql.insertAlias.run(tenantId, id, aliasKey, alias);
+    evidence.add(id, item.evidence);
   }
   evidence.flush();
   return { ids, created };
@@ -125,28 +153,33 @@ export function upsertEntitiesSqlite(tx: SqliteTx, tenantId: string, items: Prep
 export function upsertRelationsSqlite(tx: SqliteTx, tenantId: string, items: PreparedRelation[], now: string): { ids: string[]; created: boolean[] } {
   const sql = statements(tx.db);
   const evidence = new EvidenceWriter(tx.db, sql.insertEvidence, tenantId, 'relation', now);
-  const ids: string[] = [];
-  const created: boolean[] = [];
-  for (const item of items) {
-    const row = sql.upsertRelation.get(
+  const ids: string[] = new Array(items.length);
+  const created: boolean[] = new Array(items.length);
+  for (let position = 0; position < items.length; position++) {
+    const item = items[position] as PreparedRelation;
+    const properties = propertiesJson(item.properties);
+    let id = item.id;
+    const inserted = sql.insertRelation.run(
       tenantId,
-      item.id,
+      id,
       item.fromSeq,
       item.type,
       item.toSeq,
-      JSON.stringify(item.properties),
+      properties,
       item.confidence,
       item.validFrom,
       item.validTo,
       now,
       now,
-    ) as {
-      id: string;
-    };
-    ids.push(row.id);
-    created.push(row.id === item.id);
-    evidence.add(row.id, item.evidence);
+    ).changes;
+    if (inserted === 0) {
+      id = sql.updateRelation.get(properties, properties, item.confidence, item.validFrom, item.validTo, now, item.fromSeq, item.type, item.toSeq) as string;
+    }
+    ids[position] = id;
+    created[position] = id === item.id;
   }
+  // Evidence after the relations, not interleaved: each table's pages stay in cache while it is written.
+  for (let position = 0; position < items.length; position++) evidence.add(ids[position] as string, (items[position] as PreparedRelation).evidence);
   evidence.flush();
   return { ids, created };
 }

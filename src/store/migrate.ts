@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { TrellisError } from '../core/errors.js';
 import { migration as foundation } from './migrations/0001-foundation.js';
+import { migration as narrowIncomingIndex } from './migrations/0002-narrow-incoming-index.js';
 import type { Dialect, MigrationReport, MigrationState } from './types.js';
 
 /** One schema change, written for both dialects. */
@@ -13,7 +14,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: never edit one that has shipped. */
-export const migrations: readonly Migration[] = [foundation];
+export const migrations: readonly Migration[] = [foundation, narrowIncomingIndex];
 
 /** The SQL to run for a migration in a dialect, and its checksum (to spot edited migrations). */
 export function migrationSql(migration: Migration, dialect: Dialect): { sql: string; checksum: string } {
