@@ -2,7 +2,7 @@
  * The bare SQLite floor under the graph service's bulk writes: the same rows, indexes and pragmas as Trellis,
  * written with plain prepared INSERTs and no Trellis code on the timed path (every value is generated before the
  * clock starts). Compare its µs per entity and relation with bench/graph.ts on the same machine.
- *   node --import tsx bench/sqlite-floor.ts [--entities 100000] [--relations 500000] [--batch 10000] [--schema latest|0001] [--evidence yes|no]
+ *   node --import tsx bench/sqlite-floor.ts [--entities 100000] [--relations 500000] [--batch 10000] [--schema latest|0001] [--evidence yes|no] [--page-size 4096]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '10000' },
     schema: { type: 'string', default: 'latest' },
     evidence: { type: 'string', default: 'yes' },
+    'page-size': { type: 'string', default: '4096' },
   },
 });
 const entityCount = Number(values.entities);
@@ -28,8 +29,9 @@ const withEvidence = values.evidence !== 'no';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-floor-'));
 const db = new Database(path.join(dir, 'floor.db'));
-// The pragmas of src/store/sqlite.ts.
+// The pragmas of src/store/sqlite.ts (a page size other than SQLite's default 4096 only to measure its effect).
 for (const pragma of [
+  `page_size = ${Number(values['page-size'])}`,
   'journal_mode = WAL',
   'synchronous = NORMAL',
   'foreign_keys = ON',
@@ -78,8 +80,9 @@ if (typeColumn === 'type_id') {
   relationTypes.forEach((name, index) => insertType.run(tenantId, index + 1, name));
 }
 
-function timed(label: string, count: number, unit: string, write: (offset: number, end: number) => void): void {
+function timed(label: string, count: number, [unit, units]: [string, string], write: (offset: number, end: number) => void): void {
   let seconds = 0;
+  const cpu = process.cpuUsage();
   for (let offset = 0; offset < count; offset += batchSize) {
     const end = Math.min(count, offset + batchSize);
     const begin = performance.now();
@@ -88,16 +91,19 @@ function timed(label: string, count: number, unit: string, write: (offset: numbe
     db.exec('COMMIT');
     seconds += (performance.now() - begin) / 1000;
   }
+  const used = process.cpuUsage(cpu);
   console.log(
-    `${label.padEnd(40)} ${((seconds * 1e6) / count).toFixed(2)} µs per ${unit}  ${Math.round(count / seconds).toLocaleString('en')} ${unit}s/s (${seconds.toFixed(1)} s)`,
+    `${label.padEnd(28)} ${Math.round(count / seconds).toLocaleString('en')} ${units}/s  wall ${((seconds * 1e6) / count).toFixed(2)} µs, CPU ${((used.user + used.system) / count).toFixed(2)} µs per ${unit} (${seconds.toFixed(1)} s)`,
   );
 }
 
 const entityIds = Array.from({ length: entityCount }, orderedId);
 const entityEvidenceIds = Array.from({ length: entityCount }, orderedId);
 const fingerprints = Array.from({ length: entityCount }, (_, index) => `fp${index % 900}`.padEnd(27, 'x'));
-console.log(`bare SQLite ${db.prepare('SELECT sqlite_version()').pluck().get()}, schema ${schema.map((item) => item.id).join(' + ')}, batches of ${batchSize}`);
-timed(`entities + alias${withEvidence ? ' + evidence' : ''}`, entityCount, 'entity', (offset, end) => {
+console.log(
+  `bare SQLite ${db.prepare('SELECT sqlite_version()').pluck().get()}, schema ${schema.map((item) => item.id).join(' + ')}, batches of ${batchSize}, pages of ${db.pragma('page_size', { simple: true })} bytes`,
+);
+timed(`entities + alias${withEvidence ? ' + evidence' : ''}`, entityCount, ['entity', 'entities'], (offset, end) => {
   for (let index = offset; index < end; index++) {
     const id = entityIds[index] as string;
     const name = `Entity ${index}`;
@@ -113,7 +119,7 @@ entityEvidenceIds.length = 0;
 const relationIds = Array.from({ length: relationCount }, orderedId);
 const relationEvidenceIds = Array.from({ length: relationCount }, orderedId);
 const ends = Array.from({ length: relationCount * 2 }, () => 1 + Math.floor(random() * entityCount));
-timed(`relations${withEvidence ? ' + evidence' : ''}`, relationCount, 'relation', (offset, end) => {
+timed(`relations${withEvidence ? ' + evidence' : ''}`, relationCount, ['relation', 'relations'], (offset, end) => {
   for (let index = offset; index < end; index++) {
     const id = relationIds[index] as string;
     try {
@@ -124,6 +130,8 @@ timed(`relations${withEvidence ? ' + evidence' : ''}`, relationCount, 'relation'
     if (withEvidence) insertEvidence.run(tenantId, id, 'fingerprint-of-the-citation', relationEvidenceIds[index], 'relation', sourceId, chunkId, 0, 20, now);
   }
 });
-console.log(`database ${(((db.prepare('PRAGMA page_count').pluck().get() as number) * 4096) / 2 ** 20).toFixed(0)} MiB`);
+console.log(
+  `database ${(((db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number)) / 2 ** 20).toFixed(0)} MiB`,
+);
 db.close();
 rmSync(dir, { recursive: true, force: true });
