@@ -9,11 +9,14 @@ import { type PreparedEntity, type PreparedRelation, idsByInput, prepareEntities
 import { findRelation, listRelations, type RelationFilter } from './relations.js';
 import { chunksOf, deleteSourceRows, findSource, insertSource, listSources } from './sources.js';
 import { upsertEntitiesSqlite, upsertRelationsSqlite } from './sqlite.js';
+import { type GraphDelta, type ProjectionInfo, type ProjectionOptions, type Projections, createProjections } from './projection.js';
+import { projectedNeighbourhood, projectedPath } from './projection-traversal.js';
 import { type NeighbourOptions, type PathOptions, neighbourhood, shortestPath } from './traversal.js';
 import type { BulkResult, Chunk, Edge, Entity, EntityInput, Evidence, NodeSummary, Page, Relation, RelationInput, Source, SourceInput } from './types.js';
 
 export type * from './types.js';
 export { canonicalKey } from './keys.js';
+export type { ProjectionInfo, ProjectionOptions, ProjectionSource } from './projection.js';
 
 /** Most items one bulk call accepts; larger loads are split by the caller. */
 export const maxBulkItems = 50_000;
@@ -45,6 +48,18 @@ export interface GraphService {
   listSources(tenantId: string, filter: { kind?: string; limit: number; cursor?: string }): Promise<Page<Source>>;
   /** Deletes a source: retracts its evidence and removes every fact left without evidence. */
   deleteSource(tenantId: string, id: string): Promise<{ retractedEvidence: number; deletedEntities: number; deletedRelations: number }>;
+  /** Builds the tenant's traversal projection if needed and waits for it; null when projections are off or the tenant is above the cap. */
+  projectionReady(tenantId: string): Promise<ProjectionInfo | null>;
+  /** How many traversals the projection and the SQL path answered. */
+  traversalCounts(): { projection: number; sql: number };
+  /** Stops projection builds and drops the projections (the store stays open). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createGraphService}. */
+export interface GraphServiceOptions {
+  /** The in-memory traversal projection; omitted or null: every traversal runs in SQL. */
+  projection?: ProjectionOptions | null;
 }
 
 function checkBulkSize(count: number): void {
@@ -82,6 +97,15 @@ async function writeRelations(tx: Tx, tenantId: string, items: PreparedRelation[
   return tx.dialect === 'sqlite' ? upsertRelationsSqlite(tx, tenantId, items, now) : upsertRelationsPostgres(tx, tenantId, items, now);
 }
 
+/** The relations a write created, for the projection (updates do not change the structure: the identity is from, type, to). */
+function createdRelations(items: PreparedRelation[], ids: string[], created: boolean[]): NonNullable<GraphDelta['addedRelations']> {
+  const added: NonNullable<GraphDelta['addedRelations']> = [];
+  items.forEach((item, index) => {
+    if (created[index]) added.push({ id: ids[index] as string, type: item.type, fromSeq: item.fromSeq, toSeq: item.toSeq });
+  });
+  return added;
+}
+
 function countCreated(created: boolean[]): number {
   return created.reduce((sum, flag) => sum + (flag ? 1 : 0), 0);
 }
@@ -99,8 +123,13 @@ function deletionEvents(removal: { entities: string[]; relations: string[] }, ca
  * const graph = createGraphService(store);
  * const { entity } = await graph.upsertEntity(tenantId, { type: 'Person', name: 'Ada Lovelace' });
  */
-export function createGraphService(store: Store): GraphService {
+export function createGraphService(store: Store, options: GraphServiceOptions = {}): GraphService {
   const scope = (tenantId: string) => ({ tenantId });
+  const projections: Projections | null = options.projection?.source ? createProjections(store, options.projection) : null;
+  /** Hands a transaction's structural change to the projection once it has committed. */
+  const track = (tx: Tx, tenantId: string, seqs: number[], delta: GraphDelta = {}) => {
+    if (projections) tx.afterCommit(() => projections.committed(tenantId, seqs, delta));
+  };
 
   const service: GraphService = {
     async upsertEntity(tenantId, input) {
@@ -110,7 +139,11 @@ export function createGraphService(store: Store): GraphService {
         const { ids, created } = await writeEntities(tx, tenantId, items, now);
         const id = ids[0] as string;
         const entity = (await findEntity(tx, tenantId, id)) as Entity;
-        await appendEvent(tx, { type: created[0] ? 'entity.created' : 'entity.updated', subject: id, payload: { id, type: entity.type, name: entity.name } });
+        track(
+          tx,
+          tenantId,
+          await appendEvent(tx, { type: created[0] ? 'entity.created' : 'entity.updated', subject: id, payload: { id, type: entity.type, name: entity.name } }),
+        );
         return { entity, created: created[0] as boolean };
       });
     },
@@ -121,7 +154,14 @@ export function createGraphService(store: Store): GraphService {
       return store.transaction(scope(tenantId), async (tx) => {
         const { ids, created } = await writeEntities(tx, tenantId, items, nowIso());
         const createdCount = countCreated(created);
-        await appendEvent(tx, { type: 'entity.bulk_upserted', payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids } });
+        track(
+          tx,
+          tenantId,
+          await appendEvent(tx, {
+            type: 'entity.bulk_upserted',
+            payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids },
+          }),
+        );
         return { ids: idsByInput(items, ids, inputs.length), created: createdCount, updated: ids.length - createdCount };
       });
     },
@@ -144,7 +184,10 @@ export function createGraphService(store: Store): GraphService {
         const entity = await findEntity(tx, tenantId, id);
         if (!entity) throw notFound('Entity', id);
         const removal = await deleteFacts(tx, tenantId, [entity.id], []);
-        await appendEvent(tx, deletionEvents(removal, { cause: 'deleted' }));
+        track(tx, tenantId, await appendEvent(tx, deletionEvents(removal, { cause: 'deleted' })), {
+          deletedRelations: removal.relations,
+          deletedEntities: removal.entities,
+        });
         return { relations: removal.relations };
       });
     },
@@ -154,11 +197,12 @@ export function createGraphService(store: Store): GraphService {
       return store.transaction(scope(tenantId), async (tx) => {
         const { ids, created } = await writeRelations(tx, tenantId, items, nowIso());
         const relation = (await findRelation(tx, tenantId, ids[0] as string)) as Relation;
-        await appendEvent(tx, {
+        const seqs = await appendEvent(tx, {
           type: created[0] ? 'relation.created' : 'relation.updated',
           subject: relation.id,
           payload: { id: relation.id, type: relation.type, from: relation.from, to: relation.to },
         });
+        track(tx, tenantId, seqs, { addedRelations: createdRelations(items, ids, created) });
         return { relation, created: created[0] as boolean };
       });
     },
@@ -169,10 +213,11 @@ export function createGraphService(store: Store): GraphService {
       return store.transaction(scope(tenantId), async (tx) => {
         const { ids, created } = await writeRelations(tx, tenantId, items, nowIso());
         const createdCount = countCreated(created);
-        await appendEvent(tx, {
+        const seqs = await appendEvent(tx, {
           type: 'relation.bulk_upserted',
           payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids },
         });
+        track(tx, tenantId, seqs, { addedRelations: createdRelations(items, ids, created) });
         return { ids: idsByInput(items, ids, inputs.length), created: createdCount, updated: ids.length - createdCount };
       });
     },
@@ -195,27 +240,39 @@ export function createGraphService(store: Store): GraphService {
         const relation = await findRelation(tx, tenantId, id);
         if (!relation) throw notFound('Relation', id);
         const removal = await deleteFacts(tx, tenantId, [], [relation.id]);
-        await appendEvent(tx, deletionEvents(removal, { cause: 'deleted' }));
+        track(tx, tenantId, await appendEvent(tx, deletionEvents(removal, { cause: 'deleted' })), {
+          deletedRelations: removal.relations,
+          deletedEntities: removal.entities,
+        });
       });
     },
 
     async neighbours(tenantId, rawEntityId, options) {
       const entityId = normalise(rawEntityId);
+      // The projection is taken (and its version checked) before the store is read, so it is never older than the read.
+      const projection = projections ? await projections.current(tenantId) : null;
       return store.read(scope(tenantId), async (tx) => {
         const seq = (await entitySeqs(tx, tenantId, isId(entityId) ? [entityId] : [])).get(entityId);
         const root = seq === undefined ? undefined : (await entitiesBySeq(tx, tenantId, [seq])).get(seq);
         if (seq === undefined || !root) throw notFound('Entity', entityId);
-        const result = await neighbourhood(tx, tenantId, { seq, ...root }, options);
+        const start = { seq, ...root };
+        const result = projection
+          ? await projectedNeighbourhood(projection, start, options, (seqs) => entitiesBySeq(tx, tenantId, seqs))
+          : await neighbourhood(tx, tenantId, start, options);
+        projections?.served(projection !== null);
         return { root: root.id, ...result };
       });
     },
 
     async path(tenantId, rawFrom, rawTo, options) {
       const [from, to] = [normalise(rawFrom), normalise(rawTo)];
+      const projection = projections ? await projections.current(tenantId) : null;
       return store.read(scope(tenantId), async (tx) => {
         const ends = await entitySeqs(tx, tenantId, [from, to].filter(isId));
         for (const id of [from, to]) if (!ends.has(id)) throw notFound('Entity', id);
-        const found = await shortestPath(tx, tenantId, ends.get(from) as number, ends.get(to) as number, options);
+        const [fromSeq, toSeq] = [ends.get(from) as number, ends.get(to) as number];
+        const found = projection ? projectedPath(projection, fromSeq, toSeq, options) : await shortestPath(tx, tenantId, fromSeq, toSeq, options);
+        projections?.served(projection !== null);
         if (!found) return { found: false, length: null, nodes: [], edges: [] };
         const entities = await entitiesBySeq(tx, tenantId, found.nodes);
         const idOf = (seq: number) => entities.get(seq)?.id ?? '';
@@ -228,11 +285,12 @@ export function createGraphService(store: Store): GraphService {
     async createSource(tenantId, input) {
       return store.transaction(scope(tenantId), async (tx) => {
         const { source, chunks } = await insertSource(tx, tenantId, input, nowIso());
-        await appendEvent(tx, {
+        const seqs = await appendEvent(tx, {
           type: 'source.created',
           subject: source.id,
           payload: { id: source.id, uri: source.uri, kind: source.kind, chunks: chunks.length },
         });
+        track(tx, tenantId, seqs);
         return { ...source, chunks };
       });
     },
@@ -256,13 +314,18 @@ export function createGraphService(store: Store): GraphService {
         const removal = await retractSource(tx, tenantId, source.id);
         await deleteSourceRows(tx, tenantId, source.id);
         const summary = { retractedEvidence: removal.retracted, deletedEntities: removal.entities.length, deletedRelations: removal.relations.length };
-        await appendEvent(tx, [
+        const seqs = await appendEvent(tx, [
           ...deletionEvents(removal, { cause: 'source_deleted', sourceId: source.id }),
           { type: 'source.deleted', subject: source.id, payload: { id: source.id, uri: source.uri, ...summary } },
         ]);
+        track(tx, tenantId, seqs, { deletedRelations: removal.relations, deletedEntities: removal.entities });
         return summary;
       });
     },
+
+    projectionReady: async (tenantId) => (projections ? projections.ready(tenantId) : null),
+    traversalCounts: () => projections?.counts() ?? { projection: 0, sql: 0 },
+    close: async () => projections?.close(),
   };
   return service;
 }

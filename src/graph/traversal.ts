@@ -36,17 +36,20 @@ export async function adjacent(
   return rows.map((row) => ({ id: row.id, type: row.type, from: Number(row.from_seq), to: Number(row.to_seq) }));
 }
 
-/** A relation reached while expanding a frontier: `near` is the frontier's end, `far` the other. */
+/** A relation reached while expanding a frontier: `near` is the frontier's end, `far` the other; `out` when it leaves `near`. */
 interface Step {
   edge: SeqEdge;
   near: number;
   far: number;
+  out: boolean;
 }
 
 async function expand(tx: Tx, tenantId: string, seqs: readonly number[], direction: Direction, relationTypes?: readonly string[]): Promise<Step[]> {
   const steps: Step[] = [];
-  if (direction !== 'in') for (const edge of await adjacent(tx, tenantId, seqs, 'out', relationTypes)) steps.push({ edge, near: edge.from, far: edge.to });
-  if (direction !== 'out') for (const edge of await adjacent(tx, tenantId, seqs, 'in', relationTypes)) steps.push({ edge, near: edge.to, far: edge.from });
+  if (direction !== 'in')
+    for (const edge of await adjacent(tx, tenantId, seqs, 'out', relationTypes)) steps.push({ edge, near: edge.from, far: edge.to, out: true });
+  if (direction !== 'out')
+    for (const edge of await adjacent(tx, tenantId, seqs, 'in', relationTypes)) steps.push({ edge, near: edge.to, far: edge.from, out: false });
   return steps;
 }
 
@@ -61,7 +64,11 @@ export interface NeighbourOptions {
   limit: number;
 }
 
-/** The entities within `depth` hops of the entity `start` and the relations between them. */
+/**
+ * The entities within `depth` hops of the entity `start` and the relations between them. Each level's new
+ * entities enter in row-number order, so when `limit` truncates, the ones kept do not depend on the order the
+ * database returned rows in (the in-memory projection keeps the same ones).
+ */
 export async function neighbourhood(
   tx: Tx,
   tenantId: string,
@@ -77,9 +84,10 @@ export async function neighbourhood(
     const found = await expand(tx, tenantId, frontier, options.direction, options.relationTypes);
     const fresh = new Set<number>();
     for (const step of found) if (!nodes.has(step.far)) fresh.add(step.far);
-    const known = await entitiesBySeq(tx, tenantId, [...fresh]);
+    const ordered = [...fresh].sort((a, b) => a - b);
+    const known = await entitiesBySeq(tx, tenantId, ordered);
     const next: number[] = [];
-    for (const seq of fresh) {
+    for (const seq of ordered) {
       const entity = known.get(seq);
       if (!entity || (typeFilter && !typeFilter.has(entity.type))) continue;
       if (nodes.size >= options.limit) {
@@ -112,9 +120,19 @@ const reverse: Record<Direction, Direction> = { out: 'in', in: 'out', both: 'bot
 /** For each node one side reached: its depth, the relation that reached it and the node it came from. */
 type Visits = Map<number, [depth: number, edge: SeqEdge | null, previous: number | null]>;
 
+/** Steps in a fixed order: far end, near end (row numbers), outgoing before incoming, relation type. */
+function canonicalOrder(a: Step, b: Step): number {
+  if (a.far !== b.far) return a.far - b.far;
+  if (a.near !== b.near) return a.near - b.near;
+  if (a.out !== b.out) return a.out ? -1 : 1;
+  return a.edge.type < b.edge.type ? -1 : a.edge.type > b.edge.type ? 1 : 0;
+}
+
 /**
  * A shortest path from `from` to `to` of at most `maxDepth` relations, by bidirectional breadth-first search
  * that always expands the smaller frontier. Returns the entity row numbers and relations along it, or null.
+ * Among equally short paths the choice is fixed (steps in {@link canonicalOrder}: a node keeps the first relation
+ * that reached it, the meeting node is the lowest row number), so the in-memory projection finds the same one.
  */
 export async function shortestPath(
   tx: Tx,
@@ -133,7 +151,7 @@ export async function shortestPath(
     const other = sides[1 - side] as Visits;
     const direction = side === 0 ? options.direction : reverse[options.direction];
     const depth = (depths[side] as number) + 1;
-    const found = await expand(tx, tenantId, frontiers[side], direction, options.relationTypes);
+    const found = (await expand(tx, tenantId, frontiers[side], direction, options.relationTypes)).sort(canonicalOrder);
     const next: number[] = [];
     let best: { node: number; total: number } | null = null;
     for (const { edge, near, far } of found) {
