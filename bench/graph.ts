@@ -1,15 +1,18 @@
 /**
  * Graph benchmark: bulk upsert rates through the graph service, then traversal latency on a large graph.
  *   node --import tsx bench/graph.ts [--entities 1000000] [--relations 5000000] [--driver sqlite|postgres] [--queries 1000] [--batch 10000]
- * Prints entities/s, relations/s, and p50/p95/p99 of neighbours (depth 2, 3) and shortest path (depth ≤ 6).
+ * Prints entities/s, relations/s, and p50/p95/p99 of neighbours (depth 2, 3) and shortest path (depth ≤ 6), first on
+ * the SQL path, then on the in-memory projection (built lazily by the first traversal; the bench waits for the build
+ * before timing and prints its time, size and the event loop's worst delay meanwhile), with the same query picks.
  * For PostgreSQL it starts an embedded server unless TRELLIS_BENCH_DATABASE_URL is set.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { newId } from '../src/core/ids.js';
-import { createGraphService } from '../src/graph/index.js';
+import { type GraphService, type ProjectionSource, createGraphService } from '../src/graph/index.js';
 import type { Store } from '../src/store/index.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
@@ -36,13 +39,14 @@ function summary(label: string, samples: number[]): void {
   );
 }
 
-async function openStore(): Promise<{ store: Store; close(): Promise<void> }> {
+async function openStore(): Promise<{ store: Store; source: ProjectionSource; close(): Promise<void> }> {
   if (values.driver === 'postgres') {
     const database = await createBenchDatabase('trellis_bench');
     const store = openPostgresStore({ url: database.url, role: 'trellis_app', poolSize: 4 });
     await store.migrate();
     return {
       store,
+      source: { dialect: 'postgres', url: database.url, role: 'trellis_app' },
       async close() {
         await store.close();
         await database.stop();
@@ -54,6 +58,7 @@ async function openStore(): Promise<{ store: Store; close(): Promise<void> }> {
   await store.migrate();
   return {
     store,
+    source: { dialect: 'sqlite', file: store.location },
     async close() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -61,8 +66,9 @@ async function openStore(): Promise<{ store: Store; close(): Promise<void> }> {
   };
 }
 
-const { store, close } = await openStore();
-const graph = createGraphService(store);
+const { store, source, close } = await openStore();
+const sqlGraph = createGraphService(store);
+const graph = createGraphService(store, { projection: { source } });
 const tenantId = newId();
 await store.transaction('system', (tx) =>
   tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'bench', 'bench', new Date().toISOString()]),
@@ -78,33 +84,61 @@ console.log(
   `bulk upsert relations                ${Math.round(relationCount / built.relationSeconds).toLocaleString('en')} relations/s (${built.relationSeconds.toFixed(1)} s, each with one evidence row)`,
 );
 
-const pick = () => ids[Math.floor(random() * entityCount)] as string;
-for (const depth of [2, 3]) {
-  const samples: number[] = [];
-  let nodes = 0;
-  for (let query = 0; query < queryCount; query++) {
-    const begin = performance.now();
-    const result = await graph.neighbours(tenantId, pick(), { depth, direction: 'both', limit: 100_000 });
-    samples.push(performance.now() - begin);
-    nodes += result.nodes.length;
+// One list of picks, replayed for both paths, so they answer the same queries.
+const picks = Array.from({ length: queryCount * 4 }, () => ids[Math.floor(random() * entityCount)] as string);
+
+async function traversals(label: string, service: GraphService): Promise<void> {
+  let next = 0;
+  const pick = () => picks[next++] as string;
+  const counts = service.traversalCounts();
+  for (const depth of [2, 3]) {
+    const samples: number[] = [];
+    let nodes = 0;
+    for (let query = 0; query < queryCount; query++) {
+      const begin = performance.now();
+      const result = await service.neighbours(tenantId, pick(), { depth, direction: 'both', limit: 100_000 });
+      samples.push(performance.now() - begin);
+      nodes += result.nodes.length;
+    }
+    summary(`${label} neighbours depth ${depth} (both, ~${Math.round(nodes / queryCount)} nodes)`, samples);
   }
-  summary(`neighbours depth ${depth} (both, ~${Math.round(nodes / queryCount)} nodes)`, samples);
-}
-{
   const samples: number[] = [];
   let found = 0;
   let length = 0;
   for (let query = 0; query < queryCount; query++) {
     const begin = performance.now();
-    const result = await graph.path(tenantId, pick(), pick(), { maxDepth: 6, direction: 'both' });
+    const result = await service.path(tenantId, pick(), pick(), { maxDepth: 6, direction: 'both' });
     samples.push(performance.now() - begin);
     if (result.found) {
       found++;
       length += result.length ?? 0;
     }
   }
-  summary(`shortest path ≤ 6 (${found}/${queryCount} found, mean ${(length / Math.max(1, found)).toFixed(1)} hops)`, samples);
+  summary(`${label} shortest path ≤ 6 (${found}/${queryCount} found, mean ${(length / Math.max(1, found)).toFixed(1)} hops)`, samples);
+  const after = service.traversalCounts();
+  if (label !== 'SQL')
+    console.log(`${label} served ${after.projection - counts.projection} of ${queryCount * 3} traversals (SQL fallback ${after.sql - counts.sql})`);
 }
+
+await traversals('SQL', sqlGraph);
+
+// The projection is built lazily by a tenant's first traversal (answered by SQL); wait for it before timing.
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+const buildStart = performance.now();
+await graph.neighbours(tenantId, ids[0] as string, { depth: 1, direction: 'both', limit: 10 });
+const info = await graph.projectionReady(tenantId);
+const waited = performance.now() - buildStart;
+loop.disable();
+if (!info) throw new Error('The projection was not built');
+const relationBytes = info.bytes - info.entityBytes;
+console.log(
+  `projection built in ${(info.buildMilliseconds / 1000).toFixed(1)} s in a worker (${(waited / 1000).toFixed(1)} s until ready, event loop max delay meanwhile ${(loop.max / 1e6).toFixed(1)} ms): ` +
+    `${info.entities} entities, ${info.relations} relations, ${(info.bytes / 2 ** 20).toFixed(0)} MiB ` +
+    `(${(relationBytes / info.relations).toFixed(1)} bytes per relation, ${(info.entityBytes / info.entities).toFixed(1)} bytes per entity incl. its name)`,
+);
+await traversals('projection', graph);
 const memory = process.memoryUsage();
 console.log(`process RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`);
+await graph.close();
 await close();

@@ -37,6 +37,10 @@ export interface TrellisConfig {
   refreshTokenTtl: number;
   /** How long a verified API key is trusted from memory before it is looked up again, in ms. @default 5000 */
   apiKeyCacheMs: number;
+  /** "on" answers graph traversals from a per-tenant in-memory projection, built on a tenant's first traversal; "off" always uses SQL. @default "on" */
+  graphProjection: 'on' | 'off';
+  /** Tenants with more relations than this are never projected (their traversals use SQL). @default 20000000 */
+  graphProjectionMaxRelations: number;
 }
 
 type Parser<T> = (raw: unknown) => T;
@@ -182,6 +186,14 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     default: 30 * 86400,
     allowed: 'seconds, an integer from 60 to 31536000',
     parse: integer(60, 365 * 86400),
+  },
+  graphProjection: { env: 'TRELLIS_GRAPH_PROJECTION', yaml: 'graphProjection', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  graphProjectionMaxRelations: {
+    env: 'TRELLIS_GRAPH_PROJECTION_MAX_RELATIONS',
+    yaml: 'graphProjectionMaxRelations',
+    default: 20_000_000,
+    allowed: 'an integer from 0 to 1000000000',
+    parse: integer(0, 1_000_000_000),
   },
   apiKeyCacheMs: {
     env: 'TRELLIS_API_KEY_CACHE_MS',

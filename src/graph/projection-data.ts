@@ -57,10 +57,32 @@ export function typedArraysOf(arrays: ProjectionArrays): ArrayBufferView[] {
 
 const hexDigits = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
-/** The canonical lower-case UUID text of the 16 bytes at `bytes[offset…]`. */
-export function uuidAt(bytes: Uint8Array, offset: number): string {
-  const h = (index: number) => hexDigits[bytes[offset + index] as number] as string;
-  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+/** The canonical lower-case UUID text of the 16 bytes at `bytes[offset…]` (no closures: this runs for every node and relation returned). */
+export function uuidAt(bytes: Uint8Array, o: number): string {
+  const d = hexDigits;
+  const b = bytes;
+  return (
+    (d[b[o] as number] as string) +
+    d[b[o + 1] as number] +
+    d[b[o + 2] as number] +
+    d[b[o + 3] as number] +
+    '-' +
+    d[b[o + 4] as number] +
+    d[b[o + 5] as number] +
+    '-' +
+    d[b[o + 6] as number] +
+    d[b[o + 7] as number] +
+    '-' +
+    d[b[o + 8] as number] +
+    d[b[o + 9] as number] +
+    '-' +
+    d[b[o + 10] as number] +
+    d[b[o + 11] as number] +
+    d[b[o + 12] as number] +
+    d[b[o + 13] as number] +
+    d[b[o + 14] as number] +
+    d[b[o + 15] as number]
+  );
 }
 
 function hexValue(code: number): number {

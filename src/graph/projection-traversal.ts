@@ -27,36 +27,42 @@ function typeTest(projection: GraphProjection, relationTypes?: readonly string[]
       : wanted.has((projection.addedRelations[relation - arrays.relationCount] as { type: string }).type);
 }
 
-/** Calls `visit(far, relation, out)` for every live relation at `node` in `direction` that passes `test`. */
-function eachStep(
-  projection: GraphProjection,
-  node: number,
-  direction: Direction,
-  test: ((relation: number) => boolean) | null,
-  visit: (far: number, relation: number, out: boolean) => void,
-): void {
+/** Appends to `steps` every live relation at `near` in `direction` that passes `test` (a plain loop: no callback per relation). */
+function collectSteps(projection: GraphProjection, near: number, direction: Direction, test: ((relation: number) => boolean) | null, steps: Steps): void {
   const { arrays, deletedRelations } = projection;
   const checkDeleted = deletedRelations.size > 0;
-  const sides: [boolean, Uint32Array, Uint32Array, Uint32Array, Map<number, number[]>][] = [];
-  if (direction !== 'in') sides.push([true, arrays.outStart, arrays.outTarget, arrays.outRelation, projection.addedOut]);
-  if (direction !== 'out') sides.push([false, arrays.inStart, arrays.inTarget, arrays.inRelation, projection.addedIn]);
-  for (const [out, start, target, relations, added] of sides) {
-    if (node < arrays.entityCount) {
-      const end = start[node + 1] as number;
-      for (let position = start[node] as number; position < end; position++) {
+  for (let side = 0; side < 2; side++) {
+    const out = side === 0;
+    if (out ? direction === 'in' : direction === 'out') continue;
+    if (near < arrays.entityCount) {
+      const start = out ? arrays.outStart : arrays.inStart;
+      const target = out ? arrays.outTarget : arrays.inTarget;
+      const relations = out ? arrays.outRelation : arrays.inRelation;
+      const end = start[near + 1] as number;
+      for (let position = start[near] as number; position < end; position++) {
         const relation = relations[position] as number;
         if (checkDeleted && deletedRelations.has(relation)) continue;
         if (test && !test(relation)) continue;
-        visit(target[position] as number, relation, out);
+        steps.near.push(near);
+        steps.far.push(target[position] as number);
+        steps.relation.push(relation);
+        steps.out.push(out);
       }
     }
-    for (const relation of added.get(node) ?? []) {
+    const added = (out ? projection.addedOut : projection.addedIn).get(near);
+    if (!added) continue;
+    for (const relation of added) {
       const entry = projection.addedRelations[relation - arrays.relationCount];
       if (!entry || (test && !test(relation))) continue;
-      visit(out ? entry.to : entry.from, relation, out);
+      steps.near.push(near);
+      steps.far.push(out ? entry.to : entry.from);
+      steps.relation.push(relation);
+      steps.out.push(out);
     }
   }
 }
+
+const emptySteps = (): Steps => ({ near: [], far: [], relation: [], out: [] });
 
 /** Labels for nodes, reading those of added entities from the store once. */
 async function ensureLabels(projection: GraphProjection, nodes: readonly number[], read: LabelReader): Promise<void> {
@@ -86,24 +92,19 @@ export async function projectedNeighbourhood(
   let frontier = [root];
   let truncated = false;
   for (let depth = 1; depth <= options.depth && frontier.length > 0 && !truncated; depth++) {
-    const steps: Steps = { near: [], far: [], relation: [], out: [] };
+    const steps = emptySteps();
+    for (const near of frontier) collectSteps(projection, near, options.direction, test, steps);
     const fresh: number[] = [];
     const seen = new Set<number>();
-    for (const near of frontier) {
-      eachStep(projection, near, options.direction, test, (far, relation, out) => {
-        steps.near.push(near);
-        steps.far.push(far);
-        steps.relation.push(relation);
-        steps.out.push(out);
-        if (!idOf.has(far) && !seen.has(far)) {
-          seen.add(far);
-          fresh.push(far);
-        }
-      });
+    for (const far of steps.far) {
+      if (!idOf.has(far) && !seen.has(far)) {
+        seen.add(far);
+        fresh.push(far);
+      }
     }
     // Nodes enter in row-number order, as on the SQL path, so a limit keeps the same ones.
-    const bySeq = fresh.every((node) => node < projection.arrays.entityCount);
-    fresh.sort(bySeq ? (a, b) => a - b : (a, b) => seqOfNode(projection, a) - seqOfNode(projection, b));
+    const builtOnly = fresh.every((node) => node < projection.arrays.entityCount);
+    fresh.sort(builtOnly ? numeric : (a, b) => seqOfNode(projection, a) - seqOfNode(projection, b));
     await ensureLabels(projection, fresh, read);
     const next: number[] = [];
     for (const node of fresh) {
@@ -130,6 +131,8 @@ export async function projectedNeighbourhood(
   }
   return { nodes, edges: [...edges.values()], truncated };
 }
+
+const numeric = (a: number, b: number) => a - b;
 
 const reverse: Record<Direction, Direction> = { out: 'in', in: 'out', both: 'both' };
 
@@ -161,13 +164,15 @@ export function projectedPath(projection: GraphProjection, fromSeq: number, toSe
     const direction = side === 0 ? options.direction : reverse[options.direction];
     const depth = (depths[side] as number) + 1;
     const reached = new Map<number, [near: number, relation: number, out: boolean]>();
-    for (const near of frontiers[side]) {
-      eachStep(projection, near, direction, test, (far, relation, out) => {
-        if (mine.has(far)) return;
-        const held = reached.get(far);
-        if (held && !precedes(projection, near, out, relation, held)) return;
-        reached.set(far, [near, relation, out]);
-      });
+    const steps = emptySteps();
+    for (const near of frontiers[side]) collectSteps(projection, near, direction, test, steps);
+    for (let index = 0; index < steps.far.length; index++) {
+      const far = steps.far[index] as number;
+      if (mine.has(far)) continue;
+      const [near, relation, out] = [steps.near[index] as number, steps.relation[index] as number, steps.out[index] as boolean];
+      const held = reached.get(far);
+      if (held && !precedes(projection, near, out, relation, held)) continue;
+      reached.set(far, [near, relation, out]);
     }
     const next: number[] = [];
     let best: { node: number; total: number } | null = null;

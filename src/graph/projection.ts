@@ -27,6 +27,8 @@ export interface ProjectionInfo {
   entities: number;
   relations: number;
   bytes: number;
+  /** Of `bytes`, what the per-entity arrays take (row numbers, IDs, types, names, adjacency offsets). */
+  entityBytes: number;
   buildMilliseconds: number;
   overlayChanges: number;
 }
@@ -59,6 +61,19 @@ interface TenantState {
 }
 
 const retryMs = 60_000;
+
+function entityBytes(arrays: ProjectionArrays): number {
+  return [
+    arrays.entitySeqs,
+    arrays.entityIds,
+    arrays.entityIdOrder,
+    arrays.entityTypes,
+    arrays.nameOffsets,
+    arrays.nameBytes,
+    arrays.outStart,
+    arrays.inStart,
+  ].reduce((sum, array) => sum + array.byteLength, 0);
+}
 
 /**
  * Starts the build worker. The built package runs the compiled .js; from sources (tsx) the worker must register
@@ -199,6 +214,7 @@ export function createProjections(store: Store, options: ProjectionOptions): Pro
             entities: projection.arrays.entityCount,
             relations: projection.arrays.relationCount,
             bytes: projectionBytes(projection),
+            entityBytes: entityBytes(projection.arrays),
             buildMilliseconds: projection.builtMilliseconds,
             overlayChanges: projection.changes,
           };
