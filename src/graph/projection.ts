@@ -168,7 +168,12 @@ export function createProjections(store: Store, options: ProjectionOptions): Pro
         for (const entry of state.log) if (entry.last > state.projection.version) apply(state, entry.first, entry.last, entry.delta);
       } catch (error) {
         state.retryAfter = Date.now() + retryMs;
-        if (!closed) process.emitWarning(`Graph projection build failed for tenant ${tenantId}: ${(error as Error).message}`);
+        // A store closed mid-build (shutdown, a test's clean-up) makes the build fail as expected: no warning then.
+        const storeOpen = await store.ping().then(
+          () => true,
+          () => false,
+        );
+        if (!closed && storeOpen) process.emitWarning(`Graph projection build failed for tenant ${tenantId}: ${(error as Error).message}`);
       } finally {
         state.log = [];
         state.building = null;
