@@ -103,7 +103,8 @@ export async function projectedNeighbourhood(
       }
     }
     // Nodes enter in row-number order, as on the SQL path, so a limit keeps the same ones.
-    const builtOnly = fresh.every((node) => node < projection.arrays.entityCount);
+    let builtOnly = true;
+    for (const node of fresh) if (node >= projection.arrays.entityCount) builtOnly = false;
     fresh.sort(builtOnly ? numeric : (a, b) => seqOfNode(projection, a) - seqOfNode(projection, b));
     await ensureLabels(projection, fresh, read);
     const next: number[] = [];
@@ -115,7 +116,7 @@ export async function projectedNeighbourhood(
         break;
       }
       idOf.set(node, label.id);
-      nodes.push({ ...label, depth });
+      nodes.push({ id: label.id, type: label.type, name: label.name, depth });
       next.push(node);
     }
     for (let index = 0; index < steps.near.length; index++) {
@@ -124,8 +125,8 @@ export async function projectedNeighbourhood(
       const relation = steps.relation[index] as number;
       if (edges.has(relation) || !idOf.has(near) || !idOf.has(far)) continue;
       const { id, type } = relationOf(projection, relation) as { id: string; type: string };
-      const [from, to] = steps.out[index] ? [near, far] : [far, near];
-      edges.set(relation, { id, type, from: idOf.get(from) as string, to: idOf.get(to) as string });
+      const out = steps.out[index] as boolean;
+      edges.set(relation, { id, type, from: idOf.get(out ? near : far) as string, to: idOf.get(out ? far : near) as string });
     }
     frontier = next;
   }
