@@ -4,12 +4,27 @@ import { type GraphService, type ProjectionSource, createGraphService } from '..
 import { type PlatformService, createPlatformService } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 
+/**
+ * Work a service runs in the background while a server is up (job workers, webhook dispatch, schedulers,
+ * retention). The server starts each after it listens and stops them in reverse order before closing the store;
+ * the CLI and most tests never start them.
+ */
+export interface BackgroundWork {
+  /** Shown in logs and errors. */
+  readonly name: string;
+  start(): Promise<void> | void;
+  /** Stops taking new work and waits for what is in flight (bounded by the work's own timeout). */
+  stop(): Promise<void>;
+}
+
 /** Every module's service API over one store. */
 export interface Services {
   config: TrellisConfig;
   store: Store;
   platform: PlatformService;
   graph: GraphService;
+  /** Background work, in start order. Modules append to it in {@link createServices}. */
+  background: BackgroundWork[];
 }
 
 /** Where the traversal projection's build worker reads the store from; null when it cannot (an in-memory SQLite store) or is off. */
@@ -22,5 +37,32 @@ function projectionSource(config: TrellisConfig, store: Store): ProjectionSource
 /** Builds the services over an open, migrated store. */
 export function createServices(config: TrellisConfig, store: Store): Services {
   const graph = createGraphService(store, { projection: { source: projectionSource(config, store), maxRelations: config.graphProjectionMaxRelations } });
-  return { config, store, platform: createPlatformService(store, config), graph };
+  return { config, store, platform: createPlatformService(store, config), graph, background: [] };
+}
+
+/** Starts every background work in order; if one fails, stops those already started and rethrows. */
+export async function startBackground(services: Services): Promise<void> {
+  const started: BackgroundWork[] = [];
+  try {
+    for (const work of services.background) {
+      await work.start();
+      started.push(work);
+    }
+  } catch (error) {
+    for (const work of started.reverse()) await work.stop().catch(() => {});
+    throw error;
+  }
+}
+
+/** Stops every background work in reverse order; errors are collected and the first rethrown after all stopped. */
+export async function stopBackground(services: Services): Promise<void> {
+  let first: unknown;
+  for (const work of [...services.background].reverse()) {
+    try {
+      await work.stop();
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { TrellisConfig } from '../core/config.js';
 import { openStore } from '../store/index.js';
 import { type App, buildApp } from './app.js';
-import { type Services, createServices } from './services.js';
+import { type Services, createServices, startBackground, stopBackground } from './services.js';
 
 /** A listening server and how to stop it. */
 export interface RunningServer {
@@ -66,6 +66,13 @@ export async function startServer(config: TrellisConfig, output: NodeJS.Writable
     await store.close();
     throw error;
   }
+  try {
+    await startBackground(services);
+  } catch (error) {
+    await app.close();
+    await store.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -79,6 +86,7 @@ export async function startServer(config: TrellisConfig, output: NodeJS.Writable
       if (stopped) return;
       stopped = true;
       await app.close();
+      await stopBackground(services);
       await store.close();
     },
   };

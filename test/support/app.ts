@@ -1,7 +1,7 @@
 /** @module Test helper: a Trellis app over a fresh store of either driver, with a bootstrapped admin key. */
 import { type TrellisConfig, loadConfig } from '../../src/core/config.js';
 import { type App, buildApp } from '../../src/server/app.js';
-import { type Services, createServices } from '../../src/server/services.js';
+import { type Services, createServices, startBackground, stopBackground } from '../../src/server/services.js';
 import type { Dialect } from '../../src/store/index.js';
 import { createTestStore } from './stores.js';
 
@@ -15,8 +15,14 @@ export interface TestApp {
   dispose(): Promise<void>;
 }
 
+/** Options of {@link createTestApp}. */
+export interface TestAppOptions {
+  /** Start the services' background work (job workers, dispatchers) as a server would; off by default. */
+  background?: boolean;
+}
+
 /** Builds an app over a fresh store; `overrides` tweak the configuration. */
-export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Partial<TrellisConfig> = {}): Promise<TestApp> {
+export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Partial<TrellisConfig> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const testStore = await createTestStore(dialect);
   const config = loadConfig({ env: {}, file: undefined, overrides: { logLevel: 'silent', ...overrides } });
   const services = createServices(config, testStore.store);
@@ -24,6 +30,7 @@ export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Part
   if (!boot.created) throw new Error('bootstrap did not run on an empty store');
   const app = await buildApp(services, { logger: false });
   await app.ready();
+  if (options.background) await startBackground(services);
   return {
     app,
     services,
@@ -31,6 +38,7 @@ export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Part
     tenantId: boot.created.tenantId,
     async dispose() {
       await app.close();
+      if (options.background) await stopBackground(services);
       await testStore.dispose();
     },
   };
