@@ -1,6 +1,7 @@
 /** @module The services one Trellis process runs, built once and shared by the server, the CLI and tests. */
 import type { TrellisConfig } from '../core/config.js';
 import { type GraphService, type ProjectionSource, createGraphService } from '../graph/index.js';
+import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 
@@ -22,6 +23,8 @@ export interface Services {
   config: TrellisConfig;
   store: Store;
   platform: PlatformService;
+  /** The audit log: listing and retention. Modules write rows with `recordAudit(tx, entry)` from `platform/audit`. */
+  audit: AuditService;
   graph: GraphService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
   background: BackgroundWork[];
@@ -37,7 +40,7 @@ function projectionSource(config: TrellisConfig, store: Store): ProjectionSource
 /** Builds the services over an open, migrated store. */
 export function createServices(config: TrellisConfig, store: Store): Services {
   const graph = createGraphService(store, { projection: { source: projectionSource(config, store), maxRelations: config.graphProjectionMaxRelations } });
-  return { config, store, platform: createPlatformService(store, config), graph, background: [] };
+  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, background: [] };
 }
 
 /** Starts every background work in order; if one fails, stops those already started and rethrows. */

@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { TrellisError } from '../core/errors.js';
 import { migration as foundation } from './migrations/0001-foundation.js';
 import { migration as narrowIncomingIndex } from './migrations/0002-narrow-incoming-index.js';
+import { migration as jobs } from './migrations/0003-jobs.js';
+import { migration as audit } from './migrations/0005-audit.js';
+import { migration as webhooks } from './migrations/0006-webhooks.js';
 import type { Dialect, MigrationReport, MigrationState } from './types.js';
 
 /** One schema change, written for both dialects. */
@@ -14,7 +17,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: never edit one that has shipped. */
-export const migrations: readonly Migration[] = [foundation, narrowIncomingIndex];
+export const migrations: readonly Migration[] = [foundation, narrowIncomingIndex, jobs, audit, webhooks];
 
 /** The SQL to run for a migration in a dialect, and its checksum (to spot edited migrations). */
 export function migrationSql(migration: Migration, dialect: Dialect): { sql: string; checksum: string } {
