@@ -1,5 +1,5 @@
 /** @module The graph's HTTP surface: entities, relations, sources, neighbourhoods and paths. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Static } from 'typebox';
 import type { Services } from '../server/services.js';
 import { problemResponses } from '../server/responses.js';
@@ -27,12 +27,26 @@ import {
 } from './schemas.js';
 import { Type } from 'typebox';
 import { maxBulkItems } from './index.js';
+import { createReadCache } from './read-cache.js';
 
 const splitList = (value: string | undefined) => (value ? value.split(',') : undefined);
 
 /** Registers the graph routes. */
-export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Services): void {
+export function registerGraphRoutes(app: FastifyInstance, { graph, config, store }: Services): void {
   const bulkLimit = config.bulkBodyLimit;
+  // Entity and relation answers by ID, serialised once and kept until the tenant's next write (src/graph/read-cache.ts).
+  const answers = createReadCache(config.readCacheMaxBytes);
+  /** Sends the answer for (tenant, id): from the cache while the tenant is unchanged, else loaded and serialised by the route's schema. */
+  async function answerById(
+    tenantId: string,
+    id: string,
+    reply: FastifyReply,
+    load: (tenantId: string, id: string) => Promise<unknown>,
+  ): Promise<FastifyReply> {
+    const version = await store.version(tenantId);
+    const body = answers.get(tenantId, id, version) ?? answers.set(tenantId, id, version, reply.serialize(await load(tenantId, id)) as string);
+    return reply.type('application/json; charset=utf-8').send(body);
+  }
 
   app.post<{ Body: Static<typeof EntityInputSchema> }>(
     '/entities',
@@ -94,7 +108,7 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
         response: { 200: EntityWithEvidenceSchema, ...problemResponses(404) },
       },
     },
-    async (request) => graph.getEntity(request.auth.tenantId, request.params.id.toLowerCase()),
+    (request, reply) => answerById(request.auth.tenantId, request.params.id.toLowerCase(), reply, graph.getEntity),
   );
 
   app.delete<{ Params: Static<typeof IdParams> }>(
@@ -172,7 +186,7 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config }: Ser
         response: { 200: RelationWithEvidenceSchema, ...problemResponses(404) },
       },
     },
-    async (request) => graph.getRelation(request.auth.tenantId, request.params.id.toLowerCase()),
+    (request, reply) => answerById(request.auth.tenantId, request.params.id.toLowerCase(), reply, graph.getRelation),
   );
 
   app.delete<{ Params: Static<typeof IdParams> }>(

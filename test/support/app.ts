@@ -12,6 +12,8 @@ export interface TestApp {
   /** The bootstrap admin key of the default tenant (scopes read, write, admin, system). */
   adminKey: string;
   tenantId: string;
+  /** The store's location as the test's own: the SQLite file, or the PostgreSQL URL with the owner's credentials. */
+  location: string;
   dispose(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Part
     services,
     adminKey: boot.created.apiKey,
     tenantId: boot.created.tenantId,
+    location: testStore.location,
     async dispose() {
       await app.close();
       if (options.background) await stopBackground(services);
