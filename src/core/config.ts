@@ -41,6 +41,97 @@ export interface TrellisConfig {
   graphProjection: 'on' | 'off';
   /** Tenants with more relations than this are never projected (their traversals use SQL). @default 20000000 */
   graphProjectionMaxRelations: number;
+  /** Bytes of serialised entity and relation answers kept for repeat reads, each valid until its tenant's next write; 0 disables. @default 67108864 (64 MiB) */
+  readCacheMaxBytes: number;
+  /** How often followers of the event log (live streams, webhooks) poll for commits they cannot be told about (other processes on SQLite), in ms. @default 200 */
+  eventPollMs: number;
+  /** Events older than this many days are deleted (a tenant's newest event is always kept); 0 keeps them regardless of age. @default 30 */
+  eventRetentionDays: number;
+  /** Each tenant keeps at most this many events, the newest; 0 means no count limit. @default 1000000 */
+  eventRetentionMaxEvents: number;
+  /** How often event retention runs, in ms. @default 600000 (10 minutes) */
+  eventRetentionIntervalMs: number;
+  /** Interval of the SSE heartbeat comment and the WebSocket ping, in ms. @default 15000 */
+  eventStreamHeartbeatMs: number;
+  /** A stream client with more than this many bytes unsent is too far behind and is closed (it resumes from its last ID). @default 1048576 */
+  eventStreamMaxBufferBytes: number;
+  /** Lifetime of a stream token (`POST /events/stream-tokens`), in seconds. @default 60 */
+  eventStreamTokenTtl: number;
+  /** How long a webhook receiver has to answer with 2xx, in ms; slower is a failed attempt. @default 15000 */
+  webhookTimeoutMs: number;
+  /**
+   * Delay before each webhook attempt, in ms: the first entry is the first attempt (0 = at once), every later entry one retry.
+   * @default [0, 5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000] (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h)
+   */
+  webhookRetrySchedule: number[];
+  /** Random spread of each retry delay, in percent of the delay (20 = ±10 %). @default 20 */
+  webhookRetryJitterPercent: number;
+  /** An endpoint failing without a success for this long is disabled (and `endpoint.disabled` emitted), in ms. @default 432000000 (5 days) */
+  webhookDisableAfterMs: number;
+  /** How long a rotated-out webhook secret still signs beside the new one, in ms. @default 86400000 (24 h) */
+  webhookRotationGraceMs: number;
+  /** Which non-public webhook targets are allowed: "off" none, "loopback" 127.0.0.0/8 and ::1, "on" every private and link-local address. @default "off" */
+  webhookAllowPrivateTargets: 'off' | 'loopback' | 'on';
+  /** Webhook requests in flight at once per process. @default 64 */
+  webhookConcurrency: number;
+  /** How often the webhook dispatcher looks for new events and due retries, in ms. @default 200 */
+  webhookPollMs: number;
+  /** "on" runs the job worker and the cron scheduler in this process; "off" leaves jobs to other replicas. @default "on" */
+  jobsWorker: 'on' | 'off';
+  /** Jobs one process runs at once. @default 4 */
+  jobsConcurrency: number;
+  /** How often the worker looks for due jobs, expired leases and due schedules when nothing woke it, in ms. @default 1000 */
+  jobsPollIntervalMs: number;
+  /** How long a claimed job stays the worker's without a heartbeat (the worker heartbeats every third of it), in ms. @default 30000 */
+  jobsLeaseMs: number;
+  /** Attempts of a job whose type and enqueue set no limit. @default 5 */
+  jobsMaxAttempts: number;
+  /** Delay before the first retry (doubled per attempt), in ms. @default 1000 */
+  jobsRetryInitialMs: number;
+  /** Longest delay between retries, in ms. @default 3600000 (1 hour) */
+  jobsRetryMaxMs: number;
+  /** An attempt running longer than this is aborted and counts as failed, unless its type sets its own, in ms. @default 900000 (15 minutes) */
+  jobsTimeoutMs: number;
+  /** How long a stopping worker waits for running jobs before aborting them and releasing their leases, in ms. @default 10000 */
+  jobsShutdownTimeoutMs: number;
+  /** Finished jobs (succeeded, cancelled, dead) older than this many days are removed by the `jobs.prune` job type. @default 14 */
+  jobsRetentionDays: number;
+  /** Failed logins for one (tenant, email) within the window before further attempts are refused with 429. @default 5 */
+  loginMaxFailures: number;
+  /** Failed logins from one IP address within the window before further attempts from it are refused with 429. @default 50 */
+  loginMaxFailuresPerIp: number;
+  /** The window failed logins are counted in, in ms; a quiet window resets the count. @default 900000 (15 minutes) */
+  loginFailureWindowMs: number;
+  /** First lockout once a limit is reached, in ms; each further lockout of the same key doubles it. @default 60000 (1 minute) */
+  loginLockoutMs: number;
+  /** Longest lockout, in ms. @default 3600000 (1 hour) */
+  loginLockoutMaxMs: number;
+  /** "on" limits requests per API key or session and per tenant (GCRA); "off" never limits. @default "on" */
+  rateLimit: 'on' | 'off';
+  /** Sustained requests per second one API key or user session may make. @default 100 */
+  rateLimitKeyRate: number;
+  /** Requests one API key or session may make at once after being idle (the bucket size). @default 200 */
+  rateLimitKeyBurst: number;
+  /** Sustained requests per second one tenant may make, over all its keys and sessions. @default 1000 */
+  rateLimitTenantRate: number;
+  /** Requests one tenant may make at once after being idle. @default 2000 */
+  rateLimitTenantBurst: number;
+  /** Sustained requests per second per key or session on routes declaring `config.rateLimit: 'expensive'`. @default 5 */
+  rateLimitExpensiveRate: number;
+  /** Burst per key or session on routes declaring `config.rateLimit: 'expensive'`. @default 10 */
+  rateLimitExpensiveBurst: number;
+  /** What requests get while Redis cannot answer: "open" serves them unlimited, "closed" refuses them with 503. @default "open" */
+  rateLimitRedisFailure: 'open' | 'closed';
+  /** Redis URL (`redis://…` or `rediss://…`) for rate limits shared by every replica; unset keeps them in this process's memory. @default undefined */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key Trellis writes. @default "trellis:" */
+  redisKeyPrefix: string;
+  /** How long a Redis command may take before it counts as failed, in ms. @default 200 */
+  redisTimeoutMs: number;
+  /** Bearer token that reads /metrics; unset: /metrics is open on a loopback host and needs a `system`-scope key otherwise. @default undefined */
+  metricsToken: string | undefined;
+  /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
+  otlpEndpoint: string | undefined;
 }
 
 type Parser<T> = (raw: unknown) => T;
@@ -60,6 +151,14 @@ const integer =
   (raw) => {
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(value) || value < min || value > max) throw new BadValue();
+    return value;
+  };
+
+const decimal =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+    if (!Number.isFinite(value) || value < min || value > max) throw new BadValue();
     return value;
   };
 
@@ -195,12 +294,316 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     allowed: 'an integer from 0 to 1000000000',
     parse: integer(0, 1_000_000_000),
   },
+  jobsWorker: { env: 'TRELLIS_JOBS_WORKER', yaml: 'jobsWorker', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  jobsConcurrency: { env: 'TRELLIS_JOBS_CONCURRENCY', yaml: 'jobsConcurrency', default: 4, allowed: 'an integer from 1 to 256', parse: integer(1, 256) },
+  jobsPollIntervalMs: {
+    env: 'TRELLIS_JOBS_POLL_INTERVAL_MS',
+    yaml: 'jobsPollIntervalMs',
+    default: 1000,
+    allowed: 'milliseconds, an integer from 10 to 600000',
+    parse: integer(10, 600_000),
+  },
+  jobsLeaseMs: {
+    env: 'TRELLIS_JOBS_LEASE_MS',
+    yaml: 'jobsLeaseMs',
+    default: 30_000,
+    allowed: 'milliseconds, an integer from 300 to 3600000',
+    parse: integer(300, 3_600_000),
+  },
+  jobsMaxAttempts: { env: 'TRELLIS_JOBS_MAX_ATTEMPTS', yaml: 'jobsMaxAttempts', default: 5, allowed: 'an integer from 1 to 1000', parse: integer(1, 1000) },
+  jobsRetryInitialMs: {
+    env: 'TRELLIS_JOBS_RETRY_INITIAL_MS',
+    yaml: 'jobsRetryInitialMs',
+    default: 1000,
+    allowed: 'milliseconds, an integer from 0 to 86400000',
+    parse: integer(0, 86_400_000),
+  },
+  jobsRetryMaxMs: {
+    env: 'TRELLIS_JOBS_RETRY_MAX_MS',
+    yaml: 'jobsRetryMaxMs',
+    default: 3_600_000,
+    allowed: 'milliseconds, an integer from 0 to 604800000',
+    parse: integer(0, 604_800_000),
+  },
+  jobsTimeoutMs: {
+    env: 'TRELLIS_JOBS_TIMEOUT_MS',
+    yaml: 'jobsTimeoutMs',
+    default: 900_000,
+    allowed: 'milliseconds, an integer from 100 to 86400000',
+    parse: integer(100, 86_400_000),
+  },
+  jobsShutdownTimeoutMs: {
+    env: 'TRELLIS_JOBS_SHUTDOWN_TIMEOUT_MS',
+    yaml: 'jobsShutdownTimeoutMs',
+    default: 10_000,
+    allowed: 'milliseconds, an integer from 0 to 600000',
+    parse: integer(0, 600_000),
+  },
+  jobsRetentionDays: {
+    env: 'TRELLIS_JOBS_RETENTION_DAYS',
+    yaml: 'jobsRetentionDays',
+    default: 14,
+    allowed: 'days, an integer from 1 to 3650',
+    parse: integer(1, 3650),
+  },
+  webhookTimeoutMs: {
+    env: 'TRELLIS_WEBHOOK_TIMEOUT_MS',
+    yaml: 'webhookTimeoutMs',
+    default: 15_000,
+    allowed: 'milliseconds, an integer from 100 to 300000',
+    parse: integer(100, 300_000),
+  },
+  webhookRetrySchedule: {
+    env: 'TRELLIS_WEBHOOK_RETRY_SCHEDULE',
+    yaml: 'webhookRetrySchedule',
+    default: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+    allowed: 'a comma-separated list of 1 to 50 delays in milliseconds, each an integer from 0 to 604800000',
+    parse: (raw) => {
+      const delays = list(raw).map(integer(0, 7 * 86_400_000));
+      if (delays.length === 0 || delays.length > 50) throw new BadValue();
+      return delays;
+    },
+  },
+  webhookRetryJitterPercent: {
+    env: 'TRELLIS_WEBHOOK_RETRY_JITTER_PERCENT',
+    yaml: 'webhookRetryJitterPercent',
+    default: 20,
+    allowed: 'an integer from 0 to 100',
+    parse: integer(0, 100),
+  },
+  webhookDisableAfterMs: {
+    env: 'TRELLIS_WEBHOOK_DISABLE_AFTER_MS',
+    yaml: 'webhookDisableAfterMs',
+    default: 5 * 86_400_000,
+    allowed: 'milliseconds, an integer from 1 to 7776000000 (90 days)',
+    parse: integer(1, 90 * 86_400_000),
+  },
+  webhookRotationGraceMs: {
+    env: 'TRELLIS_WEBHOOK_ROTATION_GRACE_MS',
+    yaml: 'webhookRotationGraceMs',
+    default: 86_400_000,
+    allowed: 'milliseconds, an integer from 0 to 2592000000 (30 days)',
+    parse: integer(0, 30 * 86_400_000),
+  },
+  webhookAllowPrivateTargets: {
+    env: 'TRELLIS_WEBHOOK_ALLOW_PRIVATE_TARGETS',
+    yaml: 'webhookAllowPrivateTargets',
+    default: 'off',
+    allowed: 'off, loopback or on',
+    parse: oneOf('off', 'loopback', 'on'),
+  },
+  webhookConcurrency: {
+    env: 'TRELLIS_WEBHOOK_CONCURRENCY',
+    yaml: 'webhookConcurrency',
+    default: 64,
+    allowed: 'an integer from 1 to 4096',
+    parse: integer(1, 4096),
+  },
+  webhookPollMs: {
+    env: 'TRELLIS_WEBHOOK_POLL_MS',
+    yaml: 'webhookPollMs',
+    default: 200,
+    allowed: 'milliseconds, an integer from 10 to 60000',
+    parse: integer(10, 60_000),
+  },
+  readCacheMaxBytes: {
+    env: 'TRELLIS_READ_CACHE_MAX_BYTES',
+    yaml: 'readCacheMaxBytes',
+    default: 64 * 2 ** 20,
+    allowed: 'an integer from 0 to 17179869184 (16 GiB)',
+    parse: integer(0, 16 * 2 ** 30),
+  },
   apiKeyCacheMs: {
     env: 'TRELLIS_API_KEY_CACHE_MS',
     yaml: 'apiKeyCacheMs',
     default: 5000,
     allowed: 'milliseconds, an integer from 0 to 600000',
     parse: integer(0, 600_000),
+  },
+  eventPollMs: {
+    env: 'TRELLIS_EVENT_POLL_MS',
+    yaml: 'eventPollMs',
+    default: 200,
+    allowed: 'milliseconds, an integer from 10 to 60000',
+    parse: integer(10, 60_000),
+  },
+  eventRetentionDays: {
+    env: 'TRELLIS_EVENT_RETENTION_DAYS',
+    yaml: 'eventRetentionDays',
+    default: 30,
+    allowed: 'days, an integer from 0 (no age limit) to 36500',
+    parse: integer(0, 36_500),
+  },
+  eventRetentionMaxEvents: {
+    env: 'TRELLIS_EVENT_RETENTION_MAX_EVENTS',
+    yaml: 'eventRetentionMaxEvents',
+    default: 1_000_000,
+    allowed: 'an integer from 0 (no count limit) to 1000000000000',
+    parse: integer(0, 1_000_000_000_000),
+  },
+  eventRetentionIntervalMs: {
+    env: 'TRELLIS_EVENT_RETENTION_INTERVAL_MS',
+    yaml: 'eventRetentionIntervalMs',
+    default: 600_000,
+    allowed: 'milliseconds, an integer from 100 to 86400000',
+    parse: integer(100, 86_400_000),
+  },
+  eventStreamHeartbeatMs: {
+    env: 'TRELLIS_EVENT_STREAM_HEARTBEAT_MS',
+    yaml: 'eventStreamHeartbeatMs',
+    default: 15_000,
+    allowed: 'milliseconds, an integer from 50 to 600000',
+    parse: integer(50, 600_000),
+  },
+  eventStreamMaxBufferBytes: {
+    env: 'TRELLIS_EVENT_STREAM_MAX_BUFFER_BYTES',
+    yaml: 'eventStreamMaxBufferBytes',
+    default: 1024 * 1024,
+    allowed: 'bytes, an integer from 4096 to 1073741824',
+    parse: integer(4096, 1024 ** 3),
+  },
+  eventStreamTokenTtl: {
+    env: 'TRELLIS_EVENT_STREAM_TOKEN_TTL',
+    yaml: 'eventStreamTokenTtl',
+    default: 60,
+    allowed: 'seconds, an integer from 5 to 3600',
+    parse: integer(5, 3600),
+  },
+  loginMaxFailures: {
+    env: 'TRELLIS_LOGIN_MAX_FAILURES',
+    yaml: 'loginMaxFailures',
+    default: 5,
+    allowed: 'an integer from 1 to 1000',
+    parse: integer(1, 1000),
+  },
+  loginMaxFailuresPerIp: {
+    env: 'TRELLIS_LOGIN_MAX_FAILURES_PER_IP',
+    yaml: 'loginMaxFailuresPerIp',
+    default: 50,
+    allowed: 'an integer from 1 to 1000000',
+    parse: integer(1, 1_000_000),
+  },
+  loginFailureWindowMs: {
+    env: 'TRELLIS_LOGIN_FAILURE_WINDOW_MS',
+    yaml: 'loginFailureWindowMs',
+    default: 900_000,
+    allowed: 'milliseconds, an integer from 1000 to 86400000',
+    parse: integer(1000, 86_400_000),
+  },
+  loginLockoutMs: {
+    env: 'TRELLIS_LOGIN_LOCKOUT_MS',
+    yaml: 'loginLockoutMs',
+    default: 60_000,
+    allowed: 'milliseconds, an integer from 1000 to 86400000',
+    parse: integer(1000, 86_400_000),
+  },
+  loginLockoutMaxMs: {
+    env: 'TRELLIS_LOGIN_LOCKOUT_MAX_MS',
+    yaml: 'loginLockoutMaxMs',
+    default: 3_600_000,
+    allowed: 'milliseconds, an integer from 1000 to 604800000',
+    parse: integer(1000, 604_800_000),
+  },
+  rateLimit: { env: 'TRELLIS_RATE_LIMIT', yaml: 'rateLimit', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  rateLimitKeyRate: {
+    env: 'TRELLIS_RATE_LIMIT_KEY_RATE',
+    yaml: 'rateLimitKeyRate',
+    default: 100,
+    allowed: 'requests per second, a number from 0.001 to 10000000',
+    parse: decimal(0.001, 10_000_000),
+  },
+  rateLimitKeyBurst: {
+    env: 'TRELLIS_RATE_LIMIT_KEY_BURST',
+    yaml: 'rateLimitKeyBurst',
+    default: 200,
+    allowed: 'an integer from 1 to 100000000',
+    parse: integer(1, 100_000_000),
+  },
+  rateLimitTenantRate: {
+    env: 'TRELLIS_RATE_LIMIT_TENANT_RATE',
+    yaml: 'rateLimitTenantRate',
+    default: 1000,
+    allowed: 'requests per second, a number from 0.001 to 10000000',
+    parse: decimal(0.001, 10_000_000),
+  },
+  rateLimitTenantBurst: {
+    env: 'TRELLIS_RATE_LIMIT_TENANT_BURST',
+    yaml: 'rateLimitTenantBurst',
+    default: 2000,
+    allowed: 'an integer from 1 to 100000000',
+    parse: integer(1, 100_000_000),
+  },
+  rateLimitExpensiveRate: {
+    env: 'TRELLIS_RATE_LIMIT_EXPENSIVE_RATE',
+    yaml: 'rateLimitExpensiveRate',
+    default: 5,
+    allowed: 'requests per second, a number from 0.001 to 10000000',
+    parse: decimal(0.001, 10_000_000),
+  },
+  rateLimitExpensiveBurst: {
+    env: 'TRELLIS_RATE_LIMIT_EXPENSIVE_BURST',
+    yaml: 'rateLimitExpensiveBurst',
+    default: 10,
+    allowed: 'an integer from 1 to 100000000',
+    parse: integer(1, 100_000_000),
+  },
+  rateLimitRedisFailure: {
+    env: 'TRELLIS_RATE_LIMIT_REDIS_FAILURE',
+    yaml: 'rateLimitRedisFailure',
+    default: 'open',
+    allowed: 'open or closed',
+    parse: oneOf('open', 'closed'),
+  },
+  redisUrl: {
+    env: 'TRELLIS_REDIS_URL',
+    yaml: 'redisUrl',
+    default: undefined,
+    allowed: 'a redis:// or rediss:// URL, or empty for in-memory rate limits',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && !/^rediss?:\/\/\S+$/.test(value)) throw new BadValue();
+      return value;
+    },
+  },
+  redisKeyPrefix: {
+    env: 'TRELLIS_REDIS_KEY_PREFIX',
+    yaml: 'redisKeyPrefix',
+    default: 'trellis:',
+    allowed: '1 to 64 characters of A-Z a-z 0-9 . _ : -',
+    parse: (raw) => {
+      const value = text(raw).trim();
+      if (!/^[A-Za-z0-9._:-]{1,64}$/.test(value)) throw new BadValue();
+      return value;
+    },
+  },
+  redisTimeoutMs: {
+    env: 'TRELLIS_REDIS_TIMEOUT_MS',
+    yaml: 'redisTimeoutMs',
+    default: 200,
+    allowed: 'milliseconds, an integer from 1 to 60000',
+    parse: integer(1, 60_000),
+  },
+  metricsToken: {
+    env: 'TRELLIS_METRICS_TOKEN',
+    yaml: 'metricsToken',
+    default: undefined,
+    allowed: 'a string of 16 to 256 visible ASCII characters, or empty',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && !/^[\x21-\x7e]{16,256}$/.test(value)) throw new BadValue();
+      return value;
+    },
+  },
+  otlpEndpoint: {
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    yaml: 'otlpEndpoint',
+    default: undefined,
+    allowed: 'an http:// or https:// URL, or empty for no tracing',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && !/^https?:\/\/\S+$/.test(value)) throw new BadValue();
+      return value;
+    },
   },
 };
 
