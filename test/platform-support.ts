@@ -34,6 +34,7 @@ export async function createPlatformFixture(dialect: Dialect, overrides: Partial
       return store.read(scope, fn);
     },
     version: (tenantId) => store.version(tenantId),
+    onCommit: (listener) => store.onCommit(listener),
     ping: () => store.ping(),
     migrate: () => store.migrate(),
     migrationStatus: () => store.migrationStatus(),

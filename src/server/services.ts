@@ -2,6 +2,7 @@
 import type { TrellisConfig } from '../core/config.js';
 import { type GraphService, type ProjectionSource, createGraphService } from '../graph/index.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
+import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
 import type { Store } from '../store/index.js';
 
@@ -26,6 +27,8 @@ export interface Services {
   /** The audit log: listing and retention. Modules write rows with `recordAudit(tx, entry)` from `platform/audit`. */
   audit: AuditService;
   graph: GraphService;
+  /** The event log: reading, the change notifier (`events.notifier`), live streams, retention. */
+  events: EventService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
   background: BackgroundWork[];
 }
@@ -40,7 +43,8 @@ function projectionSource(config: TrellisConfig, store: Store): ProjectionSource
 /** Builds the services over an open, migrated store. */
 export function createServices(config: TrellisConfig, store: Store): Services {
   const graph = createGraphService(store, { projection: { source: projectionSource(config, store), maxRelations: config.graphProjectionMaxRelations } });
-  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, background: [] };
+  const events = createEventService(store, config);
+  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, background: [events.background] };
 }
 
 /** Starts every background work in order; if one fails, stops those already started and rethrows. */

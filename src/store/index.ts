@@ -4,7 +4,7 @@ import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
-export type { Dialect, MigrationReport, MigrationState, PostgresTx, Queryable, Scope, SqlValue, SqliteTx, Store, Tx } from './types.js';
+export type { CommitListener, Dialect, MigrationReport, MigrationState, PostgresTx, Queryable, Scope, SqlValue, SqliteTx, Store, Tx } from './types.js';
 export { migrations } from './migrate.js';
 export { appendEvent, type EventInput } from './outbox.js';
 export { parseJson, nowIso } from './values.js';

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { TrellisError } from '../core/errors.js';
 import { type MigrationTarget, migrationStates, runMigrations } from './migrate.js';
-import type { MigrationReport, MigrationState, PostgresTx, Scope, SqlValue, Store } from './types.js';
+import { announce } from './commit-listeners.js';
+import type { CommitListener, MigrationReport, MigrationState, PostgresTx, Scope, SqlValue, Store } from './types.js';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -131,7 +132,10 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       const result = await fn(makeTx(client, tenantId, pending, noted));
       await client.query('COMMIT');
       // This process's own writes move its version at once; other replicas learn them by notification.
-      if (tenantId && noted.lastSeq > 0) advance(tenantId, noted.lastSeq);
+      if (tenantId && noted.lastSeq > 0) {
+        advance(tenantId, noted.lastSeq);
+        announce(commitListeners, tenantId, noted.lastSeq);
+      }
       for (const callback of pending) {
         try {
           callback();
@@ -172,6 +176,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   // sequence announced per tenant. A tenant not yet known is read once after LISTEN is active, so no commit can
   // fall between the read and the notifications. While the listener is down every call reads the counter.
   const versions = new Map<string, number>();
+  const commitListeners = new Set<CommitListener>();
   let listener: Promise<pg.Client | null> | null = null;
   let listening = false;
   let closing = false;
@@ -190,6 +195,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
         const [tenantId, seq] = (message.payload ?? '').split(':');
         if (!tenantId || seq === undefined) return;
         advance(tenantId, Number(seq));
+        announce(commitListeners, tenantId, Number(seq));
       });
       try {
         await client.connect();
@@ -288,6 +294,12 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     transaction: (scope, fn) => within(scope, fn as (tx: PostgresTx) => Promise<never>),
     read: (scope, fn) => reading(scope, fn as (tx: PostgresTx) => Promise<never>),
     version: tenantVersion,
+    onCommit(commitListener: CommitListener): () => void {
+      commitListeners.add(commitListener);
+      // Other replicas' commits arrive as notifications, so listening starts with the first follower.
+      void listen();
+      return () => commitListeners.delete(commitListener);
+    },
     async ping(): Promise<number> {
       const started = performance.now();
       const client = await connect();

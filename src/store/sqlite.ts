@@ -3,8 +3,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { TrellisError } from '../core/errors.js';
+import { announce } from './commit-listeners.js';
 import { type MigrationTarget, migrationStates, runMigrations } from './migrate.js';
-import type { MigrationReport, MigrationState, Scope, SqlValue, SqliteTx, Store } from './types.js';
+import type { CommitListener, MigrationReport, MigrationState, Scope, SqlValue, SqliteTx, Store } from './types.js';
 
 type Db = Database.Database;
 
@@ -47,7 +48,7 @@ function normalise(params: readonly SqlValue[] | undefined): unknown[] {
 /** Callbacks to run after a commit; null for reads, which run them at once. */
 type Pending = (() => void)[] | null;
 
-function makeTx(db: Db, prepare: (sql: string) => Database.Statement, tenantId: string | null, pending: Pending): SqliteTx {
+function makeTx(db: Db, prepare: (sql: string) => Database.Statement, tenantId: string | null, pending: Pending, noted = { lastSeq: 0 }): SqliteTx {
   return {
     dialect: 'sqlite',
     db,
@@ -56,8 +57,10 @@ function makeTx(db: Db, prepare: (sql: string) => Database.Statement, tenantId: 
       if (pending) pending.push(callback);
       else callback();
     },
-    // Any commit clears the version memory (see openSqliteStore), so there is nothing to note.
-    noteEvents() {},
+    // Any commit clears the version memory (see openSqliteStore); the note only feeds commit listeners.
+    noteEvents(lastSeq) {
+      noted.lastSeq = Math.max(noted.lastSeq, lastSeq);
+    },
     async all<Row>(sql: string, params?: readonly SqlValue[]) {
       return prepare(sql).all(...normalise(params)) as Row[];
     },
@@ -115,6 +118,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return version;
   }
 
+  const commitListeners = new Set<CommitListener>();
+
   function runAfterCommit(pending: (() => void)[]): void {
     for (const callback of pending) {
       try {
@@ -158,10 +163,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         if (closed) throw new TrellisError('store_unavailable', 'The store is closed');
         writer.exec('BEGIN IMMEDIATE');
         const pending: (() => void)[] = [];
+        const noted = { lastSeq: 0 };
         try {
-          const result = await fn(makeTx(writer, prepareWrite, tenantOf(scope), pending));
+          const tenantId = tenantOf(scope);
+          const result = await fn(makeTx(writer, prepareWrite, tenantId, pending, noted));
           writer.exec('COMMIT');
           versions.clear();
+          if (tenantId && noted.lastSeq > 0) announce(commitListeners, tenantId, noted.lastSeq);
           runAfterCommit(pending);
           return result;
         } catch (error) {
@@ -178,6 +186,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     async version(tenantId: string): Promise<number> {
       if (closed) throw new TrellisError('store_unavailable', 'The store is closed');
       return tenantVersion(tenantId);
+    },
+    onCommit(listener: CommitListener): () => void {
+      commitListeners.add(listener);
+      return () => commitListeners.delete(listener);
     },
     async ping(): Promise<number> {
       const started = performance.now();

@@ -60,6 +60,9 @@ export interface MigrationState {
   appliedAt: string | null;
 }
 
+/** Told a tenant's latest committed event sequence (see {@link Store.onCommit}); must not throw. */
+export type CommitListener = (tenantId: string, seq: number) => void;
+
 /** A connected store: transactions, reads, migrations. */
 export interface Store {
   readonly dialect: Dialect;
@@ -77,6 +80,12 @@ export interface Store {
    * replicas' writes show up within the notification delay, this process's own writes at once.
    */
   version(tenantId: string): Promise<number>;
+  /**
+   * Calls `listener(tenantId, lastSeq)` when a tenant's committed event sequence moves: at once after this store's
+   * own commits; on PostgreSQL also for other processes' commits announced on `trellis_changes`. SQLite cannot
+   * hear other processes, so a follower also polls {@link Store.version}. Returns the unsubscribe function.
+   */
+  onCommit(listener: CommitListener): () => void;
   /** Round-trip time to the database in milliseconds; throws `store_unavailable` when it cannot answer. */
   ping(): Promise<number>;
   /** Applies pending migrations. */

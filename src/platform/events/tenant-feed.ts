@@ -1,0 +1,111 @@
+/** @module Tenant feeds: one reader per tenant turns change notifications into batches of events shared by all of its streams. */
+import type { Store } from '../../store/index.js';
+import { type LoggedEvent, readEvents } from './event-log.js';
+import { everyEvent } from './filters.js';
+import type { ChangeNotifier } from './notifier.js';
+
+/** Every event of the tenant with `from < seq <= upTo` (none are missing: the sequence is gap-free). */
+export interface FeedBatch {
+  from: number;
+  upTo: number;
+  events: readonly LoggedEvent[];
+}
+
+/** Receives a tenant's batches in order; must not throw. */
+export type FeedSubscriber = (batch: FeedBatch) => void;
+
+/** Shares one event reader per tenant between all the streams of that tenant. */
+export interface TenantFeeds {
+  /** Adds a subscriber; batches start with the first commit after the feed's start. Returns the leave function. */
+  join(tenantId: string, subscriber: FeedSubscriber): () => void;
+  /** How many subscribers all feeds have (for metrics and tests). */
+  size(): number;
+  close(): void;
+}
+
+interface Feed {
+  subscribers: Set<FeedSubscriber>;
+  /** Every event up to here was delivered; null until the start position is read. */
+  position: number | null;
+  /** The latest committed sequence told by the notifier. */
+  target: number;
+  reading: boolean;
+  unsubscribe: () => void;
+}
+
+const batchSize = 1000;
+
+/**
+ * Builds the feeds. Each tenant with subscribers has one notifier subscription and reads each committed range once,
+ * however many streams follow it: with a thousand clients on a tenant, a commit costs one query, not a thousand.
+ */
+export function createTenantFeeds(store: Store, notifier: ChangeNotifier): TenantFeeds {
+  const feeds = new Map<string, Feed>();
+
+  async function pump(tenantId: string, feed: Feed): Promise<void> {
+    if (feed.reading || feed.position === null) return;
+    feed.reading = true;
+    try {
+      while (feeds.get(tenantId) === feed && feed.position < feed.target) {
+        const from: number = feed.position;
+        const target = feed.target;
+        const events = await store.read({ tenantId }, (tx) => readEvents(tx, tenantId, from, target, everyEvent, batchSize));
+        const upTo = events.length < batchSize ? target : (events[events.length - 1] as LoggedEvent).seq;
+        feed.position = upTo;
+        const batch: FeedBatch = { from, upTo, events };
+        for (const subscriber of [...feed.subscribers]) subscriber(batch);
+      }
+    } catch (error) {
+      // The store is closing or unreachable: the next notification (or poll) retries from the same position.
+      process.emitWarning(`event feed of tenant ${tenantId} failed to read: ${(error as Error).message}`);
+    } finally {
+      feed.reading = false;
+    }
+  }
+
+  function start(tenantId: string): Feed {
+    const feed: Feed = { subscribers: new Set(), position: null, target: 0, reading: false, unsubscribe: () => undefined };
+    // Subscribe before reading the start position, so a commit between the two is not missed.
+    feed.unsubscribe = notifier.subscribe(tenantId, (seq) => {
+      if (seq > feed.target) feed.target = seq;
+      void pump(tenantId, feed);
+    });
+    store.version(tenantId).then(
+      (seq) => {
+        feed.position = seq;
+        if (feed.target < seq) feed.target = seq;
+        void pump(tenantId, feed);
+      },
+      (error: unknown) => process.emitWarning(`event feed of tenant ${tenantId} cannot start: ${(error as Error).message}`),
+    );
+    return feed;
+  }
+
+  return {
+    join(tenantId, subscriber) {
+      let feed = feeds.get(tenantId);
+      if (!feed) {
+        feed = start(tenantId);
+        feeds.set(tenantId, feed);
+      }
+      feed.subscribers.add(subscriber);
+      const joined = feed;
+      return () => {
+        joined.subscribers.delete(subscriber);
+        if (joined.subscribers.size === 0 && feeds.get(tenantId) === joined) {
+          feeds.delete(tenantId);
+          joined.unsubscribe();
+        }
+      };
+    },
+    size() {
+      let total = 0;
+      for (const feed of feeds.values()) total += feed.subscribers.size;
+      return total;
+    },
+    close() {
+      for (const feed of feeds.values()) feed.unsubscribe();
+      feeds.clear();
+    },
+  };
+}
