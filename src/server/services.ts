@@ -4,6 +4,7 @@ import { type GraphService, type ProjectionSource, createGraphService } from '..
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
+import { type JobService, createJobService, registerBuiltinJobTypes } from '../platform/jobs/index.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -29,6 +30,8 @@ export interface Services {
   graph: GraphService;
   /** The event log: reading, the change notifier (`events.notifier`), live streams, retention. */
   events: EventService;
+  /** The job queue and cron schedules: `jobs.enqueue(tx, …)`, `jobs.register(type, handler)`, `jobs.schedules`. */
+  jobs: JobService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
   background: BackgroundWork[];
 }
@@ -44,7 +47,9 @@ function projectionSource(config: TrellisConfig, store: Store): ProjectionSource
 export function createServices(config: TrellisConfig, store: Store): Services {
   const graph = createGraphService(store, { projection: { source: projectionSource(config, store), maxRelations: config.graphProjectionMaxRelations } });
   const events = createEventService(store, config);
-  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, background: [events.background] };
+  const jobs = createJobService(store, config);
+  registerBuiltinJobTypes(jobs, store, config);
+  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, jobs, background: [events.background, jobs.worker] };
 }
 
 /** Starts every background work in order; if one fails, stops those already started and rethrows. */

@@ -1,0 +1,133 @@
+/** @module Job rows: validation of what is enqueued, the row mapper, and the SQL that both dialects share or branch on. */
+import { TrellisError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { SqlValue, Tx } from '../../store/index.js';
+import { nowIso, parseJson } from '../../store/values.js';
+import type { EnqueueInput, EnqueueResult, Job, JobStatus } from './types.js';
+
+/** Job types are dotted lower-case names, e.g. `webhooks.deliver`. */
+export const jobTypePattern = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
+
+/** A payload larger than this (as JSON) is refused: jobs carry references, not data. */
+export const maxPayloadBytes = 64 * 1024;
+
+/** The JSON parameter of a statement: text on SQLite, cast to jsonb on PostgreSQL. */
+export function json(tx: Tx): string {
+  return tx.dialect === 'sqlite' ? '?' : '?::jsonb';
+}
+
+/** The expression the idempotency index is built on (see migration 0003). */
+export function tenantKey(tx: Tx): string {
+  return tx.dialect === 'sqlite' ? "COALESCE(tenant_id, '')" : "COALESCE(tenant_id::text, '')";
+}
+
+function bad(message: string, details?: Record<string, unknown>): TrellisError {
+  return new TrellisError('validation_failed', message, details);
+}
+
+/** Checks a job type name; throws `validation_failed`. */
+export function validateJobType(type: unknown): string {
+  if (typeof type !== 'string' || type.length === 0 || type.length > 100 || !jobTypePattern.test(type)) {
+    throw bad(`Job type ${JSON.stringify(type)} must be a dotted lower-case name of at most 100 characters, e.g. "jobs.prune"`, { field: 'type' });
+  }
+  return type;
+}
+
+/** Serialises a payload object, refusing anything that is not a plain object or is too large. */
+export function serialisePayload(payload: unknown): string {
+  if (payload === undefined) return '{}';
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw bad('A job payload must be a JSON object', { field: 'payload' });
+  const text = JSON.stringify(payload);
+  if (Buffer.byteLength(text) > maxPayloadBytes) throw bad(`A job payload must be at most ${maxPayloadBytes} bytes as JSON`, { field: 'payload' });
+  return text;
+}
+
+function integerIn(value: unknown, min: number, max: number, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw bad(`${field} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`, { field });
+  }
+  return value;
+}
+
+function isoTime(value: string | Date | undefined, field: string): string {
+  if (value === undefined) return nowIso();
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw bad(`${field} must be an ISO-8601 time; got ${JSON.stringify(value)}`, { field });
+  return date.toISOString();
+}
+
+/** Inserts a job in the caller's transaction; an existing job with the same (tenant, type, idempotency key) is returned instead. */
+export async function insertJob(tx: Tx, input: EnqueueInput): Promise<EnqueueResult> {
+  const type = validateJobType(input.type);
+  const payload = serialisePayload(input.payload);
+  const maxAttempts = input.maxAttempts === undefined ? null : integerIn(input.maxAttempts, 1, 1000, 'maxAttempts');
+  const priority = input.priority === undefined ? 0 : integerIn(input.priority, -1000, 1000, 'priority');
+  const runAt = isoTime(input.runAt, 'runAt');
+  const key = input.idempotencyKey ?? null;
+  if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > 200)) {
+    throw bad('idempotencyKey must be a string of 1 to 200 characters', { field: 'idempotencyKey' });
+  }
+  const tenantId = input.tenantId ?? null;
+  const id = newId();
+  const now = nowIso();
+  const changed = await tx.run(
+    `INSERT INTO jobs (id, tenant_id, type, payload, status, priority, max_attempts, run_at, idempotency_key, schedule_id, created_at, updated_at)
+     VALUES (?, ?, ?, ${json(tx)}, 'queued', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    [id, tenantId, type, payload, priority, maxAttempts, runAt, key, input.scheduleId ?? null, now, now],
+  );
+  if (changed === 1) return { id, created: true };
+  const existing = await tx.get<{ id: string }>(`SELECT id FROM jobs WHERE ${tenantKey(tx)} = ? AND type = ? AND idempotency_key = ?`, [
+    tenantId ?? '',
+    type,
+    key,
+  ]);
+  if (!existing) throw new TrellisError('conflict', `Job ${id} could not be inserted`);
+  return { id: existing.id, created: false };
+}
+
+/** A row of `jobs` as either driver returns it. */
+export type JobRow = Record<string, unknown>;
+
+const nullableText = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+/** Maps a row of either driver to a {@link Job}. */
+export function toJob(row: JobRow): Job {
+  return {
+    id: String(row.id),
+    tenantId: nullableText(row.tenant_id),
+    type: String(row.type),
+    payload: parseJson<Record<string, unknown>>(row.payload),
+    status: row.status as JobStatus,
+    priority: Number(row.priority),
+    attempts: Number(row.attempts),
+    maxAttempts: row.max_attempts === null ? null : Number(row.max_attempts),
+    runAt: String(row.run_at),
+    leaseUntil: nullableText(row.lease_until),
+    cancelRequested: row.cancel_requested === true || row.cancel_requested === 1,
+    idempotencyKey: nullableText(row.idempotency_key),
+    scheduleId: nullableText(row.schedule_id),
+    progress: row.progress === null || row.progress === undefined ? null : parseJson<unknown>(row.progress),
+    result: row.result === null || row.result === undefined ? null : parseJson<unknown>(row.result),
+    lastError: nullableText(row.last_error),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    startedAt: nullableText(row.started_at),
+    finishedAt: nullableText(row.finished_at),
+  };
+}
+
+/** The columns every job query selects. */
+export const jobColumns =
+  'id, tenant_id, type, payload, status, priority, attempts, max_attempts, run_at, lease_until, cancel_requested, idempotency_key, schedule_id, progress, result, last_error, created_at, updated_at, started_at, finished_at';
+
+/** One job, or undefined. `tenantId` null reads any job (the operator); a tenant reads only its own. */
+export async function selectJob(tx: Tx, id: string, tenantId: string | null): Promise<Job | undefined> {
+  const params: SqlValue[] = [id];
+  let sql = `SELECT ${jobColumns} FROM jobs WHERE id = ?`;
+  if (tenantId !== null) {
+    sql += ' AND tenant_id = ?';
+    params.push(tenantId);
+  }
+  const row = await tx.get<JobRow>(sql, params);
+  return row ? toJob(row) : undefined;
+}
