@@ -35,6 +35,11 @@ export const errorCatalogue = {
   uri_too_long: { status: 414, title: 'A path parameter is longer than the limit' },
   unsupported_media_type: { status: 415, title: 'The content type is not supported' },
   unprocessable: { status: 422, title: 'The request is well-formed but cannot be applied' },
+  webhook_target_refused: {
+    status: 400,
+    title: 'The webhook URL is not an allowed target',
+    hint: 'Use a public http(s) URL; private, loopback, link-local and metadata addresses need webhookAllowPrivateTargets.',
+  },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal server error' },
   store_unavailable: {

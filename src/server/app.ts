@@ -8,6 +8,7 @@ import { newId } from '../core/ids.js';
 import { registerGraphRoutes } from '../graph/routes.js';
 import { registerAuthHook } from '../platform/auth-hook.js';
 import { registerPlatformRoutes } from '../platform/routes.js';
+import { registerWebhookRoutes } from '../platform/webhooks/routes.js';
 import { version } from '../version.js';
 import { registerHealthRoutes } from './health.js';
 import { ProblemSchema, frameworkErrorHandler, registerProblemHandlers } from './problem.js';
@@ -93,5 +94,6 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerHealthRoutes(app, services);
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
+  registerWebhookRoutes(app, services.webhooks);
   return app;
 }

@@ -5,6 +5,7 @@ import { type AuditService, createAuditService } from '../platform/audit/index.j
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
 import { type JobService, createJobService, registerBuiltinJobTypes } from '../platform/jobs/index.js';
+import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -32,6 +33,8 @@ export interface Services {
   events: EventService;
   /** The job queue and cron schedules: `jobs.enqueue(tx, …)`, `jobs.register(type, handler)`, `jobs.schedules`. */
   jobs: JobService;
+  /** Webhook endpoints, the delivery log, and the dispatcher and delivery workers (`webhooks.runner`). */
+  webhooks: WebhookService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
   background: BackgroundWork[];
 }
@@ -49,7 +52,8 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const events = createEventService(store, config);
   const jobs = createJobService(store, config);
   registerBuiltinJobTypes(jobs, store, config);
-  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, jobs, background: [events.background, jobs.worker] };
+  const webhooks = createWebhookService(store, config, { changes: events.notifier });
+  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, jobs, webhooks, background: [events.background, jobs.worker, webhooks.runner] };
 }
 
 /** Starts every background work in order; if one fails, stops those already started and rethrows. */

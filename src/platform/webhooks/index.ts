@@ -1,0 +1,199 @@
+/** @module Webhooks' public door: endpoint CRUD, secret rotation, test pings, the delivery log, redelivery, and the background runner. */
+import type { TrellisConfig } from '../../core/config.js';
+import { TrellisError, notFound } from '../../core/errors.js';
+import { isId, newId } from '../../core/ids.js';
+import type { Store } from '../../store/index.js';
+import type { AttemptSettings } from './attempt.js';
+import { attemptDelivery } from './attempt.js';
+import {
+  type DeliveryStatus,
+  type WebhookDelivery,
+  type WebhookDeliveryDetail,
+  findDeliveryDetail,
+  insertDeliveries,
+  markForRedelivery,
+  scheduleDue,
+  selectDeliveries,
+} from './deliveries.js';
+import {
+  type CreateEndpointInput,
+  type UpdateEndpointInput,
+  type WebhookEndpoint,
+  deleteEndpointRow,
+  insertEndpoint,
+  publicEndpoint,
+  requireEndpoint,
+  rotateSecretRow,
+  selectEndpoints,
+  updateEndpointRow,
+} from './endpoints.js';
+import { type ChangeSource, type WebhookRunner, createWebhookRunner, leaseMs } from './runner.js';
+import { checkUrl, resolveTarget } from './target-guard.js';
+
+export type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookDeliveryDetail } from './deliveries.js';
+export type { CreateEndpointInput, UpdateEndpointInput, WebhookEndpoint } from './endpoints.js';
+export { type ChangeSource, type WebhookRunner } from './runner.js';
+export { sign, signatureHeader, generateSecret } from './signing.js';
+
+/** A created endpoint or a rotated secret: the secret is shown in this response. */
+export interface EndpointWithSecret {
+  endpoint: WebhookEndpoint;
+  /** The `whsec_…` signing secret. */
+  secret: string;
+}
+
+/** A page of deliveries, newest first. */
+export interface DeliveryPage {
+  items: WebhookDelivery[];
+  nextCursor: string | null;
+}
+
+/** The webhook service API (`services.webhooks`). */
+export interface WebhookService {
+  /** Creates an endpoint (URL checked against the SSRF guard); it receives events committed after it. Emits `webhook.created`. */
+  create(tenantId: string, input: CreateEndpointInput): Promise<EndpointWithSecret>;
+  list(tenantId: string): Promise<WebhookEndpoint[]>;
+  /** One endpoint; another tenant's is `not_found`. */
+  get(tenantId: string, endpointId: string): Promise<WebhookEndpoint>;
+  /** Changes URL, description, filters or enabled; enabling clears the failure state. Emits `webhook.updated`. */
+  update(tenantId: string, endpointId: string, changes: UpdateEndpointInput): Promise<WebhookEndpoint>;
+  /** Deletes the endpoint, its deliveries and their attempts. Emits `webhook.deleted`. */
+  delete(tenantId: string, endpointId: string): Promise<void>;
+  /** A new secret; the old one keeps signing beside it for `webhookRotationGraceMs`. Emits `webhook.secret_rotated`. */
+  rotateSecret(tenantId: string, endpointId: string): Promise<EndpointWithSecret & { previousSecretValidUntil: string | null }>;
+  /** Sends a `webhook.ping` message now, once, and answers with the delivery and its attempt. */
+  test(tenantId: string, endpointId: string): Promise<WebhookDeliveryDetail>;
+  /** The endpoint's deliveries, newest first, by cursor. */
+  deliveries(tenantId: string, endpointId: string, query: { cursor?: string; limit: number; status?: DeliveryStatus }): Promise<DeliveryPage>;
+  /** One delivery with its payload and every attempt. */
+  delivery(tenantId: string, endpointId: string, deliveryId: string): Promise<WebhookDeliveryDetail>;
+  /**
+   * Sends a delivery again with the same `webhook-id`: a pending one is tried now on its schedule, a finished one
+   * gets one more (manual) attempt.
+   */
+  redeliver(tenantId: string, endpointId: string, deliveryId: string): Promise<WebhookDelivery>;
+  /** The dispatcher and delivery workers; part of `services.background`. */
+  runner: WebhookRunner;
+}
+
+/** The attempt settings a configuration gives. */
+export function attemptSettings(config: TrellisConfig): AttemptSettings {
+  return {
+    timeoutMs: config.webhookTimeoutMs,
+    allowPrivate: config.webhookAllowPrivateTargets,
+    retry: { schedule: config.webhookRetrySchedule, jitterPercent: config.webhookRetryJitterPercent },
+    disableAfterMs: config.webhookDisableAfterMs,
+  };
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(JSON.stringify({ before: id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined || cursor === '') return null;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    if (typeof parsed.before === 'string' && isId(parsed.before)) return parsed.before;
+  } catch {
+    // fall through
+  }
+  throw new TrellisError('invalid_cursor', `Cursor ${JSON.stringify(cursor.slice(0, 80))} is not one this server issued`);
+}
+
+/**
+ * Builds the webhook service over a migrated store.
+ * @example
+ * const webhooks = createWebhookService(store, config);
+ * const { endpoint, secret } = await webhooks.create(tenantId, { url: 'https://example.com/hooks', eventTypes: ['entity.*'] });
+ */
+export function createWebhookService(store: Store, config: TrellisConfig, options: { changes?: ChangeSource } = {}): WebhookService {
+  const settings = attemptSettings(config);
+  const runner = createWebhookRunner({
+    store,
+    settings,
+    concurrency: config.webhookConcurrency,
+    pollMs: config.webhookPollMs,
+    ...(options.changes ? { changes: options.changes } : {}),
+  });
+
+  async function checkedUrl(url: string): Promise<string> {
+    const parsed = checkUrl(url, config.webhookAllowPrivateTargets);
+    await resolveTarget(parsed, config.webhookAllowPrivateTargets);
+    return parsed.toString();
+  }
+
+  const service: WebhookService = {
+    async create(tenantId, input) {
+      const url = await checkedUrl(input.url);
+      const endpoint = await store.transaction({ tenantId }, (tx) => insertEndpoint(tx, tenantId, { ...input, url }));
+      runner.watchTenant(tenantId);
+      return { endpoint: publicEndpoint(endpoint), secret: endpoint.secret };
+    },
+    list: async (tenantId) => (await store.read({ tenantId }, (tx) => selectEndpoints(tx, tenantId))).map(publicEndpoint),
+    get: async (tenantId, endpointId) => publicEndpoint(await store.read({ tenantId }, (tx) => requireEndpoint(tx, tenantId, endpointId))),
+    async update(tenantId, endpointId, changes) {
+      const url = changes.url === undefined ? undefined : await checkedUrl(changes.url);
+      const endpoint = await store.transaction({ tenantId }, (tx) => updateEndpointRow(tx, tenantId, endpointId, { ...changes, ...(url ? { url } : {}) }));
+      return publicEndpoint(endpoint);
+    },
+    async delete(tenantId, endpointId) {
+      await store.transaction({ tenantId }, (tx) => deleteEndpointRow(tx, tenantId, endpointId));
+    },
+    async rotateSecret(tenantId, endpointId) {
+      const endpoint = await store.transaction({ tenantId }, (tx) => rotateSecretRow(tx, tenantId, endpointId, config.webhookRotationGraceMs));
+      return { endpoint: publicEndpoint(endpoint), secret: endpoint.secret, previousSecretValidUntil: endpoint.previousSecretUntil };
+    },
+    async test(tenantId, endpointId) {
+      // The ping is queued under a lease as well as sent here: if this process dies mid-attempt, a worker sends it once.
+      const deliveryId = await store.transaction({ tenantId }, async (tx) => {
+        await requireEndpoint(tx, tenantId, endpointId);
+        const id = newId();
+        const body = JSON.stringify({ type: 'webhook.ping', timestamp: new Date().toISOString(), data: { endpointId } });
+        const [created] = await insertDeliveries(
+          tx,
+          tenantId,
+          [{ endpointId, eventSeq: null, eventType: 'webhook.ping', messageId: `msg_${id}`, body }],
+          Date.now() + leaseMs(settings.timeoutMs),
+          true,
+        );
+        return created as string;
+      });
+      await attemptDelivery(store, { tenantId, deliveryId, manual: true }, settings);
+      return service.delivery(tenantId, endpointId, deliveryId);
+    },
+    async deliveries(tenantId, endpointId, query) {
+      const before = decodeCursor(query.cursor);
+      return store.read({ tenantId }, async (tx) => {
+        await requireEndpoint(tx, tenantId, endpointId);
+        const rows = await selectDeliveries(tx, tenantId, endpointId, { before, limit: query.limit, ...(query.status ? { status: query.status } : {}) });
+        if (rows.length <= query.limit) return { items: rows, nextCursor: null };
+        const items = rows.slice(0, query.limit);
+        return { items, nextCursor: encodeCursor((items[items.length - 1] as WebhookDelivery).id) };
+      });
+    },
+    async delivery(tenantId, endpointId, deliveryId) {
+      const found = await store.read({ tenantId }, async (tx) => {
+        await requireEndpoint(tx, tenantId, endpointId);
+        return findDeliveryDetail(tx, tenantId, endpointId, deliveryId);
+      });
+      if (!found) throw notFound('Webhook delivery', deliveryId);
+      return found;
+    },
+    async redeliver(tenantId, endpointId, deliveryId) {
+      await store.transaction({ tenantId }, async (tx) => {
+        await requireEndpoint(tx, tenantId, endpointId);
+        const found = await findDeliveryDetail(tx, tenantId, endpointId, deliveryId);
+        if (!found) throw notFound('Webhook delivery', deliveryId);
+        await scheduleDue(tx, tenantId, deliveryId, Date.now(), found.status !== 'pending');
+        await markForRedelivery(tx, tenantId, deliveryId);
+        tx.afterCommit(() => runner.wake());
+      });
+      const detail = await service.delivery(tenantId, endpointId, deliveryId);
+      const { payload: _payload, attemptLog: _attempts, ...delivery } = detail;
+      return delivery;
+    },
+    runner,
+  };
+  return service;
+}
