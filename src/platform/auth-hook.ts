@@ -7,7 +7,7 @@ import { defaultTenantSlug } from './bootstrap.js';
 import type { PlatformService } from './index.js';
 
 /** The identity of every request in dev mode: the default tenant (else the oldest), with every scope. */
-async function devContext(platform: PlatformService): Promise<AuthContext> {
+export async function devContext(platform: PlatformService): Promise<AuthContext> {
   let tenantId: string;
   try {
     tenantId = (await platform.tenants.get(defaultTenantSlug)).id;
@@ -53,7 +53,9 @@ export function registerAuthHook(app: FastifyInstance, services: Services): void
       auth = await dev;
     } else {
       try {
-        auth = await platform.authenticate(request.headers.authorization);
+        // Stream routes also take a short-lived stream token as ?token=, for browsers' EventSource (no headers).
+        const streamToken = request.routeOptions.config.streamToken && !request.headers.authorization ? (request.query as { token?: unknown }).token : undefined;
+        auth = typeof streamToken === 'string' ? await services.events.streamTokens.verify(streamToken) : await platform.authenticate(request.headers.authorization);
       } catch (error) {
         if (error instanceof TrellisError && error.status === 401) {
           reply.header('www-authenticate', request.headers.authorization ? 'Bearer realm="trellis", error="invalid_token"' : 'Bearer realm="trellis"');

@@ -2,11 +2,13 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { newId } from '../core/ids.js';
 import { registerGraphRoutes } from '../graph/routes.js';
-import { registerAuthHook } from '../platform/auth-hook.js';
+import { devContext, registerAuthHook } from '../platform/auth-hook.js';
+import { registerEventRoutes } from '../platform/events/routes.js';
 import { registerPlatformRoutes } from '../platform/routes.js';
 import { registerWebhookRoutes } from '../platform/webhooks/routes.js';
 import { version } from '../version.js';
@@ -94,6 +96,8 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerHealthRoutes(app, services);
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  registerEventRoutes(app, services, () => devContext(services.platform));
   registerWebhookRoutes(app, services.webhooks);
   return app;
 }
