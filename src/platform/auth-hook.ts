@@ -54,8 +54,10 @@ export function registerAuthHook(app: FastifyInstance, services: Services): void
     } else {
       try {
         // Stream routes also take a short-lived stream token as ?token=, for browsers' EventSource (no headers).
-        const streamToken = request.routeOptions.config.streamToken && !request.headers.authorization ? (request.query as { token?: unknown }).token : undefined;
-        auth = typeof streamToken === 'string' ? await services.events.streamTokens.verify(streamToken) : await platform.authenticate(request.headers.authorization);
+        const streamToken =
+          request.routeOptions.config.streamToken && !request.headers.authorization ? (request.query as { token?: unknown }).token : undefined;
+        auth =
+          typeof streamToken === 'string' ? await services.events.streamTokens.verify(streamToken) : await platform.authenticate(request.headers.authorization);
       } catch (error) {
         if (error instanceof TrellisError && error.status === 401) {
           reply.header('www-authenticate', request.headers.authorization ? 'Bearer realm="trellis", error="invalid_token"' : 'Bearer realm="trellis"');
