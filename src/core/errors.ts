@@ -41,6 +41,11 @@ export const errorCatalogue = {
     hint: 'Use a public http(s) URL; private, loopback, link-local and metadata addresses need webhookAllowPrivateTargets.',
   },
   rate_limited: { status: 429, title: 'Too many requests' },
+  rate_limit_unavailable: {
+    status: 503,
+    title: 'The rate-limit store is unavailable',
+    hint: 'Check that Redis answers at TRELLIS_REDIS_URL (run `trellis doctor`), or set TRELLIS_RATE_LIMIT_REDIS_FAILURE=open.',
+  },
   internal: { status: 500, title: 'Internal server error' },
   store_unavailable: {
     status: 503,

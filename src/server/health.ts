@@ -1,10 +1,16 @@
-/** @module Liveness and readiness: /health answers while the process runs, /ready checks the store and migrations. */
+/** @module Liveness and readiness: /health answers while the process runs, /ready checks the store, migrations and Redis (when configured), each with its timing. */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { version } from '../version.js';
 import type { Services } from './services.js';
 
-const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), ms: Type.Number(), detail: Type.Optional(Type.String()) });
+const Check = Type.Object({
+  name: Type.String(),
+  ok: Type.Boolean(),
+  ms: Type.Number(),
+  detail: Type.Optional(Type.String()),
+  critical: Type.Optional(Type.Boolean({ description: 'false: the server keeps serving without it (status "degraded", still 200)' })),
+});
 
 /** Registers /health and /ready. */
 export function registerHealthRoutes(app: FastifyInstance, services: Services): void {
@@ -34,7 +40,7 @@ export function registerHealthRoutes(app: FastifyInstance, services: Services): 
       },
     },
     async (_request, reply) => {
-      const checks: { name: string; ok: boolean; ms: number; detail?: string }[] = [];
+      const checks: { name: string; ok: boolean; ms: number; detail?: string; critical?: boolean }[] = [];
       const started = performance.now();
       try {
         const ms = await services.store.ping();
@@ -49,8 +55,11 @@ export function registerHealthRoutes(app: FastifyInstance, services: Services): 
       } catch (error) {
         checks.push({ name: 'store', ok: false, ms: performance.now() - started, detail: (error as Error).message });
       }
-      const ok = checks.every((check) => check.ok);
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+      const redis = await services.limits.readiness();
+      if (redis) checks.push(redis);
+      const ok = checks.every((check) => check.ok || check.critical === false);
+      const degraded = ok && checks.some((check) => !check.ok);
+      return reply.code(ok ? 200 : 503).send({ status: ok ? (degraded ? 'degraded' : 'ready') : 'unavailable', checks });
     },
   );
 }

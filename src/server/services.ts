@@ -5,6 +5,8 @@ import { type AuditService, createAuditService } from '../platform/audit/index.j
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
 import { type JobService, createJobService, registerBuiltinJobTypes } from '../platform/jobs/index.js';
+import { type LimitsService, createLimits } from '../platform/limits/index.js';
+import { type ObservabilityService, createObservability } from '../platform/observability/index.js';
 import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
 import type { Store } from '../store/index.js';
 
@@ -33,6 +35,10 @@ export interface Services {
   events: EventService;
   /** The job queue and cron schedules: `jobs.enqueue(tx, …)`, `jobs.register(type, handler)`, `jobs.schedules`. */
   jobs: JobService;
+  /** Rate limits (GCRA per key or session and per tenant; in memory, or Redis with `redisUrl`). */
+  limits: LimitsService;
+  /** Metrics, the store timing decorator (already applied to `store`) and tracing. */
+  observability: ObservabilityService;
   /** Webhook endpoints, the delivery log, and the dispatcher and delivery workers (`webhooks.runner`). */
   webhooks: WebhookService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
@@ -48,12 +54,16 @@ function projectionSource(config: TrellisConfig, store: Store): ProjectionSource
 
 /** Builds the services over an open, migrated store. */
 export function createServices(config: TrellisConfig, store: Store): Services {
+  const observability = createObservability(config);
+  // Every module below, and every user of `services.store`, goes through the timing decorator.
+  store = observability.instrument(store);
+  const limits = createLimits(config);
   const graph = createGraphService(store, { projection: { source: projectionSource(config, store), maxRelations: config.graphProjectionMaxRelations } });
   const events = createEventService(store, config);
   const jobs = createJobService(store, config);
   registerBuiltinJobTypes(jobs, store, config);
   const webhooks = createWebhookService(store, config, { changes: events.notifier });
-  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, jobs, webhooks, background: [events.background, jobs.worker, webhooks.runner] };
+  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, jobs, limits, observability, webhooks, background: [observability.background, limits.background, events.background, jobs.worker, webhooks.runner] };
 }
 
 /** Starts every background work in order; if one fails, stops those already started and rethrows. */

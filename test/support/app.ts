@@ -26,7 +26,8 @@ export interface TestAppOptions {
 /** Builds an app over a fresh store; `overrides` tweak the configuration. */
 export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Partial<TrellisConfig> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const testStore = await createTestStore(dialect);
-  const config = loadConfig({ env: {}, file: undefined, overrides: { logLevel: 'silent', ...overrides } });
+  // Suites fire requests far faster than the default per-key limit (100/s); rate-limit tests turn it on explicitly.
+  const config = loadConfig({ env: {}, file: undefined, overrides: { logLevel: 'silent', rateLimit: 'off', ...overrides } });
   const services = createServices(config, testStore.store);
   const boot = await services.platform.bootstrap();
   if (!boot.created) throw new Error('bootstrap did not run on an empty store');
