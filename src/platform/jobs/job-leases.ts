@@ -44,7 +44,7 @@ export async function claimJobs(store: Store, types: readonly string[], limit: n
                .join(', ')}`,
             [nowText, types as unknown as SqlValue, limit, leaseUntil, token, nowText, nowText],
           );
-    return rows.map(toJob);
+    return rows.map((row) => toJob(row, tx.dialect));
   });
 }
 
@@ -161,6 +161,6 @@ export async function selectExpired(store: Store, limit: number): Promise<Claim[
       `SELECT ${jobColumns}, locked_by FROM jobs WHERE status = 'running' AND lease_until < ? ORDER BY lease_until LIMIT ?`,
       [nowIso(), limit],
     );
-    return rows.map((row) => ({ job: toJob(row), token: String(row.locked_by) }));
+    return rows.map((row) => ({ job: toJob(row, tx.dialect), token: String(row.locked_by) }));
   });
 }

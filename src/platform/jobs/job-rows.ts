@@ -1,8 +1,8 @@
 /** @module Job rows: validation of what is enqueued, the row mapper, and the SQL that both dialects share or branch on. */
 import { TrellisError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import type { SqlValue, Tx } from '../../store/index.js';
-import { nowIso, parseJson } from '../../store/values.js';
+import type { Dialect, SqlValue, Tx } from '../../store/index.js';
+import { nowIso } from '../../store/values.js';
 import type { EnqueueInput, EnqueueResult, Job, JobStatus } from './types.js';
 
 /** Job types are dotted lower-case names, e.g. `webhooks.deliver`. */
@@ -90,13 +90,19 @@ export type JobRow = Record<string, unknown>;
 
 const nullableText = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
+/** A JSON column: SQLite hands back text; PostgreSQL parses jsonb itself (so a JSON string arrives as a plain string). */
+function jsonValue(value: unknown, dialect: Dialect): unknown {
+  if (value === null || value === undefined) return null;
+  return dialect === 'sqlite' ? JSON.parse(String(value)) : value;
+}
+
 /** Maps a row of either driver to a {@link Job}. */
-export function toJob(row: JobRow): Job {
+export function toJob(row: JobRow, dialect: Dialect): Job {
   return {
     id: String(row.id),
     tenantId: nullableText(row.tenant_id),
     type: String(row.type),
-    payload: parseJson<Record<string, unknown>>(row.payload),
+    payload: jsonValue(row.payload, dialect) as Record<string, unknown>,
     status: row.status as JobStatus,
     priority: Number(row.priority),
     attempts: Number(row.attempts),
@@ -106,8 +112,8 @@ export function toJob(row: JobRow): Job {
     cancelRequested: row.cancel_requested === true || row.cancel_requested === 1,
     idempotencyKey: nullableText(row.idempotency_key),
     scheduleId: nullableText(row.schedule_id),
-    progress: row.progress === null || row.progress === undefined ? null : parseJson<unknown>(row.progress),
-    result: row.result === null || row.result === undefined ? null : parseJson<unknown>(row.result),
+    progress: jsonValue(row.progress, dialect),
+    result: jsonValue(row.result, dialect),
     lastError: nullableText(row.last_error),
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),
@@ -129,5 +135,5 @@ export async function selectJob(tx: Tx, id: string, tenantId: string | null): Pr
     params.push(tenantId);
   }
   const row = await tx.get<JobRow>(sql, params);
-  return row ? toJob(row) : undefined;
+  return row ? toJob(row, tx.dialect) : undefined;
 }

@@ -144,7 +144,7 @@ export function createJobService(store: Store, config: TrellisConfig, options: J
 
   async function update(tx: Tx, id: string, set: string, where: string, params: SqlValue[]): Promise<Job | undefined> {
     const row = await tx.get<JobRow>(`UPDATE jobs SET ${set}, updated_at = ? WHERE id = ? AND ${where} RETURNING ${jobColumns}`, [...params, nowIso(), id]);
-    return row ? toJob(row) : undefined;
+    return row ? toJob(row, tx.dialect) : undefined;
   }
 
   return {
@@ -200,7 +200,7 @@ export function createJobService(store: Store, config: TrellisConfig, options: J
       const rows = await store.read('system', (tx) =>
         tx.all<JobRow>(`SELECT ${jobColumns} FROM jobs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, params),
       );
-      const items = rows.slice(0, limit).map(toJob);
+      const items = rows.slice(0, limit).map((row) => toJob(row, store.dialect));
       return { items, nextCursor: rows.length > limit ? encodeCursor((items[items.length - 1] as Job).id) : null };
     },
     async cancel(id, tenantId) {
