@@ -1,6 +1,7 @@
 /** @module The graph's HTTP surface: entities, relations, sources, neighbourhoods and paths. */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
+import { auditActor, auditOrigin } from '../platform/audit/index.js';
 import type { Services } from '../server/services.js';
 import { problemResponses } from '../server/responses.js';
 import {
@@ -32,7 +33,10 @@ import { createReadCache } from './read-cache.js';
 const splitList = (value: string | undefined) => (value ? value.split(',') : undefined);
 
 /** Registers the graph routes. */
-export function registerGraphRoutes(app: FastifyInstance, { graph, config, store }: Services): void {
+export function registerGraphRoutes(app: FastifyInstance, { graph, config, store, audit }: Services): void {
+  // The graph service knows nothing of audit, so a deletion is recorded in a second transaction once it has committed.
+  const auditDeletion = (request: FastifyRequest, kind: 'entity' | 'relation' | 'source', id: string, details?: Record<string, unknown>) =>
+    audit.record(request.auth.tenantId, { action: `${kind}.deleted`, actor: auditActor(request.auth), target: { kind, id }, origin: auditOrigin(request), details });
   const bulkLimit = config.bulkBodyLimit;
   // Entity and relation answers by ID, serialised once and kept until the tenant's next write (src/graph/read-cache.ts).
   const answers = createReadCache(config.readCacheMaxBytes);
@@ -123,7 +127,9 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
       },
     },
     async (request, reply) => {
-      await graph.deleteEntity(request.auth.tenantId, request.params.id.toLowerCase());
+      const id = request.params.id.toLowerCase();
+      await graph.deleteEntity(request.auth.tenantId, id);
+      await auditDeletion(request, 'entity', id);
       return reply.code(204).send();
     },
   );
@@ -196,7 +202,9 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
       schema: { tags: ['relations'], summary: 'Delete a relation', params: IdParams, response: { 204: Type.Null(), ...problemResponses(404) } },
     },
     async (request, reply) => {
-      await graph.deleteRelation(request.auth.tenantId, request.params.id.toLowerCase());
+      const id = request.params.id.toLowerCase();
+      await graph.deleteRelation(request.auth.tenantId, id);
+      await auditDeletion(request, 'relation', id);
       return reply.code(204).send();
     },
   );
@@ -297,6 +305,11 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
         response: { 200: SourceDeletedSchema, ...problemResponses(404) },
       },
     },
-    async (request) => graph.deleteSource(request.auth.tenantId, request.params.id.toLowerCase()),
+    async (request) => {
+      const id = request.params.id.toLowerCase();
+      const deleted = await graph.deleteSource(request.auth.tenantId, id);
+      await auditDeletion(request, 'source', id);
+      return deleted;
+    },
   );
 }

@@ -2,6 +2,7 @@
 import { newId } from '../core/ids.js';
 import type { Store } from '../store/index.js';
 import { insertApiKey } from './api-keys.js';
+import { recordAudit } from './audit/index.js';
 import type { ApiScope } from './auth-context.js';
 import { insertTenant } from './tenants.js';
 
@@ -34,6 +35,14 @@ export async function bootstrap(store: Store): Promise<BootstrapResult> {
     const tenant = await insertTenant(tx, { slug: defaultTenantSlug, name: 'Default' });
     if (!tenant) return null;
     const { key, apiKey } = await insertApiKey(tx, { tenantId, name: bootstrapKeyName, scopes: bootstrapScopes, createdBy: 'system:bootstrap' });
+    const system = { kind: 'system', id: 'bootstrap' } as const;
+    await recordAudit(tx, { action: 'tenant.created', actor: system, target: { kind: 'tenant', id: tenantId }, details: { slug: tenant.slug } });
+    await recordAudit(tx, {
+      action: 'api_key.created',
+      actor: system,
+      target: { kind: 'api_key', id: apiKey.id },
+      details: { name: apiKey.name, scopes: apiKey.scopes },
+    });
     return { tenantId, tenantSlug: tenant.slug, apiKey: key, keyId: apiKey.id };
   });
   return { created };

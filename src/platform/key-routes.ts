@@ -1,6 +1,7 @@
 /** @module HTTP routes for API keys of the caller's tenant: list, create (plaintext shown once), revoke (admin scope). */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { auditOrigin } from './audit/index.js';
 import type { PlatformService } from './index.js';
 import { ApiKeySchema, CreateKeyBody, CreatedApiKeySchema, IdParams, NoContent, listOf, problems } from './schemas.js';
 
@@ -33,7 +34,7 @@ export function registerKeyRoutes(app: FastifyInstance, platform: PlatformServic
       },
     },
     async (request, reply) => {
-      const { key, apiKey } = await platform.apiKeys.create({ tenantId: request.auth.tenantId, ...request.body }, request.auth);
+      const { key, apiKey } = await platform.apiKeys.create({ tenantId: request.auth.tenantId, ...request.body }, request.auth, auditOrigin(request));
       return reply
         .code(201)
         .header('location', `/keys/${apiKey.id}`)
@@ -53,7 +54,7 @@ export function registerKeyRoutes(app: FastifyInstance, platform: PlatformServic
       },
     },
     async (request, reply) => {
-      await platform.apiKeys.revoke(request.auth.tenantId, request.params.id, request.auth);
+      await platform.apiKeys.revoke(request.auth.tenantId, request.params.id, request.auth, auditOrigin(request));
       return reply.code(204).send(null);
     },
   );

@@ -1,6 +1,7 @@
 /** @module The platform's HTTP surface: sessions, tenants, API keys and users. */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../server/services.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerTenantRoutes } from './tenant-routes.js';
@@ -12,4 +13,5 @@ export function registerPlatformRoutes(app: FastifyInstance, services: Services)
   registerTenantRoutes(app, services.platform);
   registerKeyRoutes(app, services.platform);
   registerUserRoutes(app, services.platform);
+  registerAuditRoutes(app, services);
 }

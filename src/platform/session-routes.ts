@@ -1,6 +1,7 @@
 /** @module HTTP routes for people's sessions: POST /auth/login, /auth/refresh and /auth/logout (public). */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { auditOrigin } from './audit/index.js';
 import type { PlatformService } from './index.js';
 import { LoginBody, NoContent, RefreshBody, TokenPairSchema, problems } from './schemas.js';
 
@@ -8,6 +9,7 @@ import { LoginBody, NoContent, RefreshBody, TokenPairSchema, problems } from './
 export function registerSessionRoutes(app: FastifyInstance, platform: PlatformService): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const errors = problems(400, 401, 413, 415);
+  const loginErrors = problems(400, 401, 413, 415, 429);
 
   api.post(
     '/auth/login',
@@ -18,10 +20,10 @@ export function registerSessionRoutes(app: FastifyInstance, platform: PlatformSe
         summary: 'Log in with email and password; returns an access token and a refresh token',
         security: [],
         body: LoginBody,
-        response: { 200: TokenPairSchema, ...errors },
+        response: { 200: TokenPairSchema, ...loginErrors },
       },
     },
-    async (request) => platform.sessions.login(request.body),
+    async (request) => platform.sessions.login(request.body, auditOrigin(request)),
   );
 
   api.post(
@@ -36,7 +38,7 @@ export function registerSessionRoutes(app: FastifyInstance, platform: PlatformSe
         response: { 200: TokenPairSchema, ...errors },
       },
     },
-    async (request) => platform.sessions.refresh(request.body.refreshToken),
+    async (request) => platform.sessions.refresh(request.body.refreshToken, auditOrigin(request)),
   );
 
   api.post(

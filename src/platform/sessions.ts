@@ -4,6 +4,8 @@ import { TrellisError, type ErrorCode } from '../core/errors.js';
 import { newId, randomToken, sha256Hex } from '../core/ids.js';
 import { type Store, type Tx, nowIso } from '../store/index.js';
 import type { AccessTokenSigner } from './access-tokens.js';
+import { type AuditOrigin, recordAudit } from './audit/index.js';
+import { type LoginAttempt, createLoginThrottle } from './audit/login-throttle.js';
 import { type Role, roleScopes } from './auth-context.js';
 import { verifyDecoyPassword, verifyPassword } from './passwords.js';
 import { findTenant } from './tenants.js';
@@ -32,16 +34,18 @@ export interface TokenPair {
 export interface SessionService {
   /**
    * Checks a password and opens a session. A wrong password, an unknown email or tenant and a
-   * disabled account all answer `invalid_credentials`, in about the same time.
+   * disabled account all answer `invalid_credentials`, in about the same time. Failures are counted per
+   * (tenant, email) and per `origin.ip`; past the limits every attempt answers `rate_limited` until the lockout ends,
+   * whether or not the user exists. Logins and failed logins are audited.
    * @example
    * const tokens = await platform.sessions.login({ tenant: 'default', email: 'ada@example.com', password });
    */
-  login(input: LoginInput): Promise<TokenPair>;
+  login(input: LoginInput, origin?: AuditOrigin): Promise<TokenPair>;
   /**
    * Exchanges a refresh token for new tokens; the old refresh token is used up. Presenting a
-   * used one again revokes its whole family and fails with `refresh_token_reused`.
+   * used one again revokes its whole family and fails with `refresh_token_reused` (audited).
    */
-  refresh(refreshToken: string): Promise<TokenPair>;
+  refresh(refreshToken: string, origin?: AuditOrigin): Promise<TokenPair>;
   /** Revokes the session (the refresh token's whole family). Unknown tokens are ignored. */
   logout(refreshToken: string): Promise<void>;
 }
@@ -97,30 +101,58 @@ export function createSessionService(store: Store, config: TrellisConfig, signer
     return { accessToken, refreshToken, expiresIn: config.accessTokenTtl, tokenType: 'Bearer' };
   }
 
+  const throttle = createLoginThrottle(store, config);
+
+  /** Counts the failure and audits it (for a known tenant) in a transaction of its own: the login itself fails. */
+  async function loginFailed(attempt: LoginAttempt, tenantId: string | undefined, userId: string | null, reason: string, origin?: AuditOrigin): Promise<never> {
+    await store.transaction('system', async (tx) => {
+      await throttle.fail(tx, attempt);
+      if (tenantId) {
+        await recordAudit(tx, {
+          tenantId,
+          action: 'auth.login_failed',
+          actor: { kind: 'anonymous', id: null },
+          target: userId ? { kind: 'user', id: userId } : undefined,
+          origin,
+          details: { email: attempt.email, reason },
+        });
+      }
+    });
+    throw new TrellisError('invalid_credentials', 'The tenant, email or password is wrong');
+  }
+
   return {
-    async login(input) {
-      const refused = new TrellisError('invalid_credentials', 'The tenant, email or password is wrong');
+    async login(input, origin) {
       const password = typeof input.password === 'string' ? input.password : '';
       const email = typeof input.email === 'string' ? normaliseEmail(input.email) : '';
-      const found = await store.read('system', async (tx) => {
+      const { tenantId, found } = await store.read('system', async (tx) => {
         const tenant = typeof input.tenant === 'string' ? await findTenant(tx, input.tenant) : undefined;
-        if (!tenant) return undefined;
-        return tx.get<{ tenant_id: string; id: string; password_hash: string; role: Role; disabled_at: string | null }>(
+        if (!tenant) return { tenantId: undefined, found: undefined };
+        const user = await tx.get<{ tenant_id: string; id: string; password_hash: string; role: Role; disabled_at: string | null }>(
           'SELECT tenant_id, id, password_hash, role, disabled_at FROM users WHERE tenant_id = ? AND email = ?',
           [tenant.id, email],
         );
+        return { tenantId: tenant.id, found: user };
       });
+      // Counted by the resolved tenant ID, so naming a tenant by slug and by ID shares one budget.
+      const attempt: LoginAttempt = { tenant: tenantId ?? String(input.tenant), email, ip: origin?.ip ?? null };
+      await throttle.check(attempt);
       if (!found) {
         await verifyDecoyPassword(password);
-        throw refused;
+        return loginFailed(attempt, tenantId, null, 'unknown_user', origin);
       }
       const matches = await verifyPassword(found.password_hash, password);
-      if (!matches || found.disabled_at !== null) throw refused;
-      const refreshToken = await store.transaction({ tenantId: found.tenant_id }, (tx) => insertRefreshToken(tx, config, found.tenant_id, found.id, newId()));
+      if (!matches) return loginFailed(attempt, tenantId, found.id, 'wrong_password', origin);
+      if (found.disabled_at !== null) return loginFailed(attempt, tenantId, found.id, 'disabled', origin);
+      const refreshToken = await store.transaction({ tenantId: found.tenant_id }, async (tx) => {
+        await throttle.succeed(tx, attempt);
+        await recordAudit(tx, { action: 'auth.login', actor: { kind: 'user', id: found.id }, target: { kind: 'user', id: found.id }, origin });
+        return insertRefreshToken(tx, config, found.tenant_id, found.id, newId());
+      });
       return issue(found.tenant_id, found.id, found.role, refreshToken);
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, origin) {
       if (typeof refreshToken !== 'string' || !refreshTokenPattern.test(refreshToken)) {
         throw new TrellisError('invalid_credentials', 'The refresh token is not valid');
       }
@@ -128,10 +160,19 @@ export function createSessionService(store: Store, config: TrellisConfig, signer
       const outcome = await store.transaction('system', async (tx): Promise<RefreshOutcome> => {
         const row = await findRefreshToken(tx, refreshToken);
         if (!row) return { error: 'invalid_credentials', detail: 'The refresh token is not valid' };
-        if (row.used_at !== null) {
+        const reused = async (): Promise<RefreshOutcome> => {
           await revokeFamily(tx, row.tenant_id, row.family_id);
+          await recordAudit(tx, {
+            tenantId: row.tenant_id,
+            action: 'auth.refresh_token_reused',
+            actor: { kind: 'anonymous', id: null },
+            target: { kind: 'user', id: row.user_id },
+            origin,
+            details: { familyId: row.family_id },
+          });
           return { error: 'refresh_token_reused', detail: 'The refresh token was already used; the session is revoked' };
-        }
+        };
+        if (row.used_at !== null) return reused();
         if (row.revoked_at !== null) return { error: 'invalid_credentials', detail: 'The refresh token has been revoked' };
         if (Date.parse(row.expires_at) <= Date.now()) return { error: 'token_expired', detail: 'The refresh token has expired; log in again' };
         const user = await tx.get<{ role: Role; disabled_at: string | null }>('SELECT role, disabled_at FROM users WHERE tenant_id = ? AND id = ?', [
@@ -148,10 +189,7 @@ export function createSessionService(store: Store, config: TrellisConfig, signer
           row.tenant_id,
           row.id,
         ]);
-        if (claimed === 0) {
-          await revokeFamily(tx, row.tenant_id, row.family_id);
-          return { error: 'refresh_token_reused', detail: 'The refresh token was already used; the session is revoked' };
-        }
+        if (claimed === 0) return reused();
         const next = await insertRefreshToken(tx, config, row.tenant_id, row.user_id, row.family_id);
         return { ok: { tenantId: row.tenant_id, userId: row.user_id, role: user.role, refreshToken: next } };
       });

@@ -1,6 +1,7 @@
 /** @module HTTP routes for tenants: GET /tenant (the caller's), GET and POST /tenants (system scope). */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { auditOrigin } from './audit/index.js';
 import type { PlatformService } from './index.js';
 import { CreateTenantBody, CreatedTenantSchema, TenantSchema, listOf, problems } from './schemas.js';
 
@@ -38,7 +39,7 @@ export function registerTenantRoutes(app: FastifyInstance, platform: PlatformSer
       },
     },
     async (request, reply) => {
-      const { tenant, key, apiKey } = await platform.tenants.createWithAdminKey(request.body, request.auth);
+      const { tenant, key, apiKey } = await platform.tenants.createWithAdminKey(request.body, request.auth, auditOrigin(request));
       return reply
         .code(201)
         .header('location', '/tenant')

@@ -1,6 +1,7 @@
 /** @module HTTP routes for the people of the caller's tenant: list, create, update, delete (admin scope). */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { auditOrigin } from './audit/index.js';
 import type { PlatformService } from './index.js';
 import { CreateUserBody, IdParams, NoContent, UpdateUserBody, UserSchema, listOf, problems } from './schemas.js';
 
@@ -29,7 +30,7 @@ export function registerUserRoutes(app: FastifyInstance, platform: PlatformServi
       },
     },
     async (request, reply) => {
-      const user = await platform.users.create({ tenantId: request.auth.tenantId, ...request.body }, request.auth);
+      const user = await platform.users.create({ tenantId: request.auth.tenantId, ...request.body }, request.auth, auditOrigin(request));
       return reply.code(201).header('location', `/users/${user.id}`).send(user);
     },
   );
@@ -46,7 +47,7 @@ export function registerUserRoutes(app: FastifyInstance, platform: PlatformServi
         response: { 200: UserSchema, ...problems(400, 401, 403, 404, 413, 415, 422) },
       },
     },
-    async (request) => platform.users.update(request.auth.tenantId, request.params.id, request.body, request.auth),
+    async (request) => platform.users.update(request.auth.tenantId, request.params.id, request.body, request.auth, auditOrigin(request)),
   );
 
   api.delete(
@@ -61,7 +62,7 @@ export function registerUserRoutes(app: FastifyInstance, platform: PlatformServi
       },
     },
     async (request, reply) => {
-      await platform.users.delete(request.auth.tenantId, request.params.id, request.auth);
+      await platform.users.delete(request.auth.tenantId, request.params.id, request.auth, auditOrigin(request));
       return reply.code(204).send(null);
     },
   );

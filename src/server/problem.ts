@@ -94,7 +94,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     } else {
       request.log.info({ code: problem.code, detail: problem.detail, tenantId: request.auth?.tenantId }, 'request rejected');
     }
-    if (problem.code === 'rate_limited' || problem.code === 'store_unavailable') reply.header('retry-after', '1');
+    if (problem.code === 'rate_limited' || problem.code === 'store_unavailable') {
+      // An error that knows when to come back says so in details.retryAfterSeconds (login lockouts); otherwise 1 s.
+      const retryAfter = (problem.extra.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      reply.header('retry-after', typeof retryAfter === 'number' && retryAfter > 0 ? String(Math.ceil(retryAfter)) : '1');
+    }
     return sendProblem(request, reply, problem.code, problem.detail, problem.extra);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
