@@ -26,12 +26,13 @@ export function findUnsafeText(value: unknown, path: string): string | null {
 
 /** Checks body, query string and path parameters before validation. */
 export function registerTextSafety(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const found = findUnsafeText(request.params, 'params') ?? findUnsafeText(request.query, 'querystring') ?? findUnsafeText(request.body, 'body');
-    if (found) {
-      throw new TrellisError('validation_failed', `${found} contains U+0000 or an unpaired surrogate, which cannot be stored`, {
+    if (!found) return done();
+    done(
+      new TrellisError('validation_failed', `${found} contains U+0000 or an unpaired surrogate, which cannot be stored`, {
         errors: [{ path: found, message: 'contains U+0000 or an unpaired surrogate' }],
-      });
-    }
+      }),
+    );
   });
 }
