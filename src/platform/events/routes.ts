@@ -1,6 +1,7 @@
 /** @module The event log's HTTP surface: pages of events, stream tokens, the SSE and WebSocket streams. */
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
+import { TrellisError } from '../../core/errors.js';
 import { problemResponses } from '../../server/responses.js';
 import type { Services } from '../../server/services.js';
 import type { AuthContext } from '../auth-context.js';
@@ -55,7 +56,14 @@ export function registerEventRoutes(app: FastifyInstance, services: Services, de
         response: { 201: StreamTokenSchema, ...problemResponses() },
       },
     },
-    async (request, reply) => reply.code(201).send(await events.streamTokens.issue(request.auth)),
+    async (request, reply) => {
+      // The token carries the caller's tenant and read scope, nothing chosen by the client: a body with fields is a mistake.
+      const body = request.body;
+      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0)) {
+        throw new TrellisError('validation_failed', 'POST /events/stream-tokens takes no fields');
+      }
+      return reply.code(201).send(await events.streamTokens.issue(request.auth));
+    },
   );
 
   registerSseRoute(app, services);
