@@ -29,18 +29,23 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (value === undefined) return null;
   const trimmed = value.trim();
   if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed) * 1000;
+  // An HTTP date names its weekday and month; Date.parse alone would read "-5" as a year.
+  if (!/^[A-Za-z]{3}, /.test(trimmed)) return null;
   const when = Date.parse(trimmed);
   if (Number.isNaN(when)) return null;
   return Math.max(0, when - now);
 }
 
+/** The longest wait a `Retry-After` header can ask for: a day, so one header cannot park a delivery for ever. */
+export const retryAfterCapMs = 86_400_000;
+
 /**
- * The delay before the next attempt, honouring `Retry-After`: the receiver's wish wins over the schedule, but is
- * capped at the schedule's longest delay so one header cannot park a delivery for ever. Null when no attempt is left.
+ * The delay before the next attempt, honouring `Retry-After`: the receiver's wish replaces the scheduled delay (up
+ * to {@link retryAfterCapMs}), but it cannot add attempts. Null when no attempt is left.
  */
 export function retryDelay(policy: RetryPolicy, attemptsMade: number, retryAfterMs: number | null, random: () => number = Math.random): number | null {
   const scheduled = nextDelay(policy, attemptsMade, random);
   if (scheduled === null) return null;
   if (retryAfterMs === null) return scheduled;
-  return Math.min(retryAfterMs, Math.max(...policy.schedule));
+  return Math.min(retryAfterMs, retryAfterCapMs);
 }
