@@ -9,7 +9,7 @@ import pino from 'pino';
 import { newId } from '../core/ids.js';
 import { registerGraphRoutes } from '../graph/routes.js';
 import { devContext, registerAuthHook } from '../platform/auth-hook.js';
-import { registerEventRoutes } from '../platform/events/routes.js';
+import { registerEventRoutes, websocketPluginOptions } from '../platform/events/routes.js';
 import { registerRateLimitHook } from '../platform/limits/rate-limit-hook.js';
 import { registerHttpMetrics, registerMetricsRoute, registerTracingHooks } from '../platform/observability/index.js';
 import { registerPlatformRoutes } from '../platform/routes.js';
@@ -109,7 +109,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
   registerWebhookRoutes(app, services.webhooks);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, websocketPluginOptions(services));
   registerEventRoutes(app, services, () => devContext(services.platform));
   return app;
 }

@@ -8,7 +8,7 @@ import type { AuthContext } from '../auth-context.js';
 import { parseEventFilter } from './filters.js';
 import { EventListQuery, EventPageSchema, StreamTokenSchema } from './schemas.js';
 import { cursorExpiredHeader, registerSseRoute } from './sse.js';
-import { closeCodes, registerWebSocketRoute } from './websocket.js';
+import { closeCodes, registerWebSocketRoute, websocketPluginOptions } from './websocket.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -73,4 +73,4 @@ export function registerEventRoutes(app: FastifyInstance, services: Services, de
   });
 }
 
-export { closeCodes, cursorExpiredHeader };
+export { closeCodes, cursorExpiredHeader, websocketPluginOptions };

@@ -1,5 +1,6 @@
 /** @module The WebSocket stream (`GET /events/ws`): the SSE cursor protocol over messages, with acks, pings and close codes. */
 import type { WebSocket } from 'ws';
+import type { WebsocketPluginOptions } from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { TrellisError } from '../../core/errors.js';
@@ -65,6 +66,22 @@ function parseMessage(data: string): { type: 'subscribe'; subscribe: Subscribe }
       after: (body.after as number | null | undefined) ?? null,
       types: body.types as string[] | undefined,
       subject: body.subject as string | null | undefined,
+    },
+  };
+}
+
+/**
+ * Options for registering `@fastify/websocket`: on shutdown every event socket is closed with 1001 (going away) and a
+ * reason, before the plugin's own hook would close them with no code.
+ */
+export function websocketPluginOptions(services: Services): WebsocketPluginOptions {
+  return {
+    options: { maxPayload: 64 * 1024 },
+    preClose(this: FastifyInstance, done: () => void) {
+      for (const close of [...services.events.openStreams]) close();
+      for (const client of this.websocketServer.clients) closeWith(client, closeCodes.shuttingDown, 'server shutting down');
+      this.websocketServer.close();
+      done();
     },
   };
 }
