@@ -12,6 +12,7 @@ import { devContext, registerAuthHook } from '../platform/auth-hook.js';
 import { registerEventRoutes, websocketPluginOptions } from '../platform/events/routes.js';
 import { registerRateLimitHook } from '../platform/limits/rate-limit-hook.js';
 import { registerHttpMetrics, registerMetricsRoute, registerTracingHooks } from '../platform/observability/index.js';
+import { registerJobRoutes } from '../platform/jobs/routes.js';
 import { registerPlatformRoutes } from '../platform/routes.js';
 import { registerWebhookRoutes } from '../platform/webhooks/routes.js';
 import { version } from '../version.js';
@@ -108,6 +109,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerMetricsRoute(app, services);
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
+  registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
   await app.register(websocket, websocketPluginOptions(services));
   registerEventRoutes(app, services, () => devContext(services.platform));
