@@ -1,8 +1,9 @@
-/** @module `trellis doctor`: checks configuration, store connectivity, migrations and disk space, each with a remedy. */
+/** @module `trellis doctor`: checks configuration, store connectivity, migrations, disk space and Redis, each with a remedy. */
 import { mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { TrellisConfig } from '../core/config.js';
+import { connectRedis, pingRedis, redactRedisUrl } from '../platform/limits/index.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { configFrom, globals } from './context.js';
@@ -78,6 +79,27 @@ async function storeChecks(config: TrellisConfig): Promise<Check[]> {
   return checks;
 }
 
+/** Redis, when rate limits use it: does it answer PING, and how fast. */
+async function redisCheck(config: TrellisConfig): Promise<Check | null> {
+  if (!config.redisUrl || config.rateLimit === 'off') return null;
+  const where = redactRedisUrl(config.redisUrl);
+  const client = connectRedis({ url: config.redisUrl, timeoutMs: Math.max(config.redisTimeoutMs, 2000) });
+  try {
+    const ms = await pingRedis(client);
+    return { name: 'redis', status: 'ok', detail: `${where} answers in ${ms.toFixed(1)} ms (rate limits)` };
+  } catch (error) {
+    const open = config.rateLimitRedisFailure === 'open';
+    return {
+      name: 'redis',
+      status: open ? 'warn' : 'fail',
+      detail: `${where} does not answer (${(error as Error).message}); rate limits fail ${open ? 'open (requests served unlimited)' : 'closed (requests refused with 503)'}`,
+      hint: 'Start Redis (e.g. `redis-server --daemonize yes --bind 127.0.0.1 --port 6379`) or fix TRELLIS_REDIS_URL; unset it to keep rate limits in memory on a single node.',
+    };
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Runs every check. */
 export async function runChecks(options: ReturnType<typeof globals>): Promise<Check[]> {
   let config: TrellisConfig;
@@ -105,6 +127,8 @@ export async function runChecks(options: ReturnType<typeof globals>): Promise<Ch
     });
   checks.push(diskCheck(config));
   checks.push(...(await storeChecks(config)));
+  const redis = await redisCheck(config);
+  if (redis) checks.push(redis);
   return checks;
 }
 
