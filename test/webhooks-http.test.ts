@@ -36,6 +36,7 @@ for (const dialect of dialects) {
       deliveries: await countRows(test.services.store, 'webhook_deliveries', test.tenantId),
       attempts: await countRows(test.services.store, 'webhook_attempts', test.tenantId),
       events: await countRows(test.services.store, 'events', test.tenantId),
+      audit: await countRows(test.services.store, 'audit_log', test.tenantId),
       otherEndpoints: await countRows(test.services.store, 'webhook_endpoints', otherTenant),
       endpoint: (await call('GET', `/webhooks/${endpoint.id}`)).body,
     });
@@ -203,6 +204,16 @@ for (const dialect of dialects) {
       assert.ok(events.some((event) => event.type === 'webhook.secret_rotated'));
       const text = JSON.stringify(events);
       assert.equal(text.includes('whsec_'), false, 'no secret in any webhook event');
+      const audited = await test.services.store.read({ tenantId: test.tenantId }, (tx) =>
+        tx.all<{ action: string; actor_kind: string; target_id: string; details: unknown }>(
+          "SELECT action, actor_kind, target_id, details FROM audit_log WHERE tenant_id = ? AND action LIKE 'webhook.%'",
+          [test.tenantId],
+        ),
+      );
+      const rotation = audited.find((row) => row.action === 'webhook.secret_rotated' && row.target_id === endpoint.id);
+      assert.equal(rotation?.actor_kind, 'api_key');
+      assert.ok(audited.some((row) => row.action === 'webhook.created' && row.target_id === endpoint.id));
+      assert.equal(JSON.stringify(audited).includes('whsec_'), false, 'no secret in the audit log');
     });
   });
 }

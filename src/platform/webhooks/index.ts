@@ -2,7 +2,8 @@
 import type { TrellisConfig } from '../../core/config.js';
 import { TrellisError, notFound } from '../../core/errors.js';
 import { isId, newId } from '../../core/ids.js';
-import type { Store } from '../../store/index.js';
+import type { Store, Tx } from '../../store/index.js';
+import { type AuditActor, type AuditOrigin, recordAudit } from '../audit/index.js';
 import type { AttemptSettings } from './attempt.js';
 import { attemptDelivery } from './attempt.js';
 import {
@@ -35,6 +36,12 @@ export type { CreateEndpointInput, UpdateEndpointInput, WebhookEndpoint } from '
 export { type ChangeSource, type WebhookRunner } from './runner.js';
 export { sign, signatureHeader, generateSecret } from './signing.js';
 
+/** Who changes an endpoint and from where, for the audit log; absent for the operator (CLI, tests). */
+export interface ChangedBy {
+  actor?: AuditActor;
+  origin?: AuditOrigin;
+}
+
 /** A created endpoint or a rotated secret: the secret is shown in this response. */
 export interface EndpointWithSecret {
   endpoint: WebhookEndpoint;
@@ -51,16 +58,16 @@ export interface DeliveryPage {
 /** The webhook service API (`services.webhooks`). */
 export interface WebhookService {
   /** Creates an endpoint (URL checked against the SSRF guard); it receives events committed after it. Emits `webhook.created`. */
-  create(tenantId: string, input: CreateEndpointInput): Promise<EndpointWithSecret>;
+  create(tenantId: string, input: CreateEndpointInput, by?: ChangedBy): Promise<EndpointWithSecret>;
   list(tenantId: string): Promise<WebhookEndpoint[]>;
   /** One endpoint; another tenant's is `not_found`. */
   get(tenantId: string, endpointId: string): Promise<WebhookEndpoint>;
   /** Changes URL, description, filters or enabled; enabling clears the failure state. Emits `webhook.updated`. */
-  update(tenantId: string, endpointId: string, changes: UpdateEndpointInput): Promise<WebhookEndpoint>;
+  update(tenantId: string, endpointId: string, changes: UpdateEndpointInput, by?: ChangedBy): Promise<WebhookEndpoint>;
   /** Deletes the endpoint, its deliveries and their attempts. Emits `webhook.deleted`. */
-  delete(tenantId: string, endpointId: string): Promise<void>;
+  delete(tenantId: string, endpointId: string, by?: ChangedBy): Promise<void>;
   /** A new secret; the old one keeps signing beside it for `webhookRotationGraceMs`. Emits `webhook.secret_rotated`. */
-  rotateSecret(tenantId: string, endpointId: string): Promise<EndpointWithSecret & { previousSecretValidUntil: string | null }>;
+  rotateSecret(tenantId: string, endpointId: string, by?: ChangedBy): Promise<EndpointWithSecret & { previousSecretValidUntil: string | null }>;
   /** Sends a `webhook.ping` message now, once, and answers with the delivery and its attempt. */
   test(tenantId: string, endpointId: string): Promise<WebhookDeliveryDetail>;
   /** The endpoint's deliveries, newest first, by cursor. */
@@ -84,6 +91,17 @@ export function attemptSettings(config: TrellisConfig): AttemptSettings {
     retry: { schedule: config.webhookRetrySchedule, jitterPercent: config.webhookRetryJitterPercent },
     disableAfterMs: config.webhookDisableAfterMs,
   };
+}
+
+/** Records an endpoint change in the audit log, in the change's transaction (never the secret). */
+function audit(tx: Tx, action: string, endpointId: string, by: ChangedBy | undefined, details: Record<string, unknown>): Promise<string> {
+  return recordAudit(tx, {
+    action,
+    target: { kind: 'webhook_endpoint', id: endpointId },
+    details,
+    ...(by?.actor ? { actor: by.actor } : {}),
+    ...(by?.origin ? { origin: by.origin } : {}),
+  });
 }
 
 function encodeCursor(id: string): string {
@@ -124,24 +142,39 @@ export function createWebhookService(store: Store, config: TrellisConfig, option
   }
 
   const service: WebhookService = {
-    async create(tenantId, input) {
+    async create(tenantId, input, by) {
       const url = await checkedUrl(input.url);
-      const endpoint = await store.transaction({ tenantId }, (tx) => insertEndpoint(tx, tenantId, { ...input, url }));
+      const endpoint = await store.transaction({ tenantId }, async (tx) => {
+        const created = await insertEndpoint(tx, tenantId, { ...input, url });
+        await audit(tx, 'webhook.created', created.id, by, { url, eventTypes: created.eventTypes, enabled: created.enabled });
+        return created;
+      });
       runner.watchTenant(tenantId);
       return { endpoint: publicEndpoint(endpoint), secret: endpoint.secret };
     },
     list: async (tenantId) => (await store.read({ tenantId }, (tx) => selectEndpoints(tx, tenantId))).map(publicEndpoint),
     get: async (tenantId, endpointId) => publicEndpoint(await store.read({ tenantId }, (tx) => requireEndpoint(tx, tenantId, endpointId))),
-    async update(tenantId, endpointId, changes) {
+    async update(tenantId, endpointId, changes, by) {
       const url = changes.url === undefined ? undefined : await checkedUrl(changes.url);
-      const endpoint = await store.transaction({ tenantId }, (tx) => updateEndpointRow(tx, tenantId, endpointId, { ...changes, ...(url ? { url } : {}) }));
+      const endpoint = await store.transaction({ tenantId }, async (tx) => {
+        const updated = await updateEndpointRow(tx, tenantId, endpointId, { ...changes, ...(url ? { url } : {}) });
+        await audit(tx, 'webhook.updated', endpointId, by, { changed: Object.keys(changes), url: updated.url, enabled: updated.enabled });
+        return updated;
+      });
       return publicEndpoint(endpoint);
     },
-    async delete(tenantId, endpointId) {
-      await store.transaction({ tenantId }, (tx) => deleteEndpointRow(tx, tenantId, endpointId));
+    async delete(tenantId, endpointId, by) {
+      await store.transaction({ tenantId }, async (tx) => {
+        await deleteEndpointRow(tx, tenantId, endpointId);
+        await audit(tx, 'webhook.deleted', endpointId, by, {});
+      });
     },
-    async rotateSecret(tenantId, endpointId) {
-      const endpoint = await store.transaction({ tenantId }, (tx) => rotateSecretRow(tx, tenantId, endpointId, config.webhookRotationGraceMs));
+    async rotateSecret(tenantId, endpointId, by) {
+      const endpoint = await store.transaction({ tenantId }, async (tx) => {
+        const rotated = await rotateSecretRow(tx, tenantId, endpointId, config.webhookRotationGraceMs);
+        await audit(tx, 'webhook.secret_rotated', endpointId, by, { previousSecretValidUntil: rotated.previousSecretUntil });
+        return rotated;
+      });
       return { endpoint: publicEndpoint(endpoint), secret: endpoint.secret, previousSecretValidUntil: endpoint.previousSecretUntil };
     },
     async test(tenantId, endpointId) {

@@ -1,6 +1,7 @@
 /** @module HTTP routes for webhooks (admin scope): endpoints, secret rotation, test pings, the delivery log and redelivery. */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { auditActor, auditOrigin } from '../audit/index.js';
 import { NoContent, listOf, problems } from '../schemas.js';
 import type { WebhookService } from './index.js';
 import {
@@ -20,6 +21,7 @@ import {
 /** Registers the webhook routes. */
 export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookService): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const by = (request: FastifyRequest) => ({ actor: auditActor(request.auth), origin: auditOrigin(request) });
   const tags = ['webhooks'];
   const access = { access: 'admin' } as const;
 
@@ -48,7 +50,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
       },
     },
     async (request, reply) => {
-      const { endpoint, secret } = await webhooks.create(request.auth.tenantId, request.body);
+      const { endpoint, secret } = await webhooks.create(request.auth.tenantId, request.body, by(request));
       return reply
         .code(201)
         .header('location', `/webhooks/${endpoint.id}`)
@@ -74,7 +76,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
         response: { 200: EndpointSchema, ...problems(400, 401, 403, 404, 413, 415) },
       },
     },
-    async (request) => webhooks.update(request.auth.tenantId, request.params.id, request.body),
+    async (request) => webhooks.update(request.auth.tenantId, request.params.id, request.body, by(request)),
   );
 
   api.delete(
@@ -89,7 +91,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
       },
     },
     async (request, reply) => {
-      await webhooks.delete(request.auth.tenantId, request.params.id);
+      await webhooks.delete(request.auth.tenantId, request.params.id, by(request));
       return reply.code(204).send(null);
     },
   );
@@ -106,7 +108,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
       },
     },
     async (request) => {
-      const { endpoint, secret, previousSecretValidUntil } = await webhooks.rotateSecret(request.auth.tenantId, request.params.id);
+      const { endpoint, secret, previousSecretValidUntil } = await webhooks.rotateSecret(request.auth.tenantId, request.params.id, by(request));
       return { ...endpoint, secret, previousSecretValidUntil };
     },
   );
