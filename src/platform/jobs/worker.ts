@@ -299,7 +299,7 @@ export function createWorker(deps: WorkerDeps): Worker {
         if (started && !stopping) schedulePoll();
       });
     }, deps.pollIntervalMs);
-    pollTimer.unref();
+    // Not unref'd: a started worker keeps its process alive (a worker-only process has nothing else); stop() clears it.
   }
 
   return {
