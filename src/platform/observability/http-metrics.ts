@@ -29,8 +29,8 @@ export class RouteMetrics {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Set by the metrics plugin on every route; not for route authors. */
-    metrics?: RouteMetrics;
+    /** Set by the metrics plugin on every route; a route author may set `false` to keep a route out of the metrics. */
+    metrics?: RouteMetrics | false;
   }
 }
 
@@ -43,10 +43,15 @@ export function registerHttpMetrics(app: FastifyInstance): void {
   const unmatched = new Map<string, RouteMetrics>();
   app.addHook('onRoute', (route) => {
     const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
+    if ((route.config as { metrics?: unknown } | undefined)?.metrics === false) return;
     route.config = { ...(route.config as object), metrics: new RouteMetrics(route.url, method) } as typeof route.config;
   });
   app.addHook('onResponse', (request, reply, done) => {
     let metrics = request.routeOptions.config.metrics;
+    if (metrics === false) {
+      done();
+      return;
+    }
     if (metrics === undefined) {
       // Node's parser only accepts known methods, so this map stays small.
       const method = request.method;
