@@ -9,7 +9,11 @@ import { type TestApp, bearer, createTestApp } from './support/app.js';
 import { dialects } from './support/stores.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+// Endpoints with this public address are created and validated but never sent to: no test traffic leaves the machine.
 const publicUrl = 'https://93.184.216.34/hooks';
+// Pings go here instead: loopback (allowed in this suite's app), where nothing listens, so they fail at once.
+const closedLoopbackUrl = 'http://127.0.0.1:1/hooks';
+const loopbackTargets = ['http://127.0.0.1:7420/', 'http://localhost/', 'http://[::1]/', 'http://0x7f000001/'];
 const injection = "x'); DROP TABLE webhook_endpoints; --";
 const otherId = '0190aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee';
 
@@ -42,11 +46,11 @@ for (const dialect of dialects) {
     });
 
     before(async () => {
-      test = await createTestApp(dialect, { webhookTimeoutMs: 200, bodyLimit: 8192 });
-      const created = await call('POST', '/webhooks', { url: publicUrl, description: 'main', eventTypes: ['entity.*', 'source.created'] });
+      test = await createTestApp(dialect, { webhookTimeoutMs: 200, bodyLimit: 8192, webhookAllowPrivateTargets: 'loopback' });
+      const created = await call('POST', '/webhooks', { url: closedLoopbackUrl, description: 'main', eventTypes: ['entity.*', 'source.created'] });
       assert.equal(created.statusCode, 201, created.body);
       endpoint = created.json();
-      // A ping gives the endpoint a delivery row; the address is unreachable here, so it fails within the timeout.
+      // A ping gives the endpoint a delivery row; nothing listens at the address, so it fails.
       const ping = await call('POST', `/webhooks/${endpoint.id}/test`);
       assert.equal(ping.statusCode, 200, ping.body);
       deliveryId = ping.json().id;
@@ -92,15 +96,7 @@ for (const dialect of dialects) {
 
     it('refuses private, loopback, link-local and metadata targets, and malformed or non-http URLs, creating nothing', async () => {
       const before = await snapshot();
-      for (const url of [
-        'http://127.0.0.1:7420/',
-        'http://localhost/',
-        'http://169.254.169.254/latest/meta-data/',
-        'http://10.0.0.5/',
-        'http://[::1]/',
-        'http://[fe80::1]/',
-        'http://0x7f000001/',
-      ]) {
+      for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.5/', 'http://[fe80::1]/']) {
         assertProblem(await call('POST', '/webhooks', { url }), 400, 'webhook_target_refused');
         assertProblem(await call('PATCH', `/webhooks/${endpoint.id}`, { url }), 400, 'webhook_target_refused');
       }
@@ -108,6 +104,19 @@ for (const dialect of dialects) {
         assertProblem(await call('POST', '/webhooks', { url }), 400, 'validation_failed');
       }
       assert.deepEqual(await snapshot(), before);
+    });
+
+    it('refuses loopback targets unless the configuration allows them', async () => {
+      const strict = await createTestApp(dialect);
+      try {
+        for (const url of loopbackTargets) {
+          const response = await strict.app.inject({ method: 'POST', url: '/webhooks', headers: bearer(strict.adminKey), payload: { url } });
+          assertProblem(response, 400, 'webhook_target_refused');
+        }
+        assert.equal(await countRows(strict.services.store, 'webhook_endpoints', strict.tenantId), 0);
+      } finally {
+        await strict.dispose();
+      }
     });
 
     it('rejects bad input on every route with 400 and changes nothing', async () => {
