@@ -79,13 +79,12 @@ describe('webhook target guard', () => {
     assert.equal(checkUrl('https://93.184.216.34/hook', 'off').hostname, '93.184.216.34');
   });
 
-  it('resolves names and refuses them when any address is blocked (localhost), or when they do not resolve', async () => {
+  it('resolves names and refuses them when any address is blocked (localhost), answered from /etc/hosts, so no test asks a name server', async () => {
     await assert.rejects(
       resolveTarget(new URL('http://localhost:9/'), 'off'),
       (error: unknown) => error instanceof TrellisError && error.code === 'webhook_target_refused',
     );
     const local = await resolveTarget(new URL('http://localhost:9/'), 'loopback');
     assert.ok(['127.0.0.1', '::1'].includes(local.address));
-    await assert.rejects(resolveTarget(new URL('http://no-such-host.invalid/'), 'on'), /does not resolve/);
   });
 });
