@@ -7,6 +7,7 @@ import { registerAdminCommands } from './admin-commands.js';
 import { configFrom, globals } from './context.js';
 import { registerDoctor } from './doctor.js';
 import { registerGraphCommands } from './graph-commands.js';
+import { registerJobCommands } from './job-commands.js';
 import { exitCodes, reportError } from './output.js';
 
 /** Builds the command tree (exported for tests). */
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
 
   registerAdminCommands(program);
   registerGraphCommands(program);
+  registerJobCommands(program);
   registerDoctor(program);
   return program;
 }
