@@ -88,7 +88,10 @@ class TimedTx implements Queryable {
     if (parent === undefined) return undefined;
     return tracing.tracer.startSpan(
       `db.${operation}`,
-      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.timers.dialect === 'sqlite' ? 'sqlite' : 'postgresql', 'db.query.text': sql.slice(0, 1000) } },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': this.timers.dialect === 'sqlite' ? 'sqlite' : 'postgresql', 'db.query.text': sql.slice(0, 1000) },
+      },
       trace.setSpan(ROOT_CONTEXT, parent),
     );
   }
