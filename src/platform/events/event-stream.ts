@@ -66,13 +66,15 @@ export function openEventStream(options: EventStreamOptions): EventStream {
   function apply(batch: FeedBatch): boolean {
     if (batch.upTo <= position) return true;
     if (batch.from > position) return false;
-    sendMatching(batch.events);
-    position = batch.upTo;
+    // Judged on what is still unsent from earlier batches, so one event larger than the bound still goes to a reader that keeps up.
     if (sink.buffered() > options.maxBufferBytes) {
       closed = true;
       leave();
       sink.tooSlow(position);
+      return true;
     }
+    sendMatching(batch.events);
+    position = batch.upTo;
     return true;
   }
 

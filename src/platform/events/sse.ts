@@ -72,6 +72,8 @@ export function registerSseRoute(app: FastifyInstance, { events, config, store }
       if (check.expiredFloor !== null) headers[cursorExpiredHeader] = String(check.expiredFloor);
       reply.hijack();
       const raw = reply.raw;
+      // Held here: a finished response lets go of its socket.
+      const socket = raw.socket;
       raw.writeHead(200, headers);
       raw.write(`retry: 2000\n: connected at ${check.latest}\n\n`);
 
@@ -83,8 +85,9 @@ export function registerSseRoute(app: FastifyInstance, { events, config, store }
         clearInterval(heartbeat);
         stream.close();
         events.openStreams.delete(shutdown);
-        if (comment !== undefined && !raw.destroyed) raw.end(`: ${comment}\n\n`);
-        else if (!raw.destroyed) raw.end();
+        if (raw.destroyed) return;
+        // The connection goes with the stream: an SSE client reconnects anyway, and a kept-alive socket would hold the server open.
+        raw.end(comment === undefined ? '' : `: ${comment}\n\n`, () => socket?.destroy());
       };
       const shutdown = () => end('server shutting down; reconnect with Last-Event-ID');
       const stream = openEventStream({
@@ -114,7 +117,7 @@ export function registerSseRoute(app: FastifyInstance, { events, config, store }
             }),
           tooSlow(lastSeq) {
             end(`closed: too far behind (position ${lastSeq}); reconnect with Last-Event-ID set to the last id you received`);
-            setTimeout(() => raw.destroy(), slowClientGraceMs).unref();
+            setTimeout(() => socket?.destroy(), slowClientGraceMs).unref();
           },
         },
         onError(error) {
