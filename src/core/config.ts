@@ -55,6 +55,8 @@ export interface TrellisConfig {
   eventStreamHeartbeatMs: number;
   /** A stream client with more than this many bytes unsent is too far behind and is closed (it resumes from its last ID). @default 1048576 */
   eventStreamMaxBufferBytes: number;
+  /** Live stream delivery is coalesced per tenant and flushed this often, in ms: each client gets one write per flush however many events were committed; 0 sends on every commit. @default 10 */
+  eventStreamFlushMs: number;
   /** Lifetime of a stream token (`POST /events/stream-tokens`), in seconds. @default 60 */
   eventStreamTokenTtl: number;
   /** How long a webhook receiver has to answer with 2xx, in ms; slower is a failed attempt. @default 15000 */
@@ -461,6 +463,13 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     default: 1024 * 1024,
     allowed: 'bytes, an integer from 4096 to 1073741824',
     parse: integer(4096, 1024 ** 3),
+  },
+  eventStreamFlushMs: {
+    env: 'TRELLIS_EVENT_STREAM_FLUSH_MS',
+    yaml: 'eventStreamFlushMs',
+    default: 10,
+    allowed: 'milliseconds, an integer from 0 (send on every commit) to 1000',
+    parse: integer(0, 1000),
   },
   eventStreamTokenTtl: {
     env: 'TRELLIS_EVENT_STREAM_TOKEN_TTL',

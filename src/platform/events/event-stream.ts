@@ -6,7 +6,10 @@ import type { FeedBatch, TenantFeeds } from './tenant-feed.js';
 
 /** Where a stream's events go: SSE responses and WebSockets implement it. */
 export interface StreamSink {
-  /** Sends events (already filtered), oldest first. */
+  /**
+   * Sends events (already filtered), oldest first, in one socket write. Live batches hand every stream with the same
+   * filter the same array, so an encoding memoised on the array is built once for all of them.
+   */
   send(events: readonly LoggedEvent[]): void;
   /** Bytes accepted but not yet written to the network. */
   buffered(): number;
@@ -57,8 +60,12 @@ export function openEventStream(options: EventStreamOptions): EventStream {
   let queue: FeedBatch[] = [];
   let overflowed = false;
 
-  function sendMatching(events: readonly LoggedEvent[]): void {
-    const matching = events.filter((event) => event.seq > position && matchesFilter(filter, event.type, event.subject));
+  function sendMatching(batch: FeedBatch): void {
+    // A batch that starts at the position is the common case: its shared filtered view goes as it is.
+    const matching =
+      batch.from === position
+        ? batch.matching(filter)
+        : batch.events.filter((event) => event.seq > position && matchesFilter(filter, event.type, event.subject));
     if (matching.length > 0) sink.send(matching);
   }
 
@@ -73,7 +80,7 @@ export function openEventStream(options: EventStreamOptions): EventStream {
       sink.tooSlow(position);
       return true;
     }
-    sendMatching(batch.events);
+    sendMatching(batch);
     position = batch.upTo;
     return true;
   }

@@ -10,6 +10,18 @@ export interface EventFilter {
   subject: string | null;
 }
 
+/** A string equal for equal filters (`''` for every event), to share work between streams with the same filter. */
+export function filterKey(filter: EventFilter): string {
+  let key = filterKeys.get(filter);
+  if (key === undefined) {
+    const everything = filter.types.size === 0 && filter.prefixes.length === 0 && filter.subject === null;
+    key = everything ? '' : JSON.stringify([[...filter.types].sort(), [...filter.prefixes].sort(), filter.subject]);
+    filterKeys.set(filter, key);
+  }
+  return key;
+}
+const filterKeys = new WeakMap<EventFilter, string>();
+
 /** A filter that lets every event through. */
 export const everyEvent: EventFilter = { types: new Set(), prefixes: [], subject: null };
 

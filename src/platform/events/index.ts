@@ -70,7 +70,7 @@ export function createEventService(store: Store, config: TrellisConfig): EventSe
 
   const service: EventService = {
     notifier,
-    feeds: createTenantFeeds(store, notifier),
+    feeds: createTenantFeeds(store, notifier, { flushMs: config.eventStreamFlushMs }),
     streamTokens: createStreamTokens(store, config.eventStreamTokenTtl),
     async list(tenantId, { after, filter, limit }) {
       const cursor = await checkCursor(store, tenantId, after);

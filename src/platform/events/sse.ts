@@ -27,6 +27,22 @@ function frame(event: LoggedEvent): string {
   return text;
 }
 
+/**
+ * The frames of a list of events as one chunk, encoded once per list: live batches give every stream with the same
+ * filter the same list, so a thousand streams write one shared Buffer instead of encoding a thousand strings.
+ */
+const chunks = new WeakMap<readonly LoggedEvent[], Buffer>();
+function chunk(events: readonly LoggedEvent[]): Buffer {
+  let bytes = chunks.get(events);
+  if (bytes === undefined) {
+    let text = '';
+    for (const event of events) text += frame(event);
+    bytes = Buffer.from(text);
+    chunks.set(events, bytes);
+  }
+  return bytes;
+}
+
 /** The cursor of a request: the Last-Event-ID header wins over `last_event_id`; null for live only. */
 function requestCursor(request: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>): number | null {
   const header = request.headers['last-event-id'];
@@ -98,10 +114,8 @@ export function registerSseRoute(app: FastifyInstance, { events, config, store }
         after,
         maxBufferBytes: config.eventStreamMaxBufferBytes,
         sink: {
-          send(batch) {
-            let text = '';
-            for (const event of batch) text += frame(event);
-            raw.write(text);
+          send(events) {
+            raw.write(chunk(events));
           },
           buffered: () => raw.writableLength,
           drained: () =>

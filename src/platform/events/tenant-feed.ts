@@ -1,7 +1,7 @@
 /** @module Tenant feeds: one reader per tenant turns change notifications into batches of events shared by all of its streams. */
 import type { Store } from '../../store/index.js';
 import { type LoggedEvent, readEvents } from './event-log.js';
-import { everyEvent } from './filters.js';
+import { type EventFilter, everyEvent, filterKey, matchesFilter } from './filters.js';
 import type { ChangeNotifier } from './notifier.js';
 
 /** Every event of the tenant with `from < seq <= upTo` (none are missing: the sequence is gap-free). */
@@ -9,6 +9,36 @@ export interface FeedBatch {
   from: number;
   upTo: number;
   events: readonly LoggedEvent[];
+  /**
+   * The events passing the filter, computed once per distinct filter and shared: streams with the same filter get
+   * the same array, so what a sink builds from it (an SSE chunk) can be built once too.
+   */
+  matching(filter: EventFilter): readonly LoggedEvent[];
+}
+
+/** Options of {@link createTenantFeeds}. */
+export interface TenantFeedOptions {
+  /** Commits are coalesced and delivered at most this often, in ms; 0 delivers on every notification. */
+  flushMs: number;
+}
+
+/** A batch whose filtered views are memoised by filter. */
+function makeBatch(from: number, upTo: number, events: readonly LoggedEvent[]): FeedBatch {
+  const views = new Map<string, readonly LoggedEvent[]>();
+  return {
+    from,
+    upTo,
+    events,
+    matching(filter) {
+      const key = filterKey(filter);
+      let view = views.get(key);
+      if (view === undefined) {
+        view = key === '' ? events : events.filter((event) => matchesFilter(filter, event.type, event.subject));
+        views.set(key, view);
+      }
+      return view;
+    },
+  };
 }
 
 /** Receives a tenant's batches in order; must not throw. */
@@ -30,6 +60,8 @@ interface Feed {
   /** The latest committed sequence told by the notifier. */
   target: number;
   reading: boolean;
+  /** The pending flush, while commits are being coalesced. */
+  flush: NodeJS.Timeout | null;
   unsubscribe: () => void;
 }
 
@@ -38,8 +70,11 @@ const batchSize = 1000;
 /**
  * Builds the feeds. Each tenant with subscribers has one notifier subscription and reads each committed range once,
  * however many streams follow it: with a thousand clients on a tenant, a commit costs one query, not a thousand.
+ * With `flushMs` > 0 the commits of a window are read and handed out together, so a stream makes one socket write
+ * per window instead of one per commit (a thousand commits a second to a thousand clients is otherwise a million
+ * writes a second).
  */
-export function createTenantFeeds(store: Store, notifier: ChangeNotifier): TenantFeeds {
+export function createTenantFeeds(store: Store, notifier: ChangeNotifier, options: TenantFeedOptions = { flushMs: 0 }): TenantFeeds {
   const feeds = new Map<string, Feed>();
 
   async function pump(tenantId: string, feed: Feed): Promise<void> {
@@ -52,7 +87,7 @@ export function createTenantFeeds(store: Store, notifier: ChangeNotifier): Tenan
         const events = await store.read({ tenantId }, (tx) => readEvents(tx, tenantId, from, target, everyEvent, batchSize));
         const upTo = events.length < batchSize ? target : (events[events.length - 1] as LoggedEvent).seq;
         feed.position = upTo;
-        const batch: FeedBatch = { from, upTo, events };
+        const batch = makeBatch(from, upTo, events);
         for (const subscriber of [...feed.subscribers]) subscriber(batch);
       }
     } catch (error) {
@@ -64,12 +99,22 @@ export function createTenantFeeds(store: Store, notifier: ChangeNotifier): Tenan
   }
 
   function start(tenantId: string): Feed {
-    const feed: Feed = { subscribers: new Set(), position: null, target: 0, reading: false, unsubscribe: () => undefined };
+    const feed: Feed = { subscribers: new Set(), position: null, target: 0, reading: false, flush: null, unsubscribe: () => undefined };
     // Subscribe before reading the start position, so a commit between the two is not missed.
-    feed.unsubscribe = notifier.subscribe(tenantId, (seq) => {
+    const unsubscribe = notifier.subscribe(tenantId, (seq) => {
       if (seq > feed.target) feed.target = seq;
-      void pump(tenantId, feed);
+      if (options.flushMs === 0) return void pump(tenantId, feed);
+      // The first commit of a window starts the timer; later ones ride along.
+      feed.flush ??= setTimeout(() => {
+        feed.flush = null;
+        void pump(tenantId, feed);
+      }, options.flushMs);
     });
+    feed.unsubscribe = () => {
+      if (feed.flush) clearTimeout(feed.flush);
+      feed.flush = null;
+      unsubscribe();
+    };
     store.version(tenantId).then(
       (seq) => {
         feed.position = seq;

@@ -16,16 +16,17 @@ export const closeCodes = { unauthenticated: 4401, forbidden: 4403, badMessage: 
 
 const maxMessageBytes = 16 * 1024;
 
-/** WebSocket messages, built once per event however many sockets send it. */
-const messages = new WeakMap<LoggedEvent, string>();
-function message(event: LoggedEvent): string {
-  let text = messages.get(event);
-  if (text === undefined) {
-    text = `{"type":"event","seq":${event.seq},"event":${JSON.stringify(event)}}`;
-    messages.set(event, text);
+/** WebSocket messages, encoded once per event however many sockets send it. */
+const messages = new WeakMap<LoggedEvent, Buffer>();
+function message(event: LoggedEvent): Buffer {
+  let bytes = messages.get(event);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`{"type":"event","seq":${event.seq},"event":${JSON.stringify(event)}}`);
+    messages.set(event, bytes);
   }
-  return text;
+  return bytes;
 }
+const asText = { binary: false } as const;
 
 interface Subscribe {
   after: number | null;
@@ -167,7 +168,11 @@ export function registerWebSocketRoute(app: FastifyInstance, services: Services,
           maxBufferBytes: config.eventStreamMaxBufferBytes,
           sink: {
             send(batch) {
-              for (const event of batch) socket.send(message(event));
+              // One message per event (the protocol), but corked so that a batch leaves in one write.
+              const tcp = request.raw.socket;
+              tcp.cork();
+              for (const event of batch) socket.send(message(event), asText);
+              tcp.uncork();
             },
             buffered: () => socket.bufferedAmount,
             drained: () =>
