@@ -54,6 +54,16 @@ export const errorCatalogue = {
   },
   config_invalid: { status: 500, title: 'The configuration is invalid' },
   migration_failed: { status: 500, title: 'A migration failed', hint: 'Fix the cause and run `trellis migrate` again.' },
+  backup_invalid: {
+    status: 422,
+    title: 'The backup archive is not valid',
+    hint: 'The file is corrupted, truncated or not a Trellis backup; restore from another copy. The target was left unchanged.',
+  },
+  restore_target_not_empty: {
+    status: 409,
+    title: 'The restore target already holds data',
+    hint: 'Restore into an empty database, or pass --force to replace its contents.',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** A code from the catalogue. */
