@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { startServer } from '../server/start.js';
 import { version } from '../version.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { registerAuditCommands } from './audit-commands.js';
 import { configFrom, globals } from './context.js';
 import { registerDoctor } from './doctor.js';
 import { registerGraphCommands } from './graph-commands.js';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
     });
 
   registerAdminCommands(program);
+  registerAuditCommands(program);
   registerGraphCommands(program);
   registerJobCommands(program);
   registerDoctor(program);

@@ -1,6 +1,6 @@
 /** @module SQLite backups: a consistent copy through SQLite's online backup API, carried whole in the archive with per-table checksums. */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -188,6 +188,7 @@ export async function restoreSqlite(databaseFile: string, archive: string, optio
       if (!options.force && holdsData(databaseFile)) {
         throw new TrellisError('restore_target_not_empty', `${databaseFile} already holds data; pass --force to replace it`, { target: databaseFile });
       }
+      mkdirSync(path.dirname(path.resolve(databaseFile)), { recursive: true });
       await restored.backup(databaseFile, { progress: () => 1 << 30 });
     } finally {
       restored.close();
