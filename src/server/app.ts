@@ -111,7 +111,11 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerGraphRoutes(app, services);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
-  await app.register(websocket, websocketPluginOptions(services));
-  registerEventRoutes(app, services, () => devContext(services.platform));
+  // @fastify/websocket adds an onRequest and an onResponse hook to every route of the context it is registered in;
+  // a child context keeps them on the event routes instead of every request.
+  await app.register(async (streams) => {
+    await streams.register(websocket, websocketPluginOptions(services));
+    registerEventRoutes(streams, services, () => devContext(services.platform));
+  });
   return app;
 }
