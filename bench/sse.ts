@@ -19,6 +19,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,8 +133,39 @@ async function clientsRole(): Promise<void> {
   let cpuAtCount = process.cpuUsage();
   /** Per sampled client: the sequence and receive time of every event it parsed while counting. */
   const samples: { seqs: number[]; times: number[]; outOfOrder: number; last: number }[] = [];
+  /**
+   * A counting client speaks HTTP over a bare socket and scans the raw bytes: no HTTP parser, no stream per chunk.
+   * Each server write is one HTTP chunk of whole frames, and a chunk-size line ends in `\r\n`, so `\nid: ` still
+   * marks each frame once.
+   */
+  const connectCounting = (url: string, key: string) =>
+    new Promise<void>((resolve) => {
+      const { hostname, port } = new URL(url);
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`GET /events/stream?types=bench.* HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${key}\r\n\r\n`);
+      });
+      let previous: Buffer | null = null;
+      socket.on('data', (chunk: Buffer) => {
+        if (previous === null) {
+          if (!chunk.subarray(0, 12).toString('latin1').startsWith('HTTP/1.1 200')) {
+            errors++;
+            socket.destroy();
+            return resolve();
+          }
+          open++;
+          resolve();
+          socket.once('close', () => open--);
+        } else if (counting) received += countFrames(previous, chunk);
+        previous = chunk;
+      });
+      socket.on('error', () => {
+        errors++;
+        resolve();
+      });
+    });
   const connect = (url: string, key: string, sampled: boolean) =>
     new Promise<void>((resolve) => {
+      if (!sampled) return void connectCounting(url, key).then(resolve);
       const request = http.get(`${url}/events/stream?types=bench.*`, { headers: { authorization: `Bearer ${key}` }, agent: false }, (response) => {
         if (response.statusCode !== 200) {
           errors++;
@@ -142,15 +174,6 @@ async function clientsRole(): Promise<void> {
         open++;
         resolve();
         response.on('close', () => open--);
-        if (!sampled) {
-          // Most clients only drain and count: a byte scan per chunk.
-          let previous: Buffer | null = null;
-          response.on('data', (chunk: Buffer) => {
-            if (counting) received += countFrames(previous, chunk);
-            previous = chunk;
-          });
-          return;
-        }
         // A sampled client parses every frame fully (JSON included) and keeps its receive time by sequence.
         const sample = { seqs: [] as number[], times: [] as number[], outOfOrder: 0, last: 0 };
         samples.push(sample);
@@ -291,7 +314,7 @@ async function parentRole(): Promise<void> {
     const withClients = await ask<{ rss: number; streams: number }>(server, { type: 'memory' });
     console.log(`connected: ${connected.open} open, ${connected.errors} failed; server streams ${withClients.streams}`);
     console.log(
-      `clients: all count frames by a byte scan for "\\nid: "; every ${sampleEvery}th (${connected.sampled}) parses every frame (JSON) and gives the latency: receive time minus the event's commit time (server's commit hook), same clock`,
+      `clients: all count frames by a byte scan for "\\nid: " on a bare socket (no HTTP parser); every ${sampleEvery}th (${connected.sampled}) parses every frame (JSON) and gives the latency: receive time minus the event's commit time (server's commit hook), same clock`,
     );
     server.send({ type: 'write', rate });
     await new Promise((resolve) => setTimeout(resolve, warmup * 1000));
