@@ -80,6 +80,7 @@ export function createTenantFeeds(store: Store, notifier: ChangeNotifier, option
   async function pump(tenantId: string, feed: Feed): Promise<void> {
     if (feed.reading || feed.position === null) return;
     feed.reading = true;
+    let failed = false;
     try {
       while (feeds.get(tenantId) === feed && feed.position < feed.target) {
         const from: number = feed.position;
@@ -89,13 +90,27 @@ export function createTenantFeeds(store: Store, notifier: ChangeNotifier, option
         feed.position = upTo;
         const batch = makeBatch(from, upTo, events);
         for (const subscriber of [...feed.subscribers]) subscriber(batch);
+        // Commits that arrived during the read wait for the next window, unless this read was cut at the page size.
+        if (options.flushMs > 0 && upTo === target) break;
       }
     } catch (error) {
       // The store is closing or unreachable: the next notification (or poll) retries from the same position.
+      failed = true;
       process.emitWarning(`event feed of tenant ${tenantId} failed to read: ${(error as Error).message}`);
     } finally {
       feed.reading = false;
+      const behind = feed.position !== null && feed.position < feed.target;
+      if (options.flushMs > 0 && !failed && behind && feeds.get(tenantId) === feed) schedule(tenantId, feed);
     }
+  }
+
+  /** Delivers at once (flushMs 0) or at the end of the window that this commit opens; later commits ride along. */
+  function schedule(tenantId: string, feed: Feed): void {
+    if (options.flushMs === 0) return void pump(tenantId, feed);
+    feed.flush ??= setTimeout(() => {
+      feed.flush = null;
+      void pump(tenantId, feed);
+    }, options.flushMs);
   }
 
   function start(tenantId: string): Feed {
@@ -103,12 +118,7 @@ export function createTenantFeeds(store: Store, notifier: ChangeNotifier, option
     // Subscribe before reading the start position, so a commit between the two is not missed.
     const unsubscribe = notifier.subscribe(tenantId, (seq) => {
       if (seq > feed.target) feed.target = seq;
-      if (options.flushMs === 0) return void pump(tenantId, feed);
-      // The first commit of a window starts the timer; later ones ride along.
-      feed.flush ??= setTimeout(() => {
-        feed.flush = null;
-        void pump(tenantId, feed);
-      }, options.flushMs);
+      schedule(tenantId, feed);
     });
     feed.unsubscribe = () => {
       if (feed.flush) clearTimeout(feed.flush);
