@@ -5,11 +5,13 @@
  * Three processes. The server child (`bench/sse.ts server`) opens a fresh SQLite store in a temporary folder,
  * bootstraps a tenant, listens on 127.0.0.1 (buildApp + listen, as `trellis serve` does) and, when told, writes
  * `--rate` single-event transactions per second through the outbox (appendEvent, as every mutation does), each
- * stamped with its write time. The clients child (`bench/sse.ts clients`) opens `--clients` SSE connections to
- * GET /events/stream and measures, for every event received on every connection, write-to-receive latency
- * (receive time minus the stamp; both processes read the same clock, performance.timeOrigin + now()). The parent
- * prints the latency percentiles over the measured window (after --warmup seconds), events delivered, the actual
- * write rate, and the server's RSS (now and peak).
+ * stamped with its write time, and records each event's commit time from the store's commit hook. The clients child
+ * (`bench/sse.ts clients`) opens `--clients` SSE connections to GET /events/stream: most read a bare socket and only
+ * count frames (a byte scan for `\nid: `), every `--sample-every`th parses every frame and records its receive
+ * time by sequence. Latency is receive time minus commit time (both processes read the same clock,
+ * performance.timeOrigin + now()). The parent prints the percentiles over the measured window (after --warmup
+ * seconds), events delivered, the actual write rate, both processes' CPU, the server's event-loop delay and RSS.
+ * `--profile DIR` writes a CPU profile of each child (node --cpu-prof).
  *
  * Cores: the server child runs on CPU 1 (`taskset -c 1`) and the clients child on CPU 0, so they never share a
  * core (on a machine with fewer than 2 CPUs or no taskset, they are not pinned, and the output says so).
