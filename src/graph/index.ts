@@ -22,6 +22,15 @@ export type { ProjectionInfo, ProjectionOptions, ProjectionSource } from './proj
 export const maxBulkItems = 50_000;
 
 /** The graph service over one store. Every method is scoped to a tenant. */
+/** Options of the deleting calls. */
+export interface DeleteOptions {
+  /**
+   * Runs inside the deletion's transaction, after the rows are gone and before commit: the place for records that
+   * must commit or roll back with the deletion (the HTTP layer writes its audit row here).
+   */
+  within?: (tx: Tx) => Promise<void>;
+}
+
 export interface GraphService {
   /** Creates or merges one entity (identity: type + key); properties merge as a JSON merge patch, aliases and evidence accumulate. */
   upsertEntity(tenantId: string, input: EntityInput): Promise<{ entity: Entity; created: boolean }>;
@@ -30,12 +39,12 @@ export interface GraphService {
   getEntity(tenantId: string, id: string): Promise<Entity & { evidence: Evidence[] }>;
   listEntities(tenantId: string, filter: EntityFilter): Promise<Page<Entity>>;
   /** Deletes an entity, the relations touching it and all their evidence. */
-  deleteEntity(tenantId: string, id: string): Promise<{ relations: string[] }>;
+  deleteEntity(tenantId: string, id: string, options?: DeleteOptions): Promise<{ relations: string[] }>;
   upsertRelation(tenantId: string, input: RelationInput): Promise<{ relation: Relation; created: boolean }>;
   upsertRelations(tenantId: string, inputs: readonly RelationInput[]): Promise<BulkResult>;
   getRelation(tenantId: string, id: string): Promise<Relation & { evidence: Evidence[] }>;
   listRelations(tenantId: string, filter: RelationFilter): Promise<Page<Relation>>;
-  deleteRelation(tenantId: string, id: string): Promise<void>;
+  deleteRelation(tenantId: string, id: string, options?: DeleteOptions): Promise<void>;
   neighbours(tenantId: string, entityId: string, options: NeighbourOptions): Promise<{ root: string; nodes: NodeSummary[]; edges: Edge[]; truncated: boolean }>;
   path(
     tenantId: string,
@@ -47,7 +56,11 @@ export interface GraphService {
   getSource(tenantId: string, id: string): Promise<Source & { chunks: Chunk[] }>;
   listSources(tenantId: string, filter: { kind?: string; limit: number; cursor?: string }): Promise<Page<Source>>;
   /** Deletes a source: retracts its evidence and removes every fact left without evidence. */
-  deleteSource(tenantId: string, id: string): Promise<{ retractedEvidence: number; deletedEntities: number; deletedRelations: number }>;
+  deleteSource(
+    tenantId: string,
+    id: string,
+    options?: DeleteOptions,
+  ): Promise<{ retractedEvidence: number; deletedEntities: number; deletedRelations: number }>;
   /** Builds the tenant's traversal projection if needed and waits for it; null when projections are off or the tenant is above the cap. */
   projectionReady(tenantId: string): Promise<ProjectionInfo | null>;
   /** How many traversals the projection and the SQL path answered. */
@@ -178,12 +191,13 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
 
     listEntities: (tenantId, filter) => store.read(scope(tenantId), (tx) => listEntities(tx, tenantId, filter)),
 
-    async deleteEntity(tenantId, rawId) {
+    async deleteEntity(tenantId, rawId, options = {}) {
       const id = normalise(rawId);
       return store.transaction(scope(tenantId), async (tx) => {
         const entity = await findEntity(tx, tenantId, id);
         if (!entity) throw notFound('Entity', id);
         const removal = await deleteFacts(tx, tenantId, [entity.id], []);
+        await options.within?.(tx);
         track(tx, tenantId, await appendEvent(tx, deletionEvents(removal, { cause: 'deleted' })), {
           deletedRelations: removal.relations,
           deletedEntities: removal.entities,
@@ -234,12 +248,13 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
 
     listRelations: (tenantId, filter) => store.read(scope(tenantId), (tx) => listRelations(tx, tenantId, filter)),
 
-    async deleteRelation(tenantId, rawId) {
+    async deleteRelation(tenantId, rawId, options = {}) {
       const id = normalise(rawId);
       await store.transaction(scope(tenantId), async (tx) => {
         const relation = await findRelation(tx, tenantId, id);
         if (!relation) throw notFound('Relation', id);
         const removal = await deleteFacts(tx, tenantId, [], [relation.id]);
+        await options.within?.(tx);
         track(tx, tenantId, await appendEvent(tx, deletionEvents(removal, { cause: 'deleted' })), {
           deletedRelations: removal.relations,
           deletedEntities: removal.entities,
@@ -306,13 +321,14 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
 
     listSources: (tenantId, filter) => store.read(scope(tenantId), (tx) => listSources(tx, tenantId, filter)),
 
-    async deleteSource(tenantId, rawId) {
+    async deleteSource(tenantId, rawId, options = {}) {
       const id = normalise(rawId);
       return store.transaction(scope(tenantId), async (tx) => {
         const source = await findSource(tx, tenantId, id);
         if (!source) throw notFound('Source', id);
         const removal = await retractSource(tx, tenantId, source.id);
         await deleteSourceRows(tx, tenantId, source.id);
+        await options.within?.(tx);
         const summary = { retractedEvidence: removal.retracted, deletedEntities: removal.entities.length, deletedRelations: removal.relations.length };
         const seqs = await appendEvent(tx, [
           ...deletionEvents(removal, { cause: 'source_deleted', sourceId: source.id }),

@@ -1,7 +1,7 @@
 /** @module The graph's HTTP surface: entities, relations, sources, neighbourhoods and paths. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
-import { auditActor, auditOrigin } from '../platform/audit/index.js';
+import { auditActor, auditOrigin, recordAudit } from '../platform/audit/index.js';
 import type { Services } from '../server/services.js';
 import { problemResponses } from '../server/responses.js';
 import {
@@ -27,16 +27,19 @@ import {
   pageOf,
 } from './schemas.js';
 import { Type } from 'typebox';
-import { maxBulkItems } from './index.js';
+import { type DeleteOptions, maxBulkItems } from './index.js';
 import { createReadCache } from './read-cache.js';
 
 const splitList = (value: string | undefined) => (value ? value.split(',') : undefined);
 
 /** Registers the graph routes. */
-export function registerGraphRoutes(app: FastifyInstance, { graph, config, store, audit }: Services): void {
-  // The graph service knows nothing of audit, so a deletion is recorded in a second transaction once it has committed.
-  const auditDeletion = (request: FastifyRequest, kind: 'entity' | 'relation' | 'source', id: string, details?: Record<string, unknown>) =>
-    audit.record(request.auth.tenantId, { action: `${kind}.deleted`, actor: auditActor(request.auth), target: { kind, id }, origin: auditOrigin(request), details });
+export function registerGraphRoutes(app: FastifyInstance, { graph, config, store }: Services): void {
+  // A deletion's audit row is written in the deletion's own transaction: both commit or neither does.
+  const auditDeletion = (request: FastifyRequest, kind: 'entity' | 'relation' | 'source', id: string): DeleteOptions => ({
+    within: async (tx) => {
+      await recordAudit(tx, { action: `${kind}.deleted`, actor: auditActor(request.auth), target: { kind, id }, origin: auditOrigin(request) });
+    },
+  });
   const bulkLimit = config.bulkBodyLimit;
   // Entity and relation answers by ID, serialised once and kept until the tenant's next write (src/graph/read-cache.ts).
   const answers = createReadCache(config.readCacheMaxBytes);
@@ -128,8 +131,7 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
     },
     async (request, reply) => {
       const id = request.params.id.toLowerCase();
-      await graph.deleteEntity(request.auth.tenantId, id);
-      await auditDeletion(request, 'entity', id);
+      await graph.deleteEntity(request.auth.tenantId, id, auditDeletion(request, 'entity', id));
       return reply.code(204).send();
     },
   );
@@ -203,8 +205,7 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
     },
     async (request, reply) => {
       const id = request.params.id.toLowerCase();
-      await graph.deleteRelation(request.auth.tenantId, id);
-      await auditDeletion(request, 'relation', id);
+      await graph.deleteRelation(request.auth.tenantId, id, auditDeletion(request, 'relation', id));
       return reply.code(204).send();
     },
   );
@@ -307,8 +308,7 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
     },
     async (request) => {
       const id = request.params.id.toLowerCase();
-      const deleted = await graph.deleteSource(request.auth.tenantId, id);
-      await auditDeletion(request, 'source', id);
+      const deleted = await graph.deleteSource(request.auth.tenantId, id, auditDeletion(request, 'source', id));
       return deleted;
     },
   );
