@@ -8,6 +8,7 @@ import { type JobService, createJobService, registerBuiltinJobTypes } from '../p
 import { type LimitsService, createLimits } from '../platform/limits/index.js';
 import { type ObservabilityService, createObservability, recordJob } from '../platform/observability/index.js';
 import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
+import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -64,6 +65,8 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   registerBuiltinJobTypes(jobs, store, config);
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   const webhooks = createWebhookService(store, config, { changes: events.notifier });
+  // Retention never deletes an event webhook dispatch has not yet turned into deliveries.
+  events.holdRetention(webhookRetentionHold);
   return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, jobs, limits, observability, webhooks, background: [observability.background, limits.background, events.background, jobs.worker, webhooks.runner] };
 }
 

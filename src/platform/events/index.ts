@@ -4,14 +4,14 @@ import type { Store } from '../../store/index.js';
 import { type CursorCheck, type LoggedEvent, checkCursor, readEvents } from './event-log.js';
 import type { EventFilter } from './filters.js';
 import { type ChangeNotifier, createChangeNotifier } from './notifier.js';
-import { type RetentionReport, applyRetention } from './retention.js';
+import { type RetentionHold, type RetentionReport, applyRetention } from './retention.js';
 import { type StreamTokens, createStreamTokens } from './stream-tokens.js';
 import { type TenantFeeds, createTenantFeeds } from './tenant-feed.js';
 
 export type { ChangeListener, ChangeNotifier } from './notifier.js';
 export type { CursorCheck, LoggedEvent } from './event-log.js';
 export { type EventFilter, everyEvent, matchesFilter, parseEventFilter } from './filters.js';
-export type { RetentionReport } from './retention.js';
+export type { RetentionHold, RetentionReport } from './retention.js';
 export type { StreamTokens } from './stream-tokens.js';
 
 /** A page of the event log. */
@@ -49,6 +49,8 @@ export interface EventService {
   checkCursor(tenantId: string, after: number): Promise<CursorCheck>;
   /** Applies retention to every tenant once (the background work runs it on an interval). */
   applyRetention(now?: Date): Promise<RetentionReport>;
+  /** Registers a consumer's claim: retention keeps every event from the sequence the hold names (see {@link RetentionHold}). */
+  holdRetention(hold: RetentionHold): void;
   /** Retention on a timer, and on stop the end of every open stream; part of `services.background`. */
   background: EventBackgroundWork;
   /** Closes every open stream (server shutdown); streams register here. */
@@ -67,6 +69,7 @@ export function createEventService(store: Store, config: TrellisConfig): EventSe
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
   const openStreams = new Set<() => void>();
+  const holds: RetentionHold[] = [];
 
   const service: EventService = {
     notifier,
@@ -80,13 +83,16 @@ export function createEventService(store: Store, config: TrellisConfig): EventSe
       return { items, nextAfter: more ? (items[items.length - 1] as LoggedEvent).seq : null, latestSeq: cursor.latest, cursorExpired: cursor.expiredFloor };
     },
     checkCursor: (tenantId, after) => checkCursor(store, tenantId, after),
-    applyRetention: (now) => applyRetention(store, limits, now),
+    applyRetention: (now) => applyRetention(store, limits, now, holds),
+    holdRetention: (hold) => {
+      holds.push(hold);
+    },
     background: {
       name: 'events',
       // A timer for now; it can move onto the job scheduler's cron schedules once those exist.
       start() {
         const tick = () => {
-          running ??= applyRetention(store, limits)
+          running ??= applyRetention(store, limits, new Date(), holds)
             .catch((error: unknown) => process.emitWarning(`event retention failed: ${(error as Error).message}`))
             .finally(() => {
               running = null;
