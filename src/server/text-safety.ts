@@ -8,7 +8,7 @@ import { TrellisError } from '../core/errors.js';
  * both drivers answering the same.
  */
 export function findUnsafeText(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed() ? path : null;
+  if (typeof value === 'string') return unsafe(value) ? path : null;
   if (value === null || typeof value !== 'object') return null;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
@@ -17,11 +17,23 @@ export function findUnsafeText(value: unknown, path: string): string | null {
     }
     return null;
   }
-  for (const [key, item] of Object.entries(value)) {
-    const found = findUnsafeText(key, `${path}/${key}`) ?? findUnsafeText(item, `${path}/${key}`);
-    if (found) return found;
+  // for…in over own keys: no entries array per object (this runs on every request's params and query string).
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (unsafe(key)) return `${path}/${key}`;
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'string') {
+      if (unsafe(item)) return `${path}/${key}`;
+    } else if (item !== null && typeof item === 'object') {
+      const found = findUnsafeText(item, `${path}/${key}`);
+      if (found) return found;
+    }
   }
   return null;
+}
+
+function unsafe(text: string): boolean {
+  return text.includes('\u0000') || !text.isWellFormed();
 }
 
 /** Checks body, query string and path parameters before validation. */
