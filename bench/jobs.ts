@@ -1,6 +1,8 @@
 /**
  * @module Job queue throughput: enqueue N trivial jobs and time enqueue-to-complete on SQLite and PostgreSQL.
- * Usage: node --import tsx bench/jobs.ts [--jobs 20000] [--concurrency 16] [--batch 500] [--tenant] [--dialect sqlite|postgres|both]
+ * Usage: node --import tsx bench/jobs.ts [--jobs 20000] [--concurrency 16] [--batch 500] [--tenant] [--one-by-one] [--dialect sqlite|postgres|both]
+ * Each transaction enqueues --batch jobs with one `enqueueMany` (multi-row INSERT; `unnest` on PostgreSQL), or with
+ * one `enqueue` per job under --one-by-one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,7 @@ const total = Number(flag('jobs', '20000'));
 const concurrency = Number(flag('concurrency', '16'));
 const batch = Number(flag('batch', '500'));
 const withTenant = process.argv.includes('--tenant');
+const oneByOne = process.argv.includes('--one-by-one');
 const which = flag('dialect', 'both');
 const config = loadConfig({ env: {}, file: undefined, overrides: { logLevel: 'silent' } });
 
@@ -47,7 +50,10 @@ async function run(store: Store, label: string): Promise<void> {
   const started = performance.now();
   for (let offset = 0; offset < total; offset += batch) {
     await store.transaction(tenantId ? { tenantId } : 'system', async (tx) => {
-      for (let n = offset; n < Math.min(total, offset + batch); n++) await jobs.enqueue(tx, { type: 'bench.noop', payload: { n } });
+      const inputs = [];
+      for (let n = offset; n < Math.min(total, offset + batch); n++) inputs.push({ type: 'bench.noop', payload: { n } });
+      if (oneByOne) for (const input of inputs) await jobs.enqueue(tx, input);
+      else await jobs.enqueueMany(tx, inputs);
     });
   }
   const enqueued = performance.now() - started;
@@ -57,7 +63,7 @@ async function run(store: Store, label: string): Promise<void> {
   await jobs.worker.stop();
   const seconds = elapsed / 1000;
   console.log(
-    `${label.padEnd(10)} jobs ${total}  concurrency ${concurrency}  enqueue batch ${batch}  ${withTenant ? 'tenant jobs (events)' : 'platform jobs'}\n` +
+    `${label.padEnd(10)} jobs ${total}  concurrency ${concurrency}  enqueue batch ${batch} (${oneByOne ? 'one statement per job' : 'enqueueMany'})  ${withTenant ? 'tenant jobs (events)' : 'platform jobs'}\n` +
       `           enqueue ${(enqueued / 1000).toFixed(2)} s (${Math.round(total / (enqueued / 1000))} jobs/s)  ` +
       `enqueue-to-complete ${seconds.toFixed(2)} s  ${Math.round(total / seconds)} jobs/s  ` +
       `CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (${(((cpu.user + cpu.system) / 1000 / total) * 1000).toFixed(0)} µs/job)`,

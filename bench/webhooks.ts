@@ -4,8 +4,9 @@
  *   node --import tsx bench/webhooks.ts [--events 20000] [--rate 1500] [--concurrency 64] [--driver sqlite]
  *
  * The events are appended through the outbox (`appendEvent`, 50 per transaction, paced to --rate per second;
- * --rate 0 commits them all at once and measures the drain of a backlog). The webhook runner (dispatcher and
- * delivery workers, as `trellis serve` runs them) turns them into deliveries. Printed: deliveries/s from the first
+ * --rate 0 commits them all at once and measures the drain of a backlog). The webhook dispatcher turns them into
+ * deliveries and `webhooks.deliver` jobs, and the job worker makes the attempts (--concurrency slots in the webhook
+ * lane), as `trellis serve` runs them. Printed: deliveries/s from the first
  * to the last receipt, the offered rate, and commit-to-receipt latency p50/p99 (receipt time at the receiver minus
  * the event's timestamp). A run with an invalid signature or a missing delivery exits 1.
  */
@@ -72,6 +73,7 @@ const boot = await services.platform.bootstrap();
 const tenantId = boot.created?.tenantId as string;
 const { secret } = await services.webhooks.create(tenantId, { url: `http://127.0.0.1:${port}/hook`, eventTypes: ['bench.*'] });
 receiver.send({ secret });
+services.jobs.worker.start();
 services.webhooks.runner.start();
 
 const started = Date.now();
@@ -102,6 +104,7 @@ while (result.received < total && Date.now() < deadline) {
   result = await report();
 }
 await services.webhooks.runner.stop();
+await services.jobs.worker.stop();
 receiver.kill();
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -76,8 +76,10 @@ export interface TrellisConfig {
   webhookAllowPrivateTargets: 'off' | 'loopback' | 'on';
   /** Webhook requests in flight at once per process. @default 64 */
   webhookConcurrency: number;
-  /** How often the webhook dispatcher looks for new events and due retries, in ms. @default 200 */
+  /** How often the webhook dispatcher looks for new events, in ms. @default 200 */
   webhookPollMs: number;
+  /** Finished webhook deliveries (and their attempts) older than this many days are removed by the daily `webhooks.prune` job. @default 30 */
+  webhookLogRetentionDays: number;
   /** "on" runs the job worker and the cron scheduler in this process; "off" leaves jobs to other replicas. @default "on" */
   jobsWorker: 'on' | 'off';
   /** Jobs one process runs at once. @default 4 */
@@ -400,6 +402,13 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     default: 64,
     allowed: 'an integer from 1 to 4096',
     parse: integer(1, 4096),
+  },
+  webhookLogRetentionDays: {
+    env: 'TRELLIS_WEBHOOK_LOG_RETENTION_DAYS',
+    yaml: 'webhookLogRetentionDays',
+    default: 30,
+    allowed: 'days, an integer from 1 to 3650',
+    parse: integer(1, 3650),
   },
   webhookPollMs: {
     env: 'TRELLIS_WEBHOOK_POLL_MS',

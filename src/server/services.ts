@@ -6,7 +6,7 @@ import { type EventService, createEventService } from '../platform/events/index.
 import { type PlatformService, createPlatformService } from '../platform/index.js';
 import { type JobService, createJobService, registerBuiltinJobTypes } from '../platform/jobs/index.js';
 import { type LimitsService, createLimits } from '../platform/limits/index.js';
-import { type ObservabilityService, createObservability, recordJob } from '../platform/observability/index.js';
+import { type ObservabilityService, createObservability, recordJob, setJobCounts } from '../platform/observability/index.js';
 import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
 import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
 import type { Store } from '../store/index.js';
@@ -64,10 +64,23 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const jobs = createJobService(store, config);
   registerBuiltinJobTypes(jobs, store, config);
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
-  const webhooks = createWebhookService(store, config, { changes: events.notifier });
+  jobs.onCounts(setJobCounts);
+  const webhooks = createWebhookService(store, config, { changes: events.notifier, jobs });
   // Retention never deletes an event webhook dispatch has not yet turned into deliveries.
   events.holdRetention(webhookRetentionHold);
-  return { config, store, platform: createPlatformService(store, config), audit: createAuditService(store), graph, events, jobs, limits, observability, webhooks, background: [observability.background, limits.background, events.background, jobs.worker, webhooks.runner] };
+  return {
+    config,
+    store,
+    platform: createPlatformService(store, config),
+    audit: createAuditService(store),
+    graph,
+    events,
+    jobs,
+    limits,
+    observability,
+    webhooks,
+    background: [observability.background, limits.background, events.background, jobs.worker, webhooks.runner],
+  };
 }
 
 /** Starts every background work in order; if one fails, stops those already started and rethrows. */

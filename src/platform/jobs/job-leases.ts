@@ -1,5 +1,5 @@
 /** @module The worker's SQL: claiming due jobs under a lease, heartbeats, settling an attempt, and reclaiming expired leases. */
-import type { SqlValue, Store } from '../../store/index.js';
+import type { Scope, SqlValue, Store, Tx } from '../../store/index.js';
 import { appendEvent } from '../../store/outbox.js';
 import { nowIso } from '../../store/values.js';
 import { type JobRow, json, jobColumns, toJob } from './job-rows.js';
@@ -13,6 +13,15 @@ export interface Claim {
 }
 
 /**
+ * Runs work that is one write statement. On PostgreSQL a lone statement is atomic and commits by itself, so it runs
+ * on a pooled connection in autocommit (through `store.read`, which only sets the tenant): two round trips instead of
+ * BEGIN, set_config, the statement and COMMIT. On SQLite it is an ordinary write transaction.
+ */
+function oneStatement<T>(store: Store, scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return store.dialect === 'postgres' ? store.read(scope, fn) : store.transaction(scope, fn);
+}
+
+/**
  * Claims up to `limit` due jobs of the given types, oldest first within priority. PostgreSQL skips rows another
  * worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite has one writer, so the write transaction is the lock.
  * The claim counts as an attempt.
@@ -22,7 +31,7 @@ export async function claimJobs(store: Store, types: readonly string[], limit: n
   const now = new Date();
   const nowText = now.toISOString();
   const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
-  return store.transaction('system', async (tx) => {
+  return oneStatement(store, 'system', async (tx) => {
     const set = `status = 'running', attempts = attempts + 1, lease_until = ?, locked_by = ?, started_at = ?, updated_at = ?`;
     const rows =
       tx.dialect === 'sqlite'
@@ -122,6 +131,97 @@ export async function settleJob(store: Store, job: Job, token: string, settlemen
   });
 }
 
+/** One attempt's end, for {@link settleJobs}. */
+export interface PendingSettlement {
+  job: Job;
+  token: string;
+  settlement: Settlement;
+  onCommit: () => void;
+}
+
+/**
+ * Writes the ends of many attempts: one transaction per tenant whose jobs append events (their events go in it) and
+ * one for the rest, with one UPDATE for the whole group on PostgreSQL (`unnest`). Same guard as {@link settleJob}
+ * per job; answers the IDs written.
+ */
+export async function settleJobs(store: Store, items: readonly PendingSettlement[]): Promise<Set<string>> {
+  const groups = new Map<string, PendingSettlement[]>();
+  for (const item of items) {
+    const key = item.job.tenantId && item.settlement.event ? item.job.tenantId : '';
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  const written = new Set<string>();
+  for (const [tenantId, group] of groups) {
+    // A group without events is one UPDATE on PostgreSQL: no transaction needed around it.
+    const run = tenantId
+      ? <T>(fn: (tx: Tx) => Promise<T>) => store.transaction({ tenantId }, fn)
+      : <T>(fn: (tx: Tx) => Promise<T>) => oneStatement(store, 'system', fn);
+    await run(async (tx) => {
+      const now = nowIso();
+      const row = (item: PendingSettlement) => {
+        const { settlement } = item;
+        const terminal = settlement.status === 'succeeded' || settlement.status === 'dead' || settlement.status === 'cancelled';
+        return {
+          id: item.job.id,
+          token: item.token,
+          status: settlement.status,
+          result: settlement.result === undefined ? null : JSON.stringify(settlement.result),
+          progress: settlement.progress === undefined ? null : JSON.stringify(settlement.progress),
+          error: settlement.error ?? null,
+          runAt: settlement.runAt ?? item.job.runAt,
+          finishedAt: terminal ? now : null,
+        };
+      };
+      const rows = group.map(row);
+      const changed = new Set<string>();
+      if (tx.dialect === 'postgres') {
+        const column = (pick: (value: ReturnType<typeof row>) => unknown) => rows.map(pick) as unknown as SqlValue;
+        const updated = await tx.all<{ id: string }>(
+          `UPDATE jobs SET status = s.status, result = s.result::jsonb, progress = COALESCE(s.progress::jsonb, jobs.progress),
+             last_error = COALESCE(s.error, jobs.last_error), run_at = s.run_at, finished_at = s.finished_at, updated_at = ?,
+             lease_until = NULL, locked_by = NULL
+           FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])
+             AS s(id, token, status, result, progress, error, run_at, finished_at)
+           WHERE jobs.id = s.id AND jobs.locked_by = s.token AND jobs.status = 'running'
+           RETURNING jobs.id`,
+          [
+            now,
+            column((r) => r.id),
+            column((r) => r.token),
+            column((r) => r.status),
+            column((r) => r.result),
+            column((r) => r.progress),
+            column((r) => r.error),
+            column((r) => r.runAt),
+            column((r) => r.finishedAt),
+          ],
+        );
+        for (const { id } of updated) changed.add(String(id));
+      } else {
+        for (const r of rows) {
+          const count = await tx.run(
+            `UPDATE jobs SET status = ?, result = ?, progress = COALESCE(?, progress), last_error = COALESCE(?, last_error), run_at = ?,
+               finished_at = ?, updated_at = ?, lease_until = NULL, locked_by = NULL
+             WHERE id = ? AND locked_by = ? AND status = 'running'`,
+            [r.status, r.result, r.progress, r.error, r.runAt, r.finishedAt, now, r.id, r.token],
+          );
+          if (count === 1) changed.add(r.id);
+        }
+      }
+      for (const item of group) {
+        if (!changed.has(item.job.id)) continue;
+        written.add(item.job.id);
+        if (item.job.tenantId && item.settlement.event)
+          await appendEvent(tx, { type: item.settlement.event.type, subject: item.job.id, payload: item.settlement.event.payload });
+        tx.afterCommit(item.onCommit);
+      }
+    });
+  }
+  return written;
+}
+
 /** Writes a progress value of a running attempt, with its `job.progress` event for a tenant job. */
 export async function writeProgress(store: Store, job: Job, token: string, value: unknown): Promise<void> {
   const scope = job.tenantId ? { tenantId: job.tenantId } : ('system' as const);
@@ -163,4 +263,17 @@ export async function selectExpired(store: Store, limit: number): Promise<Claim[
     );
     return rows.map((row) => ({ job: toJob(row, tx.dialect), token: String(row.locked_by) }));
   });
+}
+
+/**
+ * Unfinished jobs by state, for the `trellis_jobs` gauge. Counts only queued, failed and running rows, which the
+ * partial indexes `jobs_ready` and `jobs_leases` cover, so the cost follows the backlog, not the table's history.
+ */
+export async function countActiveJobs(store: Store): Promise<Record<string, number>> {
+  const rows = await store.read('system', (tx) =>
+    tx.all<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('queued','failed','running') GROUP BY status"),
+  );
+  const counts: Record<string, number> = { queued: 0, failed: 0, running: 0 };
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
 }

@@ -58,6 +58,23 @@ function isoTime(value: string | Date | undefined, field: string): string {
 
 /** Inserts a job in the caller's transaction; an existing job with the same (tenant, type, idempotency key) is returned instead. */
 export async function insertJob(tx: Tx, input: EnqueueInput): Promise<EnqueueResult> {
+  return (await insertJobs(tx, [input]))[0] as EnqueueResult;
+}
+
+interface JobValues {
+  id: string;
+  tenantId: string | null;
+  type: string;
+  payload: string;
+  priority: number;
+  maxAttempts: number | null;
+  runAt: string;
+  key: string | null;
+  scheduleId: string | null;
+  runSooner: boolean;
+}
+
+function jobValues(input: EnqueueInput): JobValues {
   const type = validateJobType(input.type);
   const payload = serialisePayload(input.payload);
   const maxAttempts = input.maxAttempts === undefined ? null : integerIn(input.maxAttempts, 1, 1000, 'maxAttempts');
@@ -67,22 +84,109 @@ export async function insertJob(tx: Tx, input: EnqueueInput): Promise<EnqueueRes
   if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > 200)) {
     throw bad('idempotencyKey must be a string of 1 to 200 characters', { field: 'idempotencyKey' });
   }
-  const tenantId = input.tenantId ?? null;
-  const id = newId();
-  const now = nowIso();
-  const changed = await tx.run(
-    `INSERT INTO jobs (id, tenant_id, type, payload, status, priority, max_attempts, run_at, idempotency_key, schedule_id, created_at, updated_at)
-     VALUES (?, ?, ?, ${json(tx)}, 'queued', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    [id, tenantId, type, payload, priority, maxAttempts, runAt, key, input.scheduleId ?? null, now, now],
-  );
-  if (changed === 1) return { id, created: true };
-  const existing = await tx.get<{ id: string }>(`SELECT id FROM jobs WHERE ${tenantKey(tx)} = ? AND type = ? AND idempotency_key = ?`, [
-    tenantId ?? '',
+  return {
+    id: newId(),
+    tenantId: input.tenantId ?? null,
     type,
+    payload,
+    priority,
+    maxAttempts,
+    runAt,
     key,
-  ]);
-  if (!existing) throw new TrellisError('conflict', `Job ${id} could not be inserted`);
-  return { id: existing.id, created: false };
+    scheduleId: input.scheduleId ?? null,
+    runSooner: input.runSooner === true,
+  };
+}
+
+/** Rows per INSERT on SQLite (11 parameters a row, well under its 32,766-parameter limit). */
+const sqliteChunk = 500;
+
+/** Inserts the rows; answers the IDs that were new (the others met an existing idempotency key). */
+async function insertRows(tx: Tx, rows: readonly JobValues[], now: string): Promise<Set<string>> {
+  const created = new Set<string>();
+  if (tx.dialect === 'postgres') {
+    // One statement for the whole batch: each column as an array, zipped by unnest.
+    const column = <T>(pick: (row: JobValues) => T) => rows.map(pick) as unknown as SqlValue;
+    const inserted = await tx.all<{ id: string }>(
+      `INSERT INTO jobs (id, tenant_id, type, payload, status, priority, max_attempts, run_at, idempotency_key, schedule_id, created_at, updated_at)
+       SELECT id, tenant_id, type, payload::jsonb, 'queued', priority, max_attempts, run_at, idempotency_key, schedule_id, ?, ?
+       FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::int[], ?::int[], ?::timestamptz[], ?::text[], ?::uuid[])
+         AS t(id, tenant_id, type, payload, priority, max_attempts, run_at, idempotency_key, schedule_id)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [
+        now,
+        now,
+        column((row) => row.id),
+        column((row) => row.tenantId),
+        column((row) => row.type),
+        column((row) => row.payload),
+        column((row) => row.priority),
+        column((row) => row.maxAttempts),
+        column((row) => row.runAt),
+        column((row) => row.key),
+        column((row) => row.scheduleId),
+      ],
+    );
+    for (const { id } of inserted) created.add(String(id));
+    return created;
+  }
+  for (let start = 0; start < rows.length; start += sqliteChunk) {
+    const chunk = rows.slice(start, start + sqliteChunk);
+    const params: SqlValue[] = [];
+    for (const row of chunk)
+      params.push(row.id, row.tenantId, row.type, row.payload, row.priority, row.maxAttempts, row.runAt, row.key, row.scheduleId, now, now);
+    if (chunk.length === 1) {
+      // The common single enqueue: a plain INSERT reports through its change count, without RETURNING.
+      const changed = await tx.run(
+        `INSERT INTO jobs (id, tenant_id, type, payload, status, priority, max_attempts, run_at, idempotency_key, schedule_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        params,
+      );
+      if (changed === 1) created.add((chunk[0] as JobValues).id);
+      continue;
+    }
+    const inserted = await tx.all<{ id: string }>(
+      `INSERT INTO jobs (id, tenant_id, type, payload, status, priority, max_attempts, run_at, idempotency_key, schedule_id, created_at, updated_at)
+       VALUES ${chunk.map(() => "(?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)").join(', ')} ON CONFLICT DO NOTHING RETURNING id`,
+      params,
+    );
+    for (const { id } of inserted) created.add(String(id));
+  }
+  return created;
+}
+
+/**
+ * Inserts jobs in the caller's transaction, many rows per statement (`unnest` on PostgreSQL); answers one result per
+ * input, in order. An input whose (tenant, type, idempotency key) exists already answers the existing job.
+ */
+export async function insertJobs(tx: Tx, inputs: readonly EnqueueInput[]): Promise<EnqueueResult[]> {
+  if (inputs.length === 0) return [];
+  const rows = inputs.map(jobValues);
+  const now = nowIso();
+  const created = await insertRows(tx, rows, now);
+  const results: EnqueueResult[] = [];
+  for (const row of rows) {
+    if (created.has(row.id)) {
+      results.push({ id: row.id, created: true });
+      continue;
+    }
+    const existing = await tx.get<{ id: string }>(`SELECT id FROM jobs WHERE ${tenantKey(tx)} = ? AND type = ? AND idempotency_key = ?`, [
+      row.tenantId ?? '',
+      row.type,
+      row.key,
+    ]);
+    if (!existing) throw new TrellisError('conflict', `Job ${row.id} could not be inserted`);
+    if (row.runSooner) {
+      await tx.run("UPDATE jobs SET run_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued','failed') AND run_at > ?", [
+        row.runAt,
+        now,
+        existing.id,
+        row.runAt,
+      ]);
+    }
+    results.push({ id: String(existing.id), created: false });
+  }
+  return results;
 }
 
 /** A row of `jobs` as either driver returns it. */

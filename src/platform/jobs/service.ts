@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from '../../graph/pagination.js';
 import type { Scope, SqlValue, Store, Tx } from '../../store/index.js';
 import { appendEvent } from '../../store/outbox.js';
 import { nowIso } from '../../store/values.js';
-import { type JobRow, insertJob, jobColumns, selectJob, toJob, validateJobType } from './job-rows.js';
+import { type JobRow, insertJobs, jobColumns, selectJob, toJob, validateJobType } from './job-rows.js';
 import { type ScheduleService, createScheduleService } from './schedules.js';
 import type { EnqueueInput, EnqueueResult, Job, JobFinishedListener, JobHandler, JobStatus, JobTypeOptions } from './types.js';
 import { type RegisteredType, createWorker } from './worker.js';
@@ -40,6 +40,11 @@ export interface JobService {
    * });
    */
   enqueue(tx: Tx, input: EnqueueInput): Promise<EnqueueResult>;
+  /**
+   * Enqueues many jobs in the caller's transaction with one statement per few hundred rows (`unnest` on
+   * PostgreSQL); answers one result per input, in order. Same rules as {@link enqueue}.
+   */
+  enqueueMany(tx: Tx, inputs: readonly EnqueueInput[]): Promise<EnqueueResult[]>;
   /** {@link enqueue} in a transaction of its own (scoped to `input.tenantId`). */
   enqueueNow(input: EnqueueInput): Promise<EnqueueResult>;
   /**
@@ -54,6 +59,11 @@ export interface JobService {
   registeredTypes(): string[];
   /** Listens to the end of every attempt in this process (metrics); returns the unsubscribe function. */
   onFinished(listener: JobFinishedListener): () => void;
+  /**
+   * Listens to the number of unfinished jobs by state (`queued`, `failed`, `running`), counted by the running worker
+   * at most every `countsIntervalMs` (15 s) with one grouped COUNT (metrics); returns the unsubscribe function.
+   */
+  onCounts(listener: (counts: Record<string, number>) => void): () => void;
   /** A job; with a tenant, another tenant's job is `not_found`; `tenantId` undefined finds any. */
   get(id: string, tenantId?: string | null): Promise<Job>;
   list(filter?: JobFilter): Promise<JobPage>;
@@ -78,6 +88,8 @@ export interface JobServiceOptions {
   progressIntervalMs?: number;
   /** Run the cron scheduler in the worker's poll. @default true */
   scheduler?: boolean;
+  /** Least time between two counts of unfinished jobs told to {@link JobService.onCounts}. @default 15000 */
+  countsIntervalMs?: number;
   /** Where the worker reports unexpected errors. @default process.emitWarning */
   warn?: (message: string, error: unknown) => void;
 }
@@ -101,6 +113,7 @@ export function createJobService(store: Store, config: TrellisConfig, options: J
       }
     }
   };
+  const countListeners = new Set<(counts: Record<string, number>) => void>();
   const schedulerOn = options.scheduler ?? true;
   const worker = createWorker({
     store,
@@ -114,16 +127,38 @@ export function createJobService(store: Store, config: TrellisConfig, options: J
     onPoll: async () => {
       if (schedulerOn) await schedules.fireDue();
     },
+    counted: (counts) => {
+      for (const listener of countListeners) listener(counts);
+    },
+    countsIntervalMs: options.countsIntervalMs ?? 15_000,
     warn,
   });
   const wake = () => worker.wake();
   const schedules = createScheduleService({ store, isRegistered: (type) => registry.has(type), wake });
   const workerOn = options.worker ?? config.jobsWorker === 'on';
 
+  async function enqueueMany(tx: Tx, inputs: readonly EnqueueInput[]): Promise<EnqueueResult[]> {
+    const results = await insertJobs(
+      tx,
+      inputs.map((input) => ({ ...input, tenantId: input.tenantId === undefined ? tx.tenantId : input.tenantId })),
+    );
+    // Wake at the soonest new job's time: now, or a timer when it falls before the next poll.
+    let soonest: number | null = null;
+    results.forEach((result, index) => {
+      const input = inputs[index] as EnqueueInput;
+      if (!result.created && !input.runSooner) return;
+      const at = input.runAt === undefined ? Date.now() : new Date(input.runAt).getTime();
+      if (soonest === null || at < soonest) soonest = at;
+    });
+    if (soonest !== null) {
+      const at: number = soonest;
+      tx.afterCommit(() => worker.wake(at));
+    }
+    return results;
+  }
+
   async function enqueue(tx: Tx, input: EnqueueInput): Promise<EnqueueResult> {
-    const result = await insertJob(tx, { ...input, tenantId: input.tenantId === undefined ? tx.tenantId : input.tenantId });
-    if (result.created) tx.afterCommit(wake);
-    return result;
+    return (await enqueueMany(tx, [input]))[0] as EnqueueResult;
   }
 
   async function get(id: string, tenantId?: string | null): Promise<Job> {
@@ -149,6 +184,7 @@ export function createJobService(store: Store, config: TrellisConfig, options: J
 
   return {
     enqueue,
+    enqueueMany,
     enqueueNow(input) {
       return store.transaction(scopeOf(input.tenantId ?? null), (tx) => enqueue(tx, input));
     },
@@ -165,6 +201,8 @@ export function createJobService(store: Store, config: TrellisConfig, options: J
           maximumIntervalMs: retry.maximumIntervalMs ?? config.jobsRetryMaxMs,
         },
         timeoutMs: typeOptions.timeoutMs ?? config.jobsTimeoutMs,
+        concurrency: typeOptions.concurrency ?? null,
+        events: typeOptions.events ?? true,
       });
     },
     isRegistered: (type) => registry.has(type),
@@ -172,6 +210,10 @@ export function createJobService(store: Store, config: TrellisConfig, options: J
     onFinished(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onCounts(listener) {
+      countListeners.add(listener);
+      return () => countListeners.delete(listener);
     },
     get,
     async list(filter = {}) {

@@ -58,6 +58,11 @@ export interface EnqueueInput {
   priority?: number;
   /** Set by the scheduler: the schedule that fired the job. */
   scheduleId?: string;
+  /**
+   * With an idempotency key: when the existing job is still waiting (queued or failed), move its `runAt` up to this
+   * input's if that is sooner (e.g. "deliver now" for an attempt already scheduled for later). @default false
+   */
+  runSooner?: boolean;
 }
 
 /** What enqueueing answered: the job's ID, and whether it was created (false: an existing job with the same idempotency key). */
@@ -101,6 +106,18 @@ export interface JobTypeOptions {
   retry?: RetryPolicy;
   /** An attempt running longer than this is aborted and counts as failed. @default config.jobsTimeoutMs (900000) */
   timeoutMs?: number;
+  /**
+   * Runs this type in a lane of its own with this many slots, beside the worker's shared `jobsConcurrency` lane, so
+   * that many short I/O-bound jobs (webhook attempts) neither starve nor are starved by the others.
+   * @default undefined (the shared lane)
+   */
+  concurrency?: number;
+  /**
+   * Whether attempts of a tenant job append `job.succeeded` / `job.failed` / `job.dead` / `job.cancelled` events.
+   * Off for webhook attempts: an endpoint subscribed to every event would otherwise be sent the events of its own
+   * deliveries, without end. @default true
+   */
+  events?: boolean;
 }
 
 /** Told whenever an attempt ends (after its state is committed). */

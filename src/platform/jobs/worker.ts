@@ -2,7 +2,19 @@
 import { hostname } from 'node:os';
 import { newId } from '../../core/ids.js';
 import type { Store } from '../../store/index.js';
-import { type Claim, type Settlement, claimJobs, extendLeases, releaseJobs, selectExpired, settleJob, writeProgress } from './job-leases.js';
+import {
+  type Claim,
+  type PendingSettlement,
+  type Settlement,
+  claimJobs,
+  countActiveJobs,
+  extendLeases,
+  releaseJobs,
+  selectExpired,
+  settleJob,
+  settleJobs,
+  writeProgress,
+} from './job-leases.js';
 import { PermanentFailure, type ResolvedRetryPolicy, RetryLater, backoffDelay } from './retry-policy.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from './types.js';
 
@@ -11,6 +23,10 @@ export interface RegisteredType {
   handler: JobHandler;
   retry: ResolvedRetryPolicy;
   timeoutMs: number;
+  /** Slots of the type's own lane; null runs it in the shared lane. */
+  concurrency: number | null;
+  /** Whether its attempts append `job.*` events. */
+  events: boolean;
 }
 
 /** What the worker needs from the job service. */
@@ -27,6 +43,9 @@ export interface WorkerDeps {
   finished(type: string, outcome: JobOutcome, durationMs: number, tenantId: string | null): void;
   /** Extra work on each poll (the cron scheduler). */
   onPoll?: () => Promise<void>;
+  /** Told the number of unfinished jobs by state (queued, failed, running), at most every `countsIntervalMs`. */
+  counted?: (counts: Record<string, number>) => void;
+  countsIntervalMs?: number;
   /** Where unexpected errors go (a store that went away, a failing poll). */
   warn(message: string, error: unknown): void;
 }
@@ -35,8 +54,8 @@ export interface WorkerDeps {
 export interface Worker {
   start(): void;
   stop(): Promise<void>;
-  /** Looks for due jobs now (after an enqueue in this process committed). */
-  wake(): void;
+  /** Looks for due jobs now, or at `at` (ms) when that falls before the next poll (after an enqueue committed). */
+  wake(at?: number): void;
   /** Aborts a job if it runs in this process; answers whether it did. */
   abortLocal(jobId: string): boolean;
   /** Jobs running in this process now. */
@@ -45,6 +64,8 @@ export interface Worker {
 
 interface Running {
   claim: Claim;
+  /** The lane it runs in: its type, or '' for the shared lane. */
+  lane: string;
   controller: AbortController;
   cancelled: boolean;
   /** Given back at shutdown: its end is not written (the row is queued again). */
@@ -78,6 +99,24 @@ export function createWorker(deps: WorkerDeps): Worker {
   let polling: Promise<void> | null = null;
   const wakeTimers = new Set<NodeJS.Timeout>();
 
+  /** The lanes to claim for: the shared one ('' → every type without a lane of its own) and one per laned type. */
+  function lanes(): { lane: string; types: string[]; slots: number }[] {
+    const shared: string[] = [];
+    const result: { lane: string; types: string[]; slots: number }[] = [];
+    for (const [type, registered] of deps.registry) {
+      if (registered.concurrency === null) shared.push(type);
+      else result.push({ lane: type, types: [type], slots: registered.concurrency });
+    }
+    if (shared.length > 0) result.unshift({ lane: '', types: shared, slots: deps.concurrency });
+    return result;
+  }
+
+  function busy(lane: string): number {
+    let count = 0;
+    for (const entry of running.values()) if (entry.lane === lane) count++;
+    return count;
+  }
+
   async function pump(): Promise<void> {
     if (pumping) {
       again = true;
@@ -88,22 +127,56 @@ export function createWorker(deps: WorkerDeps): Worker {
       do {
         again = false;
         if (!started || stopping) break;
-        const free = deps.concurrency - running.size;
-        if (free <= 0) break;
-        const token = `${workerId}/${++claims}`;
-        let jobs: Job[] = [];
-        try {
-          jobs = await claimJobs(deps.store, [...deps.registry.keys()], free, deps.leaseMs, token);
-        } catch (error) {
-          if (!stopping) deps.warn('claiming jobs failed', error);
-          break;
+        for (const { lane, types, slots } of lanes()) {
+          const free = slots - busy(lane);
+          if (free <= 0) continue;
+          const token = `${workerId}/${++claims}`;
+          let jobs: Job[] = [];
+          try {
+            jobs = await claimJobs(deps.store, types, free, deps.leaseMs, token);
+          } catch (error) {
+            if (!stopping) deps.warn('claiming jobs failed', error);
+            continue;
+          }
+          for (const job of jobs) execute({ job, token }, lane);
+          if (jobs.length === free) again = true;
         }
-        for (const job of jobs) execute({ job, token });
-        if (jobs.length === free) again = true;
       } while (again);
     } finally {
       pumping = false;
     }
+  }
+
+  // Ends of attempts wait here and are written together: under load, one transaction settles every job that
+  // finished while the previous one was being written.
+  let settleQueue: { item: PendingSettlement; done: () => void }[] = [];
+  let settling = false;
+  function settleLater(item: PendingSettlement): Promise<void> {
+    return new Promise<void>((resolve) => {
+      settleQueue.push({ item, done: resolve });
+      if (!settling) {
+        settling = true;
+        setImmediate(() => void flushSettlements());
+      }
+    });
+  }
+
+  async function flushSettlements(): Promise<void> {
+    while (settleQueue.length > 0) {
+      const batch = settleQueue;
+      settleQueue = [];
+      try {
+        await settleJobs(
+          deps.store,
+          batch.map((entry) => entry.item),
+        );
+        for (const { item } of batch) if (item.settlement.runAt) wakeAt(item.settlement.runAt);
+      } catch (error) {
+        if (!stopping) deps.warn(`settling ${batch.length} job(s) failed`, error);
+      }
+      for (const entry of batch) entry.done();
+    }
+    settling = false;
   }
 
   function wakeAt(runAt: string): void {
@@ -189,11 +262,12 @@ export function createWorker(deps: WorkerDeps): Worker {
     };
   }
 
-  function execute(claim: Claim): void {
+  function execute(claim: Claim, lane: string): void {
     const { job } = claim;
     const type = deps.registry.get(job.type);
     const entry: Running = {
       claim,
+      lane,
       controller: new AbortController(),
       cancelled: false,
       released: false,
@@ -229,13 +303,9 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       if (entry.released || entry.lost) return;
       if (entry.pendingProgress !== undefined) settlement.progress = entry.pendingProgress;
+      if (type && !type.events) delete settlement.event;
       const durationMs = performance.now() - startedAt;
-      try {
-        await settleJob(deps.store, job, claim.token, settlement, () => deps.finished(job.type, outcome, durationMs, job.tenantId));
-        if (settlement.runAt) wakeAt(settlement.runAt);
-      } catch (error) {
-        if (!stopping) deps.warn(`settling job ${job.id} failed`, error);
-      }
+      await settleLater({ job, token: claim.token, settlement, onCommit: () => deps.finished(job.type, outcome, durationMs, job.tenantId) });
     })().finally(() => {
       running.delete(job.id);
       void pump();
@@ -278,13 +348,22 @@ export function createWorker(deps: WorkerDeps): Worker {
           ? { status: 'dead', error, event: { type: 'job.dead', payload: { ...base, error } }, onlyIfExpired: true }
           : { status: 'failed', error, runAt: new Date().toISOString(), event: { type: 'job.failed', payload: { ...base, error } }, onlyIfExpired: true };
       const outcome: JobOutcome = settlement.status === 'failed' ? 'failed' : (settlement.status as JobOutcome);
+      if (deps.registry.get(job.type)?.events === false) delete settlement.event;
       await settleJob(deps.store, job, claim.token, settlement, () => deps.finished(job.type, outcome, 0, job.tenantId));
     }
+  }
+
+  let countedAt = 0;
+  async function reportCounts(): Promise<void> {
+    if (!deps.counted || Date.now() - countedAt < (deps.countsIntervalMs ?? 15_000)) return;
+    countedAt = Date.now();
+    deps.counted(await countActiveJobs(deps.store));
   }
 
   async function poll(): Promise<void> {
     try {
       await reclaimExpired();
+      await reportCounts();
       if (deps.onPoll) await deps.onPoll();
     } catch (error) {
       if (!stopping) deps.warn('job poll failed', error);
@@ -351,8 +430,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       if (heartbeatTimer) clearInterval(heartbeatTimer);
       started = false;
     },
-    wake() {
-      if (started && !stopping) void pump();
+    wake(at) {
+      if (!started || stopping) return;
+      if (at !== undefined && at > Date.now()) wakeAt(new Date(at).toISOString());
+      else void pump();
     },
     abortLocal(jobId) {
       const entry = running.get(jobId);

@@ -1,6 +1,8 @@
-/** @module One attempt of a queued delivery, start to finish: load, send, record the outcome, schedule the retry, and disable an endpoint that is gone or has failed for too long. */
+/** @module One attempt of a delivery, start to finish: load, send, record the outcome, enqueue the next attempt on the job queue, and disable an endpoint that is gone or has failed for too long. */
 import { type Store, type Tx, appendEvent, nowIso } from '../../store/index.js';
-import { type DueDelivery, findDeliveryWithBody, recordAttempt, removeDue, scheduleDue } from './deliveries.js';
+import type { JobService } from '../jobs/index.js';
+import { type WebhookOutcome, recordWebhookDelivery } from '../observability/index.js';
+import { type AttemptRequest, attemptJob, findDeliveryWithBody, recordAttempt } from './deliveries.js';
 import { type EndpointWithSecrets, findEndpoint, signingSecrets } from './endpoints.js';
 import { type RetryPolicy, parseRetryAfter, retryDelay } from './schedule.js';
 import { type AttemptResult, type SendOptions, sendAttempt } from './send.js';
@@ -12,7 +14,16 @@ export interface AttemptSettings extends SendOptions {
   disableAfterMs: number;
 }
 
-/** What became of one claimed delivery. */
+/** The metric outcome of an attempt. */
+export function webhookOutcome(result: AttemptResult): WebhookOutcome {
+  if (result.ok) return 'delivered';
+  if (result.statusCode === 410) return 'gone';
+  if (result.statusCode !== null) return 'failed';
+  if (result.error?.startsWith('no complete response')) return 'timeout';
+  return 'refused';
+}
+
+/** What became of one attempt request. */
 export type AttemptOutcome = { kind: 'sent'; result: AttemptResult; attempt: number } | { kind: 'skipped'; reason: string };
 
 function flag(tx: Tx, value: boolean): string {
@@ -67,51 +78,59 @@ async function trackEndpointHealth(tx: Tx, tenantId: string, endpoint: EndpointW
 }
 
 /**
- * Runs one claimed delivery. A scheduled attempt to a disabled or deleted endpoint is abandoned without sending;
- * a manual one (ping, redelivery) is sent once whatever the endpoint's state and never retried.
+ * Runs one attempt of a delivery (a `webhooks.deliver` job, or a ping in the request). The request names the attempt
+ * number it is for: when the delivery already has that many attempts (a job repeated after its process died between
+ * recording and settling, or a ping's stand-by job), nothing is sent. A scheduled attempt to a disabled or deleted
+ * endpoint is abandoned without sending; a manual one (ping, redelivery) is sent once whatever the endpoint's state and
+ * never retried. A failed scheduled attempt enqueues the next one, in the transaction that records this one.
  */
-export async function attemptDelivery(store: Store, due: DueDelivery, settings: AttemptSettings): Promise<AttemptOutcome> {
-  const { tenantId, deliveryId } = due;
+export async function attemptDelivery(
+  store: Store,
+  jobs: Pick<JobService, 'enqueue'>,
+  request: AttemptRequest,
+  settings: AttemptSettings,
+): Promise<AttemptOutcome> {
+  const { tenantId, deliveryId } = request;
   const loaded = await store.read({ tenantId }, async (tx) => {
     const delivery = await findDeliveryWithBody(tx, tenantId, deliveryId);
     const endpoint = delivery ? await findEndpoint(tx, tenantId, delivery.endpointId) : undefined;
     return { delivery, endpoint };
   });
   const { delivery, endpoint } = loaded;
-  if (!delivery || !endpoint || (!due.manual && (delivery.status !== 'pending' || !endpoint.enabled))) {
-    const reason = !delivery || !endpoint ? 'deleted' : delivery.status !== 'pending' ? `already ${delivery.status}` : 'endpoint disabled';
-    await store.transaction({ tenantId }, async (tx) => {
-      await removeDue(tx, tenantId, deliveryId);
-      if (delivery && endpoint && delivery.status === 'pending') {
-        await tx.run("UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?", [
+  if (!delivery || !endpoint) return { kind: 'skipped', reason: 'deleted' };
+  if (delivery.attempts >= request.attempt) return { kind: 'skipped', reason: `attempt ${request.attempt} was made already` };
+  if (!request.manual && (delivery.status !== 'pending' || !endpoint.enabled)) {
+    const reason = delivery.status !== 'pending' ? `already ${delivery.status}` : 'endpoint disabled';
+    if (delivery.status === 'pending') {
+      await store.transaction({ tenantId }, (tx) =>
+        tx.run("UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?", [
           reason,
           nowIso(),
           tenantId,
           deliveryId,
-        ]);
-      }
-    });
+        ]),
+      );
+    }
     return { kind: 'skipped', reason };
   }
   const result = await sendAttempt({ url: endpoint.url, messageId: delivery.messageId, body: delivery.body, secrets: signingSecrets(endpoint) }, settings);
+  recordWebhookDelivery(webhookOutcome(result), result.durationMs / 1000);
   const attempt = await store.transaction({ tenantId }, async (tx) => {
     let status: 'pending' | 'succeeded' | 'failed' = result.ok ? 'succeeded' : 'failed';
     let nextAttemptAt: string | null = null;
-    if (!result.ok && !due.manual && result.statusCode !== 410) {
+    if (!result.ok && !request.manual && result.statusCode !== 410) {
       const delay = retryDelay(settings.retry, delivery.attempts + 1, parseRetryAfter(result.retryAfter));
       if (delay !== null) {
         status = 'pending';
         nextAttemptAt = new Date(Date.now() + delay).toISOString();
-        await scheduleDue(tx, tenantId, deliveryId, Date.now() + delay, false);
       }
     }
-    if (status !== 'pending') await removeDue(tx, tenantId, deliveryId);
     const number = await recordAttempt(
       tx,
       tenantId,
       deliveryId,
       {
-        trigger: due.manual ? 'manual' : 'scheduled',
+        trigger: request.manual ? 'manual' : 'scheduled',
         startedAt: result.startedAt,
         durationMs: result.durationMs,
         statusCode: result.statusCode,
@@ -120,6 +139,9 @@ export async function attemptDelivery(store: Store, due: DueDelivery, settings: 
       },
       { status, nextAttemptAt },
     );
+    if (nextAttemptAt !== null && number > 0) {
+      await jobs.enqueue(tx, attemptJob({ tenantId, deliveryId, attempt: number + 1, manual: false }, nextAttemptAt));
+    }
     await trackEndpointHealth(tx, tenantId, endpoint, result, settings);
     return number;
   });

@@ -1,6 +1,10 @@
-/** @module Webhook deliveries at rest: one row per (endpoint, event), its attempts, and the due queue the worker claims from. */
+/** @module Webhook deliveries at rest: one row per (endpoint, event), its attempts, and the `webhooks.deliver` jobs that make them. */
 import { isId, newId } from '../../core/ids.js';
 import { type SqlValue, type Tx, nowIso, parseJson } from '../../store/index.js';
+import type { EnqueueInput } from '../jobs/index.js';
+
+/** The job type of one delivery attempt. */
+export const deliverJobType = 'webhooks.deliver';
 
 /** The state of a delivery. */
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -47,7 +51,7 @@ export interface DeliveryWithBody extends WebhookDelivery {
   body: string;
 }
 
-/** A delivery new to the due queue. */
+/** A delivery to insert. */
 export interface NewDelivery {
   endpointId: string;
   eventSeq: number | null;
@@ -56,11 +60,36 @@ export interface NewDelivery {
   body: string;
 }
 
-/** A claimed due row. */
-export interface DueDelivery {
+/** One attempt to make: the payload of a `webhooks.deliver` job. */
+export interface AttemptRequest {
   tenantId: string;
   deliveryId: string;
+  /** The attempt's number in the delivery log (1-based); a delivery that has this many attempts already is left alone. */
+  attempt: number;
+  /** A ping or a redelivery: sent whatever the endpoint's state, never retried. */
   manual: boolean;
+}
+
+/**
+ * The job of one attempt, due at `runAt`. Its idempotency key names the delivery and the attempt number, so the
+ * same attempt is never queued twice (a manual one has a key of its own beside the scheduled one).
+ */
+export function attemptJob(request: AttemptRequest, runAt: string | Date, runSooner = false): EnqueueInput {
+  return {
+    type: deliverJobType,
+    tenantId: request.tenantId,
+    payload: { deliveryId: request.deliveryId, attempt: request.attempt, manual: request.manual },
+    runAt,
+    idempotencyKey: `${request.deliveryId}:${request.attempt}${request.manual ? ':manual' : ''}`,
+    ...(runSooner ? { runSooner } : {}),
+  };
+}
+
+/** Reads a `webhooks.deliver` job's payload back into a request. */
+export function attemptRequest(tenantId: string | null, payload: Record<string, unknown>): AttemptRequest | null {
+  const { deliveryId, attempt, manual } = payload;
+  if (!tenantId || typeof deliveryId !== 'string' || typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1) return null;
+  return { tenantId, deliveryId, attempt, manual: manual === true };
 }
 
 interface DeliveryRow {
@@ -102,10 +131,10 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
 const insertChunk = 200;
 
 /**
- * Inserts deliveries (one per endpoint and event: a repeat is skipped) and queues each due at `dueAt` (ms).
- * Returns the IDs inserted, in input order of the rows that were new.
+ * Inserts deliveries (one per endpoint and event: a repeat is skipped). Returns the IDs inserted, in input order of
+ * the rows that were new; the caller enqueues their first attempts in the same transaction.
  */
-export async function insertDeliveries(tx: Tx, tenantId: string, deliveries: readonly NewDelivery[], dueAt: number, manual = false): Promise<string[]> {
+export async function insertDeliveries(tx: Tx, tenantId: string, deliveries: readonly NewDelivery[]): Promise<string[]> {
   const inserted: string[] = [];
   const now = nowIso();
   for (let start = 0; start < deliveries.length; start += insertChunk) {
@@ -121,41 +150,9 @@ export async function insertDeliveries(tx: Tx, tenantId: string, deliveries: rea
        VALUES ${rows.join(', ')} ON CONFLICT (tenant_id, endpoint_id, event_seq) DO NOTHING RETURNING id`,
       params,
     );
-    if (created.length === 0) continue;
-    const dueParams: SqlValue[] = [];
-    for (const { id } of created) dueParams.push(tenantId, id, dueAt, manual ? 1 : 0);
-    await tx.run(`INSERT INTO webhook_due (tenant_id, delivery_id, due_at, manual) VALUES ${created.map(() => '(?, ?, ?, ?)').join(', ')}`, dueParams);
-    for (const { id } of created) inserted.push(id);
+    for (const { id } of created) inserted.push(String(id));
   }
   return inserted;
-}
-
-/**
- * Claims up to `limit` due rows across tenants by moving their due time to `leaseUntil`: a process that dies
- * mid-attempt leaves the row to come due again when the lease ends, so the attempt is retried (same message ID).
- */
-export async function claimDue(tx: Tx, now: number, leaseUntil: number, limit: number): Promise<DueDelivery[]> {
-  const lock = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-  const rows = await tx.all<{ tenant_id: string; delivery_id: string; manual: number }>(
-    `UPDATE webhook_due SET due_at = ? WHERE (tenant_id, delivery_id) IN (
-       SELECT tenant_id, delivery_id FROM webhook_due WHERE due_at <= ? ORDER BY due_at LIMIT ?${lock}
-     ) RETURNING tenant_id, delivery_id, manual`,
-    [leaseUntil, now, limit],
-  );
-  return rows.map((row) => ({ tenantId: row.tenant_id, deliveryId: row.delivery_id, manual: Number(row.manual) === 1 }));
-}
-
-/** Queues a delivery (again) at `dueAt`; `manual` marks a one-off attempt outside the schedule. */
-export async function scheduleDue(tx: Tx, tenantId: string, deliveryId: string, dueAt: number, manual: boolean): Promise<void> {
-  await tx.run(
-    'INSERT INTO webhook_due (tenant_id, delivery_id, due_at, manual) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, delivery_id) DO UPDATE SET due_at = excluded.due_at, manual = excluded.manual',
-    [tenantId, deliveryId, dueAt, manual ? 1 : 0],
-  );
-}
-
-/** Takes a delivery off the due queue. */
-export async function removeDue(tx: Tx, tenantId: string, deliveryId: string): Promise<void> {
-  await tx.run('DELETE FROM webhook_due WHERE tenant_id = ? AND delivery_id = ?', [tenantId, deliveryId]);
 }
 
 /** One delivery with its body, or undefined. */

@@ -1,7 +1,9 @@
 /** @module The dispatcher: turns a tenant's committed events into deliveries, one per (endpoint, event), behind a durable per-tenant cursor. */
 import type { Store, Tx } from '../../store/index.js';
 import { parseJson } from '../../store/index.js';
-import { type NewDelivery, insertDeliveries } from './deliveries.js';
+import type { JobService } from '../jobs/index.js';
+import { recordEventHandoff } from '../observability/index.js';
+import { type NewDelivery, attemptJob, insertDeliveries } from './deliveries.js';
 import { type EndpointWithSecrets, matchesEventTypes, selectEndpoints } from './endpoints.js';
 
 /** Events read per transaction; a tenant with more waiting is dispatched again at once. */
@@ -47,9 +49,10 @@ export interface DispatchResult {
  * One dispatch pass for a tenant, in one transaction: events after the cursor become deliveries to every enabled
  * endpoint whose filters match and which existed before the event, and the cursor moves past them. Because the
  * event sequence is gap-free and in commit order, and the cursor moves in the same transaction as the deliveries,
- * no event is skipped or dispatched twice, across restarts too.
+ * no event is skipped or dispatched twice, across restarts too. Each new delivery's first attempt is a
+ * `webhooks.deliver` job enqueued in the same transaction (one multi-row statement), due now.
  */
-export async function dispatchTenant(store: Store, tenantId: string, onCreated: () => void): Promise<DispatchResult> {
+export async function dispatchTenant(store: Store, jobs: Pick<JobService, 'enqueueMany'>, tenantId: string): Promise<DispatchResult> {
   return store.transaction({ tenantId }, async (tx) => {
     const cursor = await readCursor(tx, tenantId);
     const endpoints = (await selectEndpoints(tx, tenantId)).filter((endpoint) => endpoint.enabled);
@@ -74,10 +77,20 @@ export async function dispatchTenant(store: Store, tenantId: string, onCreated: 
         deliveries.push({ endpointId: endpoint.id, eventSeq: seq, eventType: row.type, messageId: `msg_${row.id}`, body });
       }
     }
-    const created = await insertDeliveries(tx, tenantId, deliveries, Date.now());
+    const created = await insertDeliveries(tx, tenantId, deliveries);
+    const now = new Date();
+    await jobs.enqueueMany(
+      tx,
+      created.map((deliveryId) => attemptJob({ tenantId, deliveryId, attempt: 1, manual: false }, now)),
+    );
     const last = Number((events[events.length - 1] as EventRow).seq);
     await tx.run('UPDATE webhook_cursors SET seq = ? WHERE tenant_id = ?', [last, tenantId]);
-    if (created.length > 0) tx.afterCommit(onCreated);
+    // Commit-to-dispatch delay of every event this pass handed to the queue, measured once the pass commits.
+    const committedAt = events.map((row) => new Date(row.created_at).getTime());
+    tx.afterCommit(() => {
+      const handedOff = Date.now();
+      for (const at of committedAt) if (!Number.isNaN(at)) recordEventHandoff('webhook', (handedOff - at) / 1000);
+    });
     return { cursor: last, created: created.length, more: events.length === dispatchBatch };
   });
 }

@@ -212,14 +212,12 @@ export async function updateEndpointRow(tx: Tx, tenantId: string, id: string, ch
   return next;
 }
 
-/** Deletes an endpoint with its deliveries, attempts and queued retries; appends `webhook.deleted`. */
+/**
+ * Deletes an endpoint with its deliveries and attempts; appends `webhook.deleted`. Attempt jobs still queued for its
+ * deliveries find them gone and end without sending.
+ */
 export async function deleteEndpointRow(tx: Tx, tenantId: string, id: string): Promise<void> {
   await requireEndpoint(tx, tenantId, id, true);
-  await tx.run('DELETE FROM webhook_due WHERE tenant_id = ? AND delivery_id IN (SELECT id FROM webhook_deliveries WHERE tenant_id = ? AND endpoint_id = ?)', [
-    tenantId,
-    tenantId,
-    id,
-  ]);
   await tx.run(
     'DELETE FROM webhook_attempts WHERE tenant_id = ? AND delivery_id IN (SELECT id FROM webhook_deliveries WHERE tenant_id = ? AND endpoint_id = ?)',
     [tenantId, tenantId, id],

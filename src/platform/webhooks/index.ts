@@ -1,19 +1,20 @@
-/** @module Webhooks' public door: endpoint CRUD, secret rotation, test pings, the delivery log, redelivery, and the background runner. */
+/** @module Webhooks' public door: endpoint CRUD, secret rotation, test pings, the delivery log, redelivery, the dispatch runner, and the job types that deliver and prune. */
 import type { TrellisConfig } from '../../core/config.js';
 import { TrellisError, notFound } from '../../core/errors.js';
 import { isId, newId } from '../../core/ids.js';
 import type { Store, Tx } from '../../store/index.js';
 import { type AuditActor, type AuditOrigin, recordAudit } from '../audit/index.js';
+import { type JobService, createJobService } from '../jobs/index.js';
 import type { AttemptSettings } from './attempt.js';
 import { attemptDelivery } from './attempt.js';
 import {
   type DeliveryStatus,
   type WebhookDelivery,
   type WebhookDeliveryDetail,
+  attemptJob,
   findDeliveryDetail,
   insertDeliveries,
   markForRedelivery,
-  scheduleDue,
   selectDeliveries,
 } from './deliveries.js';
 import {
@@ -28,12 +29,15 @@ import {
   selectEndpoints,
   updateEndpointRow,
 } from './endpoints.js';
+import { ensurePruneSchedule, registerWebhookJobTypes } from './jobs.js';
 import { type ChangeSource, type WebhookRunner, createWebhookRunner, leaseMs } from './runner.js';
 import { checkUrl, resolveTarget } from './target-guard.js';
 
 export type { DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookDeliveryDetail } from './deliveries.js';
 export type { CreateEndpointInput, UpdateEndpointInput, WebhookEndpoint } from './endpoints.js';
 export { type ChangeSource, type WebhookRunner } from './runner.js';
+export { deliverJobType } from './deliveries.js';
+export { pruneJobType, pruneScheduleName } from './jobs.js';
 export { sign, signatureHeader, generateSecret } from './signing.js';
 
 /** Who changes an endpoint and from where, for the audit log; absent for the operator (CLI, tests). */
@@ -75,11 +79,14 @@ export interface WebhookService {
   /** One delivery with its payload and every attempt. */
   delivery(tenantId: string, endpointId: string, deliveryId: string): Promise<WebhookDeliveryDetail>;
   /**
-   * Sends a delivery again with the same `webhook-id`: a pending one is tried now on its schedule, a finished one
-   * gets one more (manual) attempt.
+   * Sends a delivery again with the same `webhook-id`, through the job queue: a pending one has its next scheduled
+   * attempt moved to now, a finished one gets one more (manual) attempt. Asking twice before it ran queues one attempt.
    */
   redeliver(tenantId: string, endpointId: string, deliveryId: string): Promise<WebhookDelivery>;
-  /** The dispatcher and delivery workers; part of `services.background`. */
+  /**
+   * The dispatcher (events → deliveries and their first `webhooks.deliver` jobs); part of `services.background`.
+   * Starting it also creates the daily `webhooks-prune` platform schedule if absent. Attempts run on the job worker.
+   */
   runner: WebhookRunner;
 }
 
@@ -119,21 +126,46 @@ function decodeCursor(cursor: string | undefined): string | null {
   throw new TrellisError('invalid_cursor', `Cursor ${JSON.stringify(cursor.slice(0, 80))} is not one this server issued`);
 }
 
+/** Options of {@link createWebhookService}. */
+export interface WebhookServiceOptions {
+  /** Wakes dispatch the moment a tenant commits. */
+  changes?: ChangeSource;
+  /**
+   * The job queue that runs the attempts; the service registers `webhooks.deliver` and `webhooks.prune` on it.
+   * Without one (a second service over the same store, in tests) it enqueues on a queue of its own that runs no
+   * worker, and registers nothing: the process that owns the queue's worker makes the attempts.
+   */
+  jobs?: JobService;
+}
+
 /**
  * Builds the webhook service over a migrated store.
  * @example
- * const webhooks = createWebhookService(store, config);
+ * const webhooks = createWebhookService(store, config, { jobs, changes: events.notifier });
  * const { endpoint, secret } = await webhooks.create(tenantId, { url: 'https://example.com/hooks', eventTypes: ['entity.*'] });
  */
-export function createWebhookService(store: Store, config: TrellisConfig, options: { changes?: ChangeSource } = {}): WebhookService {
+export function createWebhookService(store: Store, config: TrellisConfig, options: WebhookServiceOptions = {}): WebhookService {
   const settings = attemptSettings(config);
-  const runner = createWebhookRunner({
+  const jobs = options.jobs ?? createJobService(store, config, { worker: false });
+  if (options.jobs) registerWebhookJobTypes(options.jobs, store, config, settings);
+  const dispatch = createWebhookRunner({
     store,
-    settings,
-    concurrency: config.webhookConcurrency,
+    jobs,
     pollMs: config.webhookPollMs,
     ...(options.changes ? { changes: options.changes } : {}),
   });
+  const runner: WebhookRunner = {
+    ...dispatch,
+    name: dispatch.name,
+    start() {
+      dispatch.start();
+      if (options.jobs) {
+        ensurePruneSchedule(options.jobs).catch((error: unknown) =>
+          process.emitWarning(`webhooks: creating the ${'webhooks-prune'} schedule failed: ${(error as Error).message}`),
+        );
+      }
+    },
+  };
 
   async function checkedUrl(url: string): Promise<string> {
     const parsed = checkUrl(url, config.webhookAllowPrivateTargets);
@@ -178,21 +210,21 @@ export function createWebhookService(store: Store, config: TrellisConfig, option
       return { endpoint: publicEndpoint(endpoint), secret: endpoint.secret, previousSecretValidUntil: endpoint.previousSecretUntil };
     },
     async test(tenantId, endpointId) {
-      // The ping is queued under a lease as well as sent here: if this process dies mid-attempt, a worker sends it once.
+      // The ping is sent here, so the route answers with its attempt. A stand-by job for the same attempt is queued
+      // with it, due once the attempt must be over: if this process dies mid-attempt, a worker sends the ping once;
+      // otherwise the job finds attempt 1 made and does nothing.
       const deliveryId = await store.transaction({ tenantId }, async (tx) => {
         await requireEndpoint(tx, tenantId, endpointId);
         const id = newId();
         const body = JSON.stringify({ type: 'webhook.ping', timestamp: new Date().toISOString(), data: { endpointId } });
-        const [created] = await insertDeliveries(
+        const [created] = await insertDeliveries(tx, tenantId, [{ endpointId, eventSeq: null, eventType: 'webhook.ping', messageId: `msg_${id}`, body }]);
+        await jobs.enqueue(
           tx,
-          tenantId,
-          [{ endpointId, eventSeq: null, eventType: 'webhook.ping', messageId: `msg_${id}`, body }],
-          Date.now() + leaseMs(settings.timeoutMs),
-          true,
+          attemptJob({ tenantId, deliveryId: created as string, attempt: 1, manual: true }, new Date(Date.now() + leaseMs(settings.timeoutMs))),
         );
         return created as string;
       });
-      await attemptDelivery(store, { tenantId, deliveryId, manual: true }, settings);
+      await attemptDelivery(store, jobs, { tenantId, deliveryId, attempt: 1, manual: true }, settings);
       return service.delivery(tenantId, endpointId, deliveryId);
     },
     async deliveries(tenantId, endpointId, query) {
@@ -218,9 +250,10 @@ export function createWebhookService(store: Store, config: TrellisConfig, option
         await requireEndpoint(tx, tenantId, endpointId);
         const found = await findDeliveryDetail(tx, tenantId, endpointId, deliveryId);
         if (!found) throw notFound('Webhook delivery', deliveryId);
-        await scheduleDue(tx, tenantId, deliveryId, Date.now(), found.status !== 'pending');
+        // Pending: its next scheduled attempt (a job queued for later) is moved to now. Finished: one manual attempt.
+        const manual = found.status !== 'pending';
+        await jobs.enqueue(tx, attemptJob({ tenantId, deliveryId, attempt: found.attempts + 1, manual }, new Date(), !manual));
         await markForRedelivery(tx, tenantId, deliveryId);
-        tx.afterCommit(() => runner.wake());
       });
       const detail = await service.delivery(tenantId, endpointId, deliveryId);
       const { payload: _payload, attemptLog: _attempts, ...delivery } = detail;

@@ -1,7 +1,6 @@
-/** @module The webhook runner (background work): a dispatch loop over every tenant's events and a pool of concurrent delivery attempts claimed from the due queue. */
+/** @module The webhook runner (background work): a dispatch loop over every tenant's events; the attempts themselves run as `webhooks.deliver` jobs on the job queue. */
 import type { Store } from '../../store/index.js';
-import { type AttemptSettings, attemptDelivery } from './attempt.js';
-import { claimDue } from './deliveries.js';
+import type { JobService } from '../jobs/index.js';
 import { dispatchTenant } from './dispatcher.js';
 
 /** Wakes a listener when a tenant commits events (the event module's change notifier). */
@@ -12,10 +11,9 @@ export interface ChangeSource {
 /** Options of {@link createWebhookRunner}. */
 export interface WebhookRunnerOptions {
   store: Store;
-  settings: AttemptSettings;
-  /** Attempts in flight at once. */
-  concurrency: number;
-  /** How often to look for new events and due retries when nothing wakes the runner, in ms. */
+  /** Where each new delivery's first attempt is enqueued. */
+  jobs: Pick<JobService, 'enqueueMany'>;
+  /** How often to look for new events when nothing wakes the runner, in ms. */
   pollMs: number;
   /** Wakes dispatch the moment a tenant commits; without it, dispatch polls `store.version` every `pollMs`. */
   changes?: ChangeSource;
@@ -28,37 +26,34 @@ export interface WebhookRunner {
   readonly name: string;
   start(): void;
   stop(): Promise<void>;
-  /** Looks for new events and due deliveries now rather than at the next poll. */
+  /** Looks for new events now rather than at the next poll. */
   wake(): void;
   /** Makes a tenant known at once (its first endpoint was just created here). */
   watchTenant(tenantId: string): void;
 }
 
-/** How long a claimed delivery stays leased to this process: longer than any attempt can take. */
+/** How long one attempt may take in all (the job's timeout, and when a ping's stand-by job comes due): longer than any send. */
 export function leaseMs(timeoutMs: number): number {
   return timeoutMs * 2 + 5000;
 }
 
 /**
  * Builds the runner. Dispatch keeps, per tenant, the last sequence it dispatched and runs a pass whenever the
- * tenant's version moved past it; delivery claims as many due rows as there are free slots.
+ * tenant's version moved past it.
  */
 export function createWebhookRunner(options: WebhookRunnerOptions): WebhookRunner {
-  const { store, settings, concurrency, pollMs } = options;
+  const { store, jobs, pollMs } = options;
   const onError = options.onError ?? ((error, where) => process.emitWarning(`webhooks: ${where}: ${(error as Error).message}`));
   const dispatched = new Map<string, number>();
   const unsubscribe = new Map<string, () => void>();
-  const inFlight = new Set<Promise<void>>();
   let running = false;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   let woken = false;
   let tenantsReadAt = 0;
-  let moreDue = true;
 
   function wake(): void {
     woken = true;
-    moreDue = true;
     wakeUp?.();
   }
 
@@ -80,9 +75,7 @@ export function createWebhookRunner(options: WebhookRunnerOptions): WebhookRunne
       if (!running) return;
       try {
         if ((await store.version(tenantId)) <= done) continue;
-        const pass = await dispatchTenant(store, tenantId, () => {
-          moreDue = true;
-        });
+        const pass = await dispatchTenant(store, jobs, tenantId);
         dispatched.set(tenantId, pass.cursor);
         // A pass that left events waiting is followed at once by the next loop turn.
         if (pass.more) woken = true;
@@ -92,42 +85,18 @@ export function createWebhookRunner(options: WebhookRunnerOptions): WebhookRunne
     }
   }
 
-  async function claimAndStart(): Promise<void> {
-    const free = concurrency - inFlight.size;
-    if (free <= 0 || !moreDue) return;
-    const now = Date.now();
-    const claimed = await store.transaction('system', (tx) => claimDue(tx, now, now + leaseMs(settings.timeoutMs), free));
-    moreDue = claimed.length === free;
-    for (const due of claimed) {
-      const work = attemptDelivery(store, due, settings)
-        .then(() => undefined)
-        .catch((error: unknown) => onError(error, `delivery ${due.deliveryId}`))
-        .finally(() => {
-          inFlight.delete(work);
-          // A freed slot matters only when the last claim left rows behind.
-          if (moreDue) wake();
-        });
-      inFlight.add(work);
-    }
-  }
-
   async function run(): Promise<void> {
     while (running) {
       woken = false;
       try {
         await dispatchAll();
-        await claimAndStart();
       } catch (error) {
         onError(error, 'webhook loop');
       }
       if (!running) break;
       if (woken) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          // Retries come due by time alone, so every poll also looks at the due queue.
-          moreDue = true;
-          resolve();
-        }, pollMs);
+        const timer = setTimeout(resolve, pollMs);
         wakeUp = () => {
           clearTimeout(timer);
           resolve();
@@ -152,7 +121,6 @@ export function createWebhookRunner(options: WebhookRunnerOptions): WebhookRunne
       await loop;
       for (const stop of unsubscribe.values()) stop();
       unsubscribe.clear();
-      await Promise.allSettled([...inFlight]);
     },
     wake,
     watchTenant,
