@@ -4,6 +4,9 @@ import type { SqlValue, Store } from '../../store/index.js';
 import { PermanentFailure } from './retry-policy.js';
 import type { JobService } from './service.js';
 
+/** The job type of the queue's own retention; the worker creates its daily `jobs-prune` platform schedule. */
+export const pruneJobType = 'jobs.prune';
+
 /** Rows deleted per transaction, so a large prune never holds the writer long. */
 const pruneBatch = 1000;
 
@@ -13,7 +16,7 @@ const pruneBatch = 1000;
  * jobs, a platform job prunes every job. Schedule it, e.g. `0 3 * * *`.
  */
 export function registerBuiltinJobTypes(jobs: JobService, store: Store, config: TrellisConfig): void {
-  jobs.register('jobs.prune', async (job, context) => {
+  jobs.register(pruneJobType, async (job, context) => {
     const days = job.payload.olderThanDays ?? config.jobsRetentionDays;
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 3650) {
       throw new PermanentFailure(`olderThanDays must be an integer from 0 to 3650; got ${JSON.stringify(days)}`);

@@ -141,5 +141,23 @@ for (const dialect of dialects) {
       assert.equal(created.tenantId, null);
       assert.equal((await first.schedules.list(null)).items.length, 1);
     });
+
+    it('creates a default schedule once across two processes, keeps an operator’s change, and recreates a deleted one', async () => {
+      const input = { name: 'default-prune', cron: '0 3 * * *', type: 'test.tick' };
+      const results = await Promise.all([first.schedules.ensureDefault(null, input), second.schedules.ensureDefault(null, input)]);
+      assert.deepEqual(results.sort(), [false, true]);
+      const named = async () => (await first.schedules.list(null)).items.filter((schedule) => schedule.name === input.name);
+      const [created] = await named();
+      assert.ok(created);
+      await first.schedules.update(created.id, null, { cron: '15 5 * * *' });
+      await first.schedules.pause(created.id, null);
+      assert.equal(await second.schedules.ensureDefault(null, input), false);
+      const [kept] = await named();
+      assert.equal(kept?.cron, '15 5 * * *');
+      assert.equal(kept?.paused, true);
+      await first.schedules.remove(created.id, null);
+      assert.equal(await first.schedules.ensureDefault(null, input), true);
+      assert.equal((await named()).length, 1);
+    });
   });
 }

@@ -32,6 +32,12 @@ export interface ScheduleService {
   create(tenantId: string | null, input: CreateScheduleInput): Promise<Schedule>;
   /** Creates the schedule or, when one of that name exists, updates it to match: for schedules set up by code at start. */
   ensure(tenantId: string | null, input: CreateScheduleInput): Promise<Schedule>;
+  /**
+   * Creates the schedule unless one of that name exists, and leaves an existing one as it is: Trellis's own default
+   * schedules (retention, pruning), which an operator may move, pause or delete… and a deleted one comes back at the
+   * next start. Several replicas starting at once create it once. Answers whether it created it.
+   */
+  ensureDefault(tenantId: string | null, input: CreateScheduleInput): Promise<boolean>;
   list(tenantId: string | null | undefined, page?: { cursor?: string; limit?: number }): Promise<SchedulePage>;
   /** A schedule by ID; `tenantId` undefined finds any (the operator's CLI). */
   get(id: string, tenantId?: string | null): Promise<Schedule>;
@@ -158,6 +164,21 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
       );
       if (!existing) return create(tenantId, input);
       return update(existing.id, tenantId, { cron: input.cron, timezone: input.timezone ?? 'UTC', type: input.type, payload: input.payload ?? {} });
+    },
+    async ensureDefault(tenantId, input) {
+      validateScheduleName(input.name);
+      const existing = await store.read('system', (tx) =>
+        tx.get<{ id: string }>(`SELECT id FROM schedules WHERE ${tenantKey(tx)} = ? AND name = ?`, [tenantId ?? '', input.name]),
+      );
+      if (existing) return false;
+      try {
+        await create(tenantId, input);
+        return true;
+      } catch (error) {
+        // Another replica created it first.
+        if (error instanceof TrellisError && error.code === 'conflict') return false;
+        throw error;
+      }
     },
     async list(tenantId, page = {}) {
       const limit = Math.min(Math.max(page.limit ?? 50, 1), 500);

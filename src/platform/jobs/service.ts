@@ -1,4 +1,5 @@
 /** @module The job service: the queue's API (enqueue, register, inspect, cancel, retry), its worker and its schedules. */
+import { pruneJobType } from './builtin-types.js';
 import type { BackgroundWork } from '../../server/services.js';
 import type { TrellisConfig } from '../../core/config.js';
 import { TrellisError, notFound } from '../../core/errors.js';
@@ -288,7 +289,14 @@ export function createJobService(store: Store, config: TrellisConfig, options: J
     worker: {
       name: 'jobs',
       start() {
-        if (workerOn) worker.start();
+        if (!workerOn) return;
+        worker.start();
+        // The queue's own retention, daily; created once, then the operator's to change (see schedules.ensureDefault).
+        if (registry.has(pruneJobType)) {
+          schedules
+            .ensureDefault(null, { name: 'jobs-prune', cron: '0 3 * * *', type: pruneJobType })
+            .catch((error: unknown) => process.emitWarning(`jobs: creating the jobs-prune schedule failed: ${(error as Error).message}`));
+        }
       },
       stop: () => worker.stop(),
     },

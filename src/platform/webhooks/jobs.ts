@@ -1,6 +1,5 @@
 /** @module The webhook job types: `webhooks.deliver` (one attempt of a delivery) and `webhooks.prune` (the delivery log's retention, a daily platform schedule). */
 import type { TrellisConfig } from '../../core/config.js';
-import { TrellisError } from '../../core/errors.js';
 import type { Store } from '../../store/index.js';
 import { type JobService, PermanentFailure } from '../jobs/index.js';
 import { type AttemptSettings, attemptDelivery } from './attempt.js';
@@ -74,12 +73,5 @@ export function registerWebhookJobTypes(jobs: JobService, store: Store, config: 
  * operator's change to it (another time, paused) is kept across restarts.
  */
 export async function ensurePruneSchedule(jobs: JobService): Promise<void> {
-  const existing = await jobs.schedules.list(null, { limit: 500 });
-  if (existing.items.some((schedule) => schedule.name === pruneScheduleName)) return;
-  try {
-    await jobs.schedules.create(null, { name: pruneScheduleName, cron: '30 3 * * *', type: pruneJobType });
-  } catch (error) {
-    // Another replica created it first.
-    if (!(error instanceof TrellisError && error.code === 'conflict')) throw error;
-  }
+  await jobs.schedules.ensureDefault(null, { name: pruneScheduleName, cron: '30 3 * * *', type: pruneJobType });
 }
