@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Runs every test (src/**/*.test.ts, test/**/*.test.ts) with node:test through tsx.
 // Starts one embedded PostgreSQL server for the whole run unless TRELLIS_TEST_DATABASE_URL names one;
-// each test creates its own database on it. Extra arguments are passed to node --test (e.g. a file list).
+// each test creates its own database on it. Likewise a private redis-server (Debian package redis-server) on a
+// free port unless TRELLIS_TEST_REDIS_URL names one, so the rate-limit tests never touch another Redis's keys. Extra arguments are passed to node --test (e.g. a file list).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startTestPostgres } from './test-postgres.mjs';
+import { startTestRedis } from './test-redis.mjs';
 
 function findTests(dir) {
   const found = [];
@@ -32,7 +34,17 @@ if (!env.TRELLIS_TEST_DATABASE_URL) {
   console.log('# PostgreSQL for the tests from TRELLIS_TEST_DATABASE_URL');
 }
 
+let redis;
+if (!env.TRELLIS_TEST_REDIS_URL) {
+  redis = await startTestRedis();
+  env.TRELLIS_TEST_REDIS_URL = redis.url;
+  console.log(`# redis-server ${redis.version} for the tests at ${redis.url}`);
+} else {
+  console.log('# Redis for the tests from TRELLIS_TEST_REDIS_URL');
+}
+
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...tests], { stdio: 'inherit', env });
 const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
 if (postgres) await postgres.stop();
+if (redis) await redis.stop();
 process.exit(code);

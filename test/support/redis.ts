@@ -14,7 +14,7 @@ export async function requireRedis(): Promise<Redis> {
     client.disconnect();
     throw new Error(
       `Redis does not answer at ${testRedisUrl} (${(error as Error).message}); the rate-limit tests need it: ` +
-        'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no (.ci/run starts it)',
+        'run the tests with `npm test` / scripts/test.mjs, which start a private redis-server (apt-get install -y redis-server), or set TRELLIS_TEST_REDIS_URL',
     );
   }
   return client;

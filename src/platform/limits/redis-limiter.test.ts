@@ -1,4 +1,4 @@
-/** @module The Redis limiter against a real Redis at 127.0.0.1:6379 (fails, never skips, when none answers): same arithmetic as memory, atomic under concurrency. */
+/** @module The Redis limiter against a real Redis (the test run's private redis-server; fails, never skips, when none answers): same arithmetic as memory, atomic under concurrency. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
