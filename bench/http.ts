@@ -46,6 +46,7 @@ import type { Store } from '../src/store/index.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { buildGraph, createBenchDatabase, random } from './corpus.js';
+import { onCpu, pin, pinning } from './cores.js';
 
 const { values } = parseArgs({
   options: {
@@ -164,21 +165,6 @@ function descendants(root: number): number[] {
   return found;
 }
 
-const pinning =
-  os.availableParallelism() >= 2 &&
-  (() => {
-    try {
-      execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-function pin(pid: number, cpu: number): void {
-  if (pinning) execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
-}
-
 // ------------------------------------------------------------------------------------------------------- store
 
 const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-http-'));
@@ -269,7 +255,7 @@ async function startChild(role: 'bare' | 'trellis', env: NodeJS.ProcessEnv, node
   const logFile = path.join(dataDir, `${role}-server.log`);
   const log = openSync(logFile, 'w');
   const node = [...nodeFlags, '--import', 'tsx', path.join(here, 'http-server.ts'), role];
-  const [command, args] = pinning ? ['taskset', ['-c', '1', process.execPath, ...node]] : [process.execPath, node];
+  const [command, args] = onCpu(1, node);
   const child = spawn(command as string, args as string[], { env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'] });
   closeSync(log);
   running.add(child);

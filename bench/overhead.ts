@@ -28,6 +28,7 @@ import { loadConfig } from '../src/core/config.js';
 import { connectRedis, createMemoryLimiter, createRedisLimiter, pingRedis, ratePolicy } from '../src/platform/limits/index.js';
 import { createPlatformService } from '../src/platform/index.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
+import { onCpu, pin, pinning } from './cores.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,17 +49,6 @@ const limiterOps = Number(values['limiter-ops']);
 const redisSeconds = Number(values['redis-seconds']);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const int = (value: number) => Math.round(value).toLocaleString('en');
-
-const pinning =
-  os.availableParallelism() >= 2 &&
-  (() => {
-    try {
-      execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
 // ------------------------------------------------------------------------------------------------ store and key
 
@@ -85,7 +75,7 @@ interface Child {
 
 async function startChild(role: 'full' | 'bare'): Promise<Child> {
   const node = ['--import', 'tsx', path.join(here, 'overhead-server.ts'), role];
-  const [command, args] = pinning ? ['taskset', ['-c', '1', process.execPath, ...node]] : [process.execPath, node];
+  const [command, args] = onCpu(1, node);
   const env = {
     ...process.env,
     TRELLIS_DATA_DIR: dataDir,
@@ -156,7 +146,7 @@ const describeRun = (label: string, run: Run) =>
   `${label.padEnd(5)} ${int(run.rps).padStart(7)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  server CPU ${run.cpuMicros.toFixed(1)} µs/response  ${run.valid ? 'valid' : 'INVALID'}`;
 
 console.log(`node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'})`);
-if (pinning) execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+pin(process.pid, 0);
 console.log(pinning ? 'cores: autocannon (this process) on CPU 0, each server on CPU 1' : 'cores: NOT pinned (needs taskset and ≥ 2 CPUs)');
 const full = await startChild('full');
 const bare = await startChild('bare');

@@ -27,6 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { onCpu, pinning } from './cores.js';
 
 const role = process.argv[2] === 'server' || process.argv[2] === 'clients' ? process.argv[2] : 'parent';
 const now = () => performance.timeOrigin + performance.now();
@@ -276,22 +277,12 @@ async function parentRole(): Promise<void> {
   const duration = Number(values.duration);
   const warmup = Number(values.warmup);
   const sampleEvery = Number(values['sample-every']);
-  const pinning =
-    os.cpus().length >= 2 &&
-    (() => {
-      try {
-        execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-        return true;
-      } catch {
-        return false;
-      }
-    })();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-sse-'));
   const self = fileURLToPath(import.meta.url);
   const start = (which: 'server' | 'clients', cpu: number, env: NodeJS.ProcessEnv = {}) => {
     const profiling = values.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
     const args = [...profiling, '--import', 'tsx', self, which];
-    const [command, list] = pinning ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args];
+    const [command, list] = onCpu(cpu, args);
     return spawn(command as string, list as string[], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   };
   console.log(
