@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestStore, createTestStore, dialects } from '../../test/support/stores.js';
+import { type TestStore, createTenant, createTestStore, dialects } from '../../test/support/stores.js';
 import { TrellisError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { type GraphService, createGraphService } from './index.js';
-
-async function createTenant(test: TestStore, slug: string): Promise<string> {
-  const id = newId();
-  await test.store.transaction('system', (tx) =>
-    tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [id, slug, slug, new Date().toISOString()]),
-  );
-  return id;
-}
 
 async function eventTypes(test: TestStore, tenantId: string): Promise<string[]> {
   const rows = await test.store.read({ tenantId }, (tx) => tx.all<{ type: string }>('SELECT type FROM events WHERE tenant_id = ? ORDER BY seq', [tenantId]));
@@ -31,8 +23,8 @@ for (const dialect of dialects) {
     before(async () => {
       test = await createTestStore(dialect);
       graph = createGraphService(test.store);
-      tenant = await createTenant(test, 'acme');
-      other = await createTenant(test, 'globex');
+      tenant = await createTenant(test.store, 'acme');
+      other = await createTenant(test.store, 'globex');
     });
     after(() => test.dispose());
 

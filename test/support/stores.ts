@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { randomToken } from '../../src/core/ids.js';
+import { newId, randomToken } from '../../src/core/ids.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Dialect, Store } from '../../src/store/index.js';
@@ -75,6 +75,15 @@ export async function createTestStore(dialect: Dialect): Promise<TestStore> {
       await database.drop();
     },
   };
+}
+
+/** Inserts a tenant row directly (no admin key, no event) and returns its ID: for service tests below the platform. */
+export async function createTenant(store: Store, slug: string): Promise<string> {
+  const id = newId();
+  await store.transaction('system', (tx) =>
+    tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [id, slug, slug, new Date().toISOString()]),
+  );
+  return id;
 }
 
 /** Both dialects, for suites that must run against each driver. */

@@ -1,7 +1,7 @@
 /** @module Conformance tests of the job service on both drivers: enqueue, run, retry, dead letters, cancellation, progress, leases, shutdown, schedules. */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type TestStore, createTestStore, dialects } from '../../../test/support/stores.js';
+import { type TestStore, createTenant, createTestStore, dialects } from '../../../test/support/stores.js';
 import { loadConfig } from '../../core/config.js';
 import { TrellisError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -9,14 +9,6 @@ import { claimJobs } from './job-leases.js';
 import { type Job, type JobOutcome, type JobService, PermanentFailure, RetryLater, createJobService, registerBuiltinJobTypes } from './index.js';
 
 const config = loadConfig({ env: {}, file: undefined, overrides: { jobsRetryInitialMs: 20, jobsRetryMaxMs: 100, logLevel: 'silent' } });
-
-async function createTenant(test: TestStore, slug: string): Promise<string> {
-  const id = newId();
-  await test.store.transaction('system', (tx) =>
-    tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [id, slug, slug, new Date().toISOString()]),
-  );
-  return id;
-}
 
 async function eventTypes(test: TestStore, tenantId: string): Promise<string[]> {
   const rows = await test.store.read({ tenantId }, (tx) => tx.all<{ type: string }>('SELECT type FROM events WHERE tenant_id = ? ORDER BY seq', [tenantId]));
@@ -52,8 +44,8 @@ for (const dialect of dialects) {
 
     before(async () => {
       test = await createTestStore(dialect);
-      tenant = await createTenant(test, 'acme');
-      other = await createTenant(test, 'globex');
+      tenant = await createTenant(test.store, 'acme');
+      other = await createTenant(test.store, 'globex');
       jobs = createJobService(test.store, config, { pollIntervalMs: 25, leaseMs: 600, shutdownTimeoutMs: 200, progressIntervalMs: 0 });
       registerBuiltinJobTypes(jobs, test.store, config);
       jobs.onFinished((type, outcome, _duration, tenantId) => outcomes.push([type, outcome, tenantId]));
