@@ -53,6 +53,11 @@ export const errorCatalogue = {
     hint: 'Check TRELLIS_DATABASE_URL and that the database accepts connections; run `trellis doctor`.',
   },
   config_invalid: { status: 500, title: 'The configuration is invalid' },
+  schema_invalid: {
+    status: 422,
+    title: 'The extraction schema is not valid',
+    hint: 'Fix the schema file at the line and column given; `docs/ingestion.md` describes the format.',
+  },
   migration_failed: { status: 500, title: 'A migration failed', hint: 'Fix the cause and run `trellis migrate` again.' },
   backup_invalid: {
     status: 422,
