@@ -47,6 +47,12 @@ export const errorCatalogue = {
     hint: 'Check that Redis answers at TRELLIS_REDIS_URL (run `trellis doctor`), or set TRELLIS_RATE_LIMIT_REDIS_FAILURE=open.',
   },
   internal: { status: 500, title: 'Internal server error' },
+  llm_request_failed: {
+    status: 502,
+    title: 'The LLM endpoint refused or failed the request',
+    hint: 'Check TRELLIS_LLM_BASE_URL, TRELLIS_LLM_API_KEY and TRELLIS_LLM_MODEL; retryable failures (429, 5xx, timeouts) were already retried.',
+  },
+  llm_output_invalid: { status: 502, title: 'The LLM answer did not match the extraction schema, even after a repair request' },
   store_unavailable: {
     status: 503,
     title: 'The store is unavailable',

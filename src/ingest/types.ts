@@ -100,6 +100,8 @@ export interface Extractor {
 /** What an extractor may know beyond the chunk text. */
 export interface ExtractionContext {
   document: DocumentInfo;
+  /** The source being extracted, when the caller knows it: extractors that account usage (tokens, cost) report it per source. */
+  sourceId?: string;
   /** Aborted when the ingest is cancelled or the process stops. */
   signal?: AbortSignal;
 }
