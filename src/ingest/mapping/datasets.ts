@@ -1,0 +1,264 @@
+/** @module Dataset storage: datasets, their rows with provenance, the quarantine, and gazetteer entries from stored rows (SQL for both dialects). */
+import type Database from 'better-sqlite3';
+import { newId } from '../../core/ids.js';
+import { type Store, type Tx, nowIso, parseJson } from '../../store/index.js';
+import { datasetDefinition, type FileMapping, type GazetteerMapping } from './config.js';
+
+/** A stored dataset. */
+export interface Dataset {
+  id: string;
+  name: string;
+  /** The source of the latest ingest into it. */
+  sourceId: string | null;
+  definition: ReturnType<typeof datasetDefinition>;
+  /** Rows stored now (counted when read, so it is right after a source is deleted). */
+  rowCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A dataset row ready to store. */
+export interface RowDraft {
+  key: string;
+  row: number;
+  values: Record<string, unknown>;
+}
+
+/** A quarantined row (or part of a row: an entity or relation it could not give). */
+export interface QuarantineDraft {
+  file: string;
+  row: number;
+  column: string | null;
+  reason: string;
+  values: Record<string, unknown>;
+}
+
+/** A stored quarantine entry. */
+export interface QuarantineEntry extends QuarantineDraft {
+  id: string;
+  sourceId: string;
+  datasetId: string | null;
+  createdAt: string;
+}
+
+/** Creates the dataset or updates its definition (the latest mapping wins); returns its ID. */
+export async function ensureDataset(tx: Tx, tenantId: string, entry: FileMapping, sourceId: string): Promise<string> {
+  const now = nowIso();
+  const row = await tx.get<{ id: string }>(
+    `INSERT INTO datasets (tenant_id, id, name, source_id, definition, row_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+     ON CONFLICT (tenant_id, name) DO UPDATE SET source_id = excluded.source_id, definition = excluded.definition, updated_at = excluded.updated_at
+     RETURNING id`,
+    [tenantId, newId(), entry.dataset, sourceId, JSON.stringify(datasetDefinition(entry)), now, now],
+  );
+  return (row as { id: string }).id;
+}
+
+const rowStatements = new WeakMap<Database.Database, Database.Statement>();
+
+/**
+ * Stores rows; a row whose key is already stored (an earlier file, or the same file again) is replaced, with its
+ * new provenance. SQLite: one prepared statement in a synchronous loop; PostgreSQL: one unnest statement.
+ */
+export async function storeRows(tx: Tx, tenantId: string, datasetId: string, sourceId: string, rows: readonly RowDraft[]): Promise<void> {
+  if (rows.length === 0) return;
+  if (tx.dialect === 'sqlite') {
+    let statement = rowStatements.get(tx.db);
+    if (!statement) {
+      statement = tx.db.prepare(
+        `INSERT INTO dataset_rows (tenant_id, dataset_id, row_key, row_number, values_json, source_id) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant_id, dataset_id, row_key) DO UPDATE SET row_number = excluded.row_number, values_json = excluded.values_json, source_id = excluded.source_id`,
+      );
+      rowStatements.set(tx.db, statement);
+    }
+    for (const row of rows) statement.run(tenantId, datasetId, row.key, row.row, JSON.stringify(row.values), sourceId);
+    return;
+  }
+  await tx.run(
+    `INSERT INTO dataset_rows (tenant_id, dataset_id, row_key, row_number, values_json, source_id)
+     SELECT ?::uuid, ?::uuid, k, n, v::jsonb, ?::uuid FROM unnest(?::text[], ?::int4[], ?::text[]) AS t(k, n, v)
+     ON CONFLICT (tenant_id, dataset_id, row_key) DO UPDATE SET row_number = excluded.row_number, values_json = excluded.values_json, source_id = excluded.source_id`,
+    [
+      tenantId,
+      datasetId,
+      sourceId,
+      rows.map((row) => row.key) as unknown as string,
+      rows.map((row) => row.row) as unknown as string,
+      rows.map((row) => JSON.stringify(row.values)) as unknown as string,
+    ],
+  );
+}
+
+/** Stores quarantine entries (rare, so one statement each). */
+export async function storeQuarantine(
+  tx: Tx,
+  tenantId: string,
+  sourceId: string,
+  datasetId: string | null,
+  entries: readonly QuarantineDraft[],
+): Promise<void> {
+  const now = nowIso();
+  for (const entry of entries) {
+    await tx.run(
+      'INSERT INTO quarantine (tenant_id, id, source_id, dataset_id, file, row_number, column_name, reason, raw_values, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [tenantId, newId(), sourceId, datasetId, entry.file, entry.row, entry.column, entry.reason, JSON.stringify(entry.values), now],
+    );
+  }
+}
+
+/** Sets the stored row count of a dataset after an ingest. */
+export async function recountRows(tx: Tx, tenantId: string, datasetId: string): Promise<void> {
+  await tx.run(
+    'UPDATE datasets SET row_count = (SELECT count(*) FROM dataset_rows WHERE tenant_id = ? AND dataset_id = ?), updated_at = ? WHERE tenant_id = ? AND id = ?',
+    [tenantId, datasetId, nowIso(), tenantId, datasetId],
+  );
+}
+
+/** A stored row found by key, with where it came from. */
+export interface StoredRow {
+  values: Record<string, unknown>;
+  sourceId: string;
+  row: number;
+  file: string;
+}
+
+/** Rows of a dataset (by name) with the given keys; keys not stored are absent from the map. */
+export async function rowsByKey(tx: Tx, tenantId: string, dataset: string, keys: readonly string[]): Promise<Map<string, StoredRow>> {
+  const out = new Map<string, StoredRow>();
+  if (keys.length === 0) return out;
+  const list = tx.dialect === 'sqlite' ? 'r.row_key IN (SELECT value FROM json_each(?))' : 'r.row_key = ANY(?::text[])';
+  const rows = await tx.all<{ row_key: string; values_json: unknown; source_id: string; row_number: number; title: string | null; uri: string }>(
+    `SELECT r.row_key, r.values_json, r.source_id, r.row_number, s.title, s.uri
+       FROM datasets d
+       JOIN dataset_rows r ON r.tenant_id = d.tenant_id AND r.dataset_id = d.id
+       JOIN sources s ON s.tenant_id = r.tenant_id AND s.id = r.source_id
+      WHERE d.tenant_id = ? AND d.name = ? AND ${list}`,
+    [tenantId, dataset, tx.dialect === 'sqlite' ? JSON.stringify(keys) : (keys as unknown as string)],
+  );
+  for (const row of rows) {
+    out.set(row.row_key, { values: parseJson(row.values_json), sourceId: row.source_id, row: Number(row.row_number), file: row.title ?? row.uri });
+  }
+  return out;
+}
+
+interface DatasetRow {
+  id: string;
+  name: string;
+  source_id: string | null;
+  definition: unknown;
+  rows: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const datasetColumns =
+  'd.id, d.name, d.source_id, d.definition, d.created_at, d.updated_at, (SELECT count(*) FROM dataset_rows r WHERE r.tenant_id = d.tenant_id AND r.dataset_id = d.id) AS rows';
+
+function toDataset(row: DatasetRow): Dataset {
+  return {
+    id: row.id,
+    name: row.name,
+    sourceId: row.source_id,
+    definition: parseJson(row.definition),
+    rowCount: Number(row.rows),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The tenant's datasets, by name. */
+export function listDatasets(store: Store, tenantId: string): Promise<Dataset[]> {
+  return store.read({ tenantId }, async (tx) =>
+    (await tx.all<DatasetRow>(`SELECT ${datasetColumns} FROM datasets d WHERE d.tenant_id = ? ORDER BY d.name`, [tenantId])).map(toDataset),
+  );
+}
+
+/** One dataset by name, or undefined. */
+export function getDataset(store: Store, tenantId: string, name: string): Promise<Dataset | undefined> {
+  return store.read({ tenantId }, async (tx) => {
+    const row = await tx.get<DatasetRow>(`SELECT ${datasetColumns} FROM datasets d WHERE d.tenant_id = ? AND d.name = ?`, [tenantId, name]);
+    return row ? toDataset(row) : undefined;
+  });
+}
+
+/** Rows of a dataset in key order, with their provenance. */
+export function datasetRows(
+  store: Store,
+  tenantId: string,
+  name: string,
+  limit = 1000,
+): Promise<{ key: string; row: number; sourceId: string; values: Record<string, unknown> }[]> {
+  return store.read({ tenantId }, async (tx) => {
+    const rows = await tx.all<{ row_key: string; row_number: number; source_id: string; values_json: unknown }>(
+      `SELECT r.row_key, r.row_number, r.source_id, r.values_json FROM datasets d
+         JOIN dataset_rows r ON r.tenant_id = d.tenant_id AND r.dataset_id = d.id
+        WHERE d.tenant_id = ? AND d.name = ? ORDER BY r.row_key LIMIT ?`,
+      [tenantId, name, limit],
+    );
+    return rows.map((row) => ({ key: row.row_key, row: Number(row.row_number), sourceId: row.source_id, values: parseJson(row.values_json) }));
+  });
+}
+
+/** The quarantine entries of a source, in row order. */
+export function quarantineOf(store: Store, tenantId: string, sourceId: string): Promise<QuarantineEntry[]> {
+  return store.read({ tenantId }, async (tx) => {
+    const rows = await tx.all<{
+      id: string;
+      source_id: string;
+      dataset_id: string | null;
+      file: string;
+      row_number: number;
+      column_name: string | null;
+      reason: string;
+      raw_values: unknown;
+      created_at: string;
+    }>('SELECT * FROM quarantine WHERE tenant_id = ? AND source_id = ? ORDER BY row_number, created_at, id', [tenantId, sourceId]);
+    return rows.map((row) => ({
+      id: row.id,
+      sourceId: row.source_id,
+      datasetId: row.dataset_id,
+      file: row.file,
+      row: Number(row.row_number),
+      column: row.column_name,
+      reason: row.reason,
+      values: parseJson(row.raw_values),
+      createdAt: row.created_at,
+    }));
+  });
+}
+
+/** A name the extractor's gazetteers should know, from a mapped column. */
+export interface GazetteerEntry {
+  type: string;
+  name: string;
+  dataset: string;
+}
+
+/**
+ * Gazetteer entries from stored datasets: for each dataset whose mapping has `gazetteer: { column, type }`, the
+ * distinct non-empty values of that column as names of that type.
+ */
+export function gazetteerEntries(store: Store, tenantId: string): Promise<GazetteerEntry[]> {
+  return store.read({ tenantId }, async (tx) => {
+    const datasets = await tx.all<{ id: string; name: string; definition: unknown }>(
+      'SELECT id, name, definition FROM datasets WHERE tenant_id = ? ORDER BY name',
+      [tenantId],
+    );
+    const out: GazetteerEntry[] = [];
+    for (const dataset of datasets) {
+      const gazetteer = parseJson<{ gazetteer?: GazetteerMapping | null }>(dataset.definition).gazetteer;
+      if (!gazetteer) continue;
+      const value = tx.dialect === 'sqlite' ? 'json_extract(values_json, ?)' : 'values_json ->> ?';
+      const path = tx.dialect === 'sqlite' ? `$."${gazetteer.column.replace(/"/g, '""')}"` : gazetteer.column;
+      const rows = await tx.all<{ name: unknown }>(`SELECT DISTINCT ${value} AS name FROM dataset_rows WHERE tenant_id = ? AND dataset_id = ? ORDER BY 1`, [
+        path,
+        tenantId,
+        dataset.id,
+      ]);
+      for (const row of rows) {
+        if (row.name === null || row.name === undefined || String(row.name).trim() === '') continue;
+        out.push({ type: gazetteer.type, name: String(row.name), dataset: dataset.name });
+      }
+    }
+    return out;
+  });
+}
