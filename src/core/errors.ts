@@ -70,6 +70,16 @@ export const errorCatalogue = {
     title: 'The backup archive is not valid',
     hint: 'The file is corrupted, truncated or not a Trellis backup; restore from another copy. The target was left unchanged.',
   },
+  ingest_unsupported: {
+    status: 415,
+    title: 'The file is not a kind Trellis can ingest',
+    hint: 'Use one of .txt .md .html .pdf .docx .json .jsonl .csv .xlsx, with content that matches the extension.',
+  },
+  ingest_parse_failed: {
+    status: 422,
+    title: 'The file could not be parsed',
+    hint: 'The file is corrupt, truncated, encrypted or not in the format its extension says; fix or re-export it. Other files of the batch are not affected.',
+  },
   restore_target_not_empty: {
     status: 409,
     title: 'The restore target already holds data',

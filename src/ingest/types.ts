@@ -43,6 +43,12 @@ export interface SourceRow {
   /** Sheet name for xlsx; absent otherwise. */
   sheet?: string;
   values: Record<string, unknown>;
+  /**
+   * Set when the row could not be read in the file's shape (a ragged csv row, a jsonl line that is not a JSON object):
+   * the reason, naming the place. `values` then holds what could be read. Readers yield such rows instead of throwing,
+   * so a consumer can quarantine the row and go on; only damage that ends the file (a corrupt zip) throws.
+   */
+  error?: string;
 }
 
 /** A chunk ready to store: offsets into the document's plain text (see {@link TextBlock}). */
