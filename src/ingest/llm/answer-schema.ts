@@ -1,6 +1,6 @@
 /** @module The JSON schema the model must answer with, generated from the extraction schema, and its validator. */
 import { Ajv, type ErrorObject } from 'ajv';
-import type { LlmExtractionSchema } from './schema-shape.js';
+import { statedRelationTypes, type LlmExtractionSchema } from './schema-shape.js';
 
 /** One entity of the model's answer: a type of the schema, a name, and the exact texts that mention it. */
 export interface AnswerEntity {
@@ -47,7 +47,8 @@ export function answerSchema(schema: LlmExtractionSchema): JsonSchema {
     },
   };
   const properties: Record<string, unknown> = { entities: { type: 'array', items: entity } };
-  if (schema.relationTypes.length > 0) {
+  const relationTypes = statedRelationTypes(schema);
+  if (relationTypes.length > 0) {
     properties.relations = {
       type: 'array',
       items: {
@@ -55,7 +56,7 @@ export function answerSchema(schema: LlmExtractionSchema): JsonSchema {
         additionalProperties: false,
         required: ['type', 'from', 'to', 'evidence'],
         properties: {
-          type: { type: 'string', enum: schema.relationTypes.map((type) => type.name) },
+          type: { type: 'string', enum: relationTypes.map((type) => type.name) },
           from: { type: 'string', description: 'The name of an entity listed in entities' },
           to: { type: 'string', description: 'The name of an entity listed in entities' },
           evidence: { type: 'string', description: 'The sentence of the text stating the relation, copied exactly' },

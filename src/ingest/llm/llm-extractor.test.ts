@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { TrellisError } from '../../core/errors.js';
 import { metricsRegistry } from '../../platform/observability/metrics-registry.js';
+import { defaultSchema } from '../schema.js';
 import type { ChunkDraft, DocumentInfo } from '../types.js';
 import { createLlmExtractor, type LlmExtractorOptions } from './llm-extractor.js';
 import type { LlmExtractionSchema } from './schema-shape.js';
@@ -161,6 +162,26 @@ describe('LLM extractor', () => {
     assert.match(JSON.stringify(format.json_schema.schema), /"enum":\["WORKS_FOR"\]/);
     assert.match(request.body.messages[0]!.content, /Person: A human being/);
     assert.equal(request.text, text);
+  });
+
+  it('takes the loaded default schema: co-occurrence types are never asked, an empty end allows any type', async () => {
+    const text = 'ISO 9001 refers to Acme.';
+    handler = () => ({
+      content: answer({
+        entities: [
+          { type: 'Standard', name: 'ISO 9001', mentions: [{ text: 'ISO 9001' }] },
+          { type: 'Organization', name: 'Acme', mentions: [{ text: 'Acme' }] },
+        ],
+        relations: [{ type: 'MENTIONS', from: 'ISO 9001', to: 'Acme', evidence: text }],
+      }),
+    });
+    const [result] = await extractor({ schema: defaultSchema() }).extract([chunk(0, text)], { document });
+    assert.equal(result!.relations.length, 1);
+    assert.equal(result!.relations[0]!.type, 'MENTIONS');
+    const schemaText = JSON.stringify(seen[0]!.body.response_format);
+    assert.match(schemaText, /"MENTIONS"/);
+    assert.doesNotMatch(schemaText, /CO_OCCURS_WITH/);
+    assert.doesNotMatch(seen[0]!.body.messages[0]!.content, /CO_OCCURS_WITH/);
   });
 
   it('uses the located evidence text as the relation span', async () => {

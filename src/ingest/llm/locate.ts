@@ -1,7 +1,7 @@
 /** @module Turns the model's answer into mentions and relations with exact offsets in the chunk; nothing not found in the text is kept. */
 import type { Extraction, Mention, RelationDraft } from '../types.js';
 import type { Answer } from './answer-schema.js';
-import type { LlmExtractionSchema } from './schema-shape.js';
+import { endAllows, statedRelationTypes, type LlmExtractionSchema } from './schema-shape.js';
 
 /** What grounding dropped: answer parts that could not be tied to the text. */
 export interface Unsupported {
@@ -65,7 +65,7 @@ export function groundAnswer(answer: Answer, text: string, schema: LlmExtraction
 
   const relations: RelationDraft[] = [];
   const seen = new Set<string>();
-  const relationTypes = new Map(schema.relationTypes.map((type) => [type.name, type]));
+  const relationTypes = new Map(statedRelationTypes(schema).map((type) => [type.name, type]));
   for (const relation of answer.relations ?? []) {
     const type = relationTypes.get(relation.type);
     const fromEntity = findEntity(answer, relation.from);
@@ -76,8 +76,8 @@ export function groundAnswer(answer: Answer, text: string, schema: LlmExtraction
       type !== undefined &&
       fromEntity !== undefined &&
       toEntity !== undefined &&
-      (!type.from || type.from.includes(answer.entities[fromEntity]!.type)) &&
-      (!type.to || type.to.includes(answer.entities[toEntity]!.type));
+      endAllows(type.from, answer.entities[fromEntity]!.type) &&
+      endAllows(type.to, answer.entities[toEntity]!.type);
     if (!endsAllowed || fromMentions.length === 0 || toMentions.length === 0) {
       unsupported.relations += 1;
       continue;

@@ -1,6 +1,6 @@
 /** @module The chat messages sent to the model: the schema's type descriptions, the rules, and the chunk text. */
 import type { DocumentInfo } from '../types.js';
-import type { LlmExtractionSchema } from './schema-shape.js';
+import { statedRelationTypes, type LlmExtractionSchema } from './schema-shape.js';
 
 /** A chat message as the chat-completions API takes it. */
 export interface ChatMessage {
@@ -11,8 +11,10 @@ export interface ChatMessage {
 /** The system message: what to extract, described by the schema. Identical for every chunk (cache-friendly). */
 export function systemMessage(schema: LlmExtractionSchema): string {
   const entityLines = schema.entityTypes.map((type) => `- ${type.name}${type.description ? `: ${type.description}` : ''}`);
-  const relationLines = schema.relationTypes.map((type) => {
-    const ends = type.from || type.to ? ` (${(type.from ?? ['any']).join('|')} → ${(type.to ?? ['any']).join('|')})` : '';
+  const relationLines = statedRelationTypes(schema).map((type) => {
+    const from = type.from?.length ? type.from.join('|') : 'any';
+    const to = type.to?.length ? type.to.join('|') : 'any';
+    const ends = from === 'any' && to === 'any' ? '' : ` (${from} → ${to})`;
     return `- ${type.name}${ends}${type.description ? `: ${type.description}` : ''}`;
   });
   return [
