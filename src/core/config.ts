@@ -134,6 +134,26 @@ export interface TrellisConfig {
   redisTimeoutMs: number;
   /** Bearer token that reads /metrics; unset: /metrics is open on a loopback host and needs a `system`-scope key otherwise. @default undefined */
   metricsToken: string | undefined;
+  /** Base URL of an OpenAI-compatible API for the LLM extractor, up to and including `/v1` (OpenAI, Ollama, vLLM …); unset: no LLM extractor. @default undefined */
+  llmBaseUrl: string | undefined;
+  /** Bearer token of the LLM endpoint; never logged or echoed in errors. @default undefined */
+  llmApiKey: string | undefined;
+  /** Model name the LLM endpoint knows (e.g. "gpt-4o-mini", "llama3.1"). @default undefined */
+  llmModel: string | undefined;
+  /** LLM requests in flight at once per extractor. @default 4 */
+  llmConcurrency: number;
+  /** Time allowed for one LLM request to be answered before it is abandoned and retried, in ms. @default 60000 */
+  llmTimeoutMs: number;
+  /** Retries of an LLM request after 429, 5xx, timeouts and connection resets (never after other 4xx). @default 5 */
+  llmMaxRetries: number;
+  /** Backoff ceiling of the first LLM retry, in ms, doubled per retry with full jitter below it. @default 500 */
+  llmRetryBaseMs: number;
+  /** Largest LLM backoff ceiling, in ms. @default 30000 */
+  llmRetryMaxMs: number;
+  /** Price of 1,000 input (prompt) tokens, for cost accounting, in any one currency. @default 0 */
+  llmPriceInputPer1k: number;
+  /** Price of 1,000 output (completion) tokens, in the same currency. @default 0 */
+  llmPriceOutputPer1k: number;
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
 }
@@ -611,6 +631,67 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
       if (value !== undefined && !/^[\x21-\x7e]{16,256}$/.test(value)) throw new BadValue();
       return value;
     },
+  },
+  llmBaseUrl: {
+    env: 'TRELLIS_LLM_BASE_URL',
+    yaml: 'llmBaseUrl',
+    default: undefined,
+    allowed: 'an http:// or https:// URL (e.g. http://127.0.0.1:11434/v1), or empty for no LLM extractor',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && !/^https?:\/\/\S+$/.test(value)) throw new BadValue();
+      return value;
+    },
+  },
+  // Accepts any text, so a bad key is never echoed back in a configuration error.
+  llmApiKey: { env: 'TRELLIS_LLM_API_KEY', yaml: 'llmApiKey', default: undefined, allowed: 'a string', parse: optionalText },
+  llmModel: {
+    env: 'TRELLIS_LLM_MODEL',
+    yaml: 'llmModel',
+    default: undefined,
+    allowed: 'a model name of 1 to 200 visible characters',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && !/^[\x21-\x7e]{1,200}$/.test(value)) throw new BadValue();
+      return value;
+    },
+  },
+  llmConcurrency: { env: 'TRELLIS_LLM_CONCURRENCY', yaml: 'llmConcurrency', default: 4, allowed: 'an integer from 1 to 256', parse: integer(1, 256) },
+  llmTimeoutMs: {
+    env: 'TRELLIS_LLM_TIMEOUT_MS',
+    yaml: 'llmTimeoutMs',
+    default: 60_000,
+    allowed: 'milliseconds, an integer from 100 to 3600000',
+    parse: integer(100, 3_600_000),
+  },
+  llmMaxRetries: { env: 'TRELLIS_LLM_MAX_RETRIES', yaml: 'llmMaxRetries', default: 5, allowed: 'an integer from 0 to 50', parse: integer(0, 50) },
+  llmRetryBaseMs: {
+    env: 'TRELLIS_LLM_RETRY_BASE_MS',
+    yaml: 'llmRetryBaseMs',
+    default: 500,
+    allowed: 'milliseconds, an integer from 0 to 600000',
+    parse: integer(0, 600_000),
+  },
+  llmRetryMaxMs: {
+    env: 'TRELLIS_LLM_RETRY_MAX_MS',
+    yaml: 'llmRetryMaxMs',
+    default: 30_000,
+    allowed: 'milliseconds, an integer from 0 to 3600000',
+    parse: integer(0, 3_600_000),
+  },
+  llmPriceInputPer1k: {
+    env: 'TRELLIS_LLM_PRICE_INPUT_PER_1K',
+    yaml: 'llmPriceInputPer1k',
+    default: 0,
+    allowed: 'a price per 1,000 input tokens, a number from 0 to 1000',
+    parse: decimal(0, 1000),
+  },
+  llmPriceOutputPer1k: {
+    env: 'TRELLIS_LLM_PRICE_OUTPUT_PER_1K',
+    yaml: 'llmPriceOutputPer1k',
+    default: 0,
+    allowed: 'a price per 1,000 output tokens, a number from 0 to 1000',
+    parse: decimal(0, 1000),
   },
   otlpEndpoint: {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',

@@ -3,3 +3,4 @@ export { createLlmExtractor, type LlmExtractor, type LlmExtractorOptions, type L
 export type { LlmEntityType, LlmExtractionSchema, LlmRelationType } from './schema-shape.js';
 export type { ChunkError, LlmUsage, LlmUsageReport, SourceUsage } from './usage.js';
 export { answerSchema } from './answer-schema.js';
+export { llmExtractorFromConfig } from './from-config.js';
