@@ -29,6 +29,70 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
 }
 
 /**
+ * Offset of the first character where `text` stops being valid JSON, or -1 (Node 20's JSON.parse does not always say).
+ * Only called after JSON.parse has failed, so speed does not matter.
+ */
+export function jsonErrorOffset(text: string): number {
+  let at = 0;
+  const space = (): void => {
+    while (at < text.length && ' \t\r\n'.includes(text[at]!)) at += 1;
+  };
+  const fail = (): never => {
+    throw at;
+  };
+  const value = (): void => {
+    space();
+    const character = text[at];
+    if (character === '{' || character === '[') {
+      const close = character === '{' ? '}' : ']';
+      at += 1;
+      space();
+      if (text[at] === close) {
+        at += 1;
+        return;
+      }
+      for (;;) {
+        if (close === '}') {
+          space();
+          if (text[at] !== '"') fail();
+          value();
+          space();
+          if (text[at] !== ':') fail();
+          at += 1;
+        }
+        value();
+        space();
+        if (text[at] === ',') at += 1;
+        else if (text[at] === close) {
+          at += 1;
+          return;
+        } else fail();
+      }
+    }
+    if (character === '"') {
+      at += 1;
+      while (at < text.length && text[at] !== '"') {
+        if (text.charCodeAt(at) < 0x20) fail();
+        at += text[at] === '\\' ? 2 : 1;
+      }
+      if (at >= text.length) fail();
+      at += 1;
+      return;
+    }
+    const literal = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(at, at + 400));
+    if (literal === null) fail();
+    at += literal![0].length;
+  };
+  try {
+    value();
+    space();
+    return at < text.length ? at : -1;
+  } catch (offset) {
+    return typeof offset === 'number' ? Math.min(offset, text.length) : -1;
+  }
+}
+
+/**
  * Rows of a .json file holding an array of objects (or one object: one row); `row` is the element's 1-based position.
  * An element that is not an object is a row with `error`. Invalid JSON throws `ingest_parse_failed` with line and column.
  * The file is parsed whole (no streaming JSON parser is available), so it is capped by `maxJsonBytes`.
@@ -44,8 +108,8 @@ export async function* jsonRows(file: string, options: JsonOptions = {}): AsyncG
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    const position = /position (\d+)/.exec(error instanceof Error ? error.message : '');
-    const place = position === null ? {} : lineAndColumn(text, Number(position[1]));
+    const offset = jsonErrorOffset(text);
+    const place = offset < 0 ? {} : lineAndColumn(text, offset);
     throw parseFailed(file, `invalid JSON: ${error instanceof Error ? error.message : String(error)}`, place, error);
   }
   text = '';
@@ -73,7 +137,7 @@ export async function* jsonlRows(file: string, options: JsonOptions = {}): Async
   let line = 0;
   const parseLine = (text: string): SourceRow | undefined => {
     line += 1;
-    if (tooLong) {
+    if (tooLong || text.length > maxLine) {
       tooLong = false;
       return { row: line, values: {}, error: `${where(file, { line })}line longer than ${maxLine} characters` };
     }
