@@ -41,12 +41,6 @@ export interface IngestRowsOptions {
   batchSize?: number;
 }
 
-/**
- * A row as readers yield it. `error` (a row that could not be read in the file's shape) is declared here as well as
- * in {@link SourceRow}, so this module does not depend on the order in which the two land.
- */
-type ReadRow = SourceRow & { error?: string };
-
 interface ValidRow extends RowDraft {
   evidence: EvidenceInput;
 }
@@ -111,7 +105,7 @@ function bump(byReason: Record<string, number>, reason: string): void {
 /** Validates and coerces one row: the stored values, or the quarantine entry. */
 function validate(
   source: RowSource,
-  row: ReadRow,
+  row: SourceRow,
   columns: readonly [string, ColumnDefinition][],
   keyColumns: ReadonlySet<string>,
 ): { values: Record<string, unknown> } | { quarantine: QuarantineDraft } {
@@ -141,7 +135,7 @@ function validate(
  * is quarantined), stored as a dataset row with its source and row number, and turned into the entities and
  * relations the mapping declares, each citing the row. Writes go in batches.
  * @example
- * const summary = await ingestRows({ store, graph }, tenantId, { id: source.id, file: 'projects.csv' }, readCsvRows(path), config.files[0]);
+ * const summary = await ingestRows({ store, graph }, tenantId, { id: source.id, file: 'projects.csv' }, openRows(path, 'csv'), config.files[0]);
  */
 export async function ingestRows(
   services: MappingServices,

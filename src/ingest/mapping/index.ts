@@ -2,9 +2,9 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { TrellisError } from '../../core/errors.js';
-import type { SourceRow } from '../types.js';
-import type { MappingConfig } from './config.js';
-import { readCsvRows } from './csv-rows.js';
+import { openRows } from '../parse/index.js';
+import type { SourceKind, SourceRow } from '../types.js';
+import type { FileMapping, MappingConfig } from './config.js';
 import { type IngestRowsOptions, type MappingServices, type MappingSummary, ingestRows } from './engine.js';
 import { planFiles } from './glob.js';
 
@@ -12,7 +12,6 @@ export { parseMapping, type ColumnType, type FileMapping, type MappingConfig } f
 export { globToRegExp, planFiles, type PlannedFile } from './glob.js';
 export { ingestRows, type IngestRowsOptions, type MappingServices, type MappingSummary, type RowSource } from './engine.js';
 export { datasetRows, gazetteerEntries, getDataset, listDatasets, quarantineOf, type Dataset, type GazetteerEntry, type QuarantineEntry } from './datasets.js';
-export { readCsvRows } from './csv-rows.js';
 
 /** What {@link ingestFiles} did for one file. */
 export interface IngestedFile {
@@ -29,10 +28,15 @@ function listFiles(root: string): string[] {
     .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
 }
 
-/** The rows of a file by its extension; csv only until the shared readers land. */
-function openFileRows(file: string): AsyncIterable<SourceRow> {
-  if (file.toLowerCase().endsWith('.csv')) return readCsvRows(file);
-  throw new TrellisError('ingest_unsupported', `${file}: the mapping engine reads csv files only for now`, { file });
+const rowKinds: readonly SourceKind[] = ['csv', 'xlsx', 'json', 'jsonl'];
+
+/** The rows of a file through the shared readers, its kind from its extension (the mapped sheet only, for xlsx). */
+function openFileRows(file: string, mapping: FileMapping): AsyncIterable<SourceRow> {
+  const kind = path.extname(file).slice(1).toLowerCase() as SourceKind;
+  if (!rowKinds.includes(kind)) {
+    throw new TrellisError('ingest_unsupported', `${file}: a mapped file must be .csv, .xlsx, .json or .jsonl (dataset ${mapping.dataset})`, { file });
+  }
+  return openRows(file, kind, mapping.sheet === null ? {} : { sheet: mapping.sheet });
 }
 
 /**
@@ -66,7 +70,7 @@ export async function ingestFiles(
       sourceId = source.id;
       sources.set(file, sourceId);
     }
-    const summary = await ingestRows(services, tenantId, { id: sourceId, file }, openFileRows(absolute), mapping, options);
+    const summary = await ingestRows(services, tenantId, { id: sourceId, file }, openFileRows(absolute, mapping), mapping, options);
     results.push({ file, dataset: mapping.dataset, sourceId, summary });
   }
   return results;
