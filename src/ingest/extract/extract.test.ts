@@ -1,0 +1,103 @@
+/** @module Tests of the built-in extractor: recogniser, schema patterns, gazetteers, relations, and the worker pool. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultSchema, parseSchema } from '../schema.js';
+import type { ChunkDraft } from '../types.js';
+import { buildAutomaton, findAll } from './aho-corasick.js';
+import { createBuiltinExtractor } from './builtin-extractor.js';
+import { compileSchema, extractTexts } from './extract.js';
+import { createExtractorPool } from './pool.js';
+
+const compiled = compileSchema(defaultSchema());
+const extractOne = (text: string) => extractTexts([text], compiled)[0]!;
+
+test('finds "Dr. Jane Smith" as a Person with exact offsets and a title rule', () => {
+  const text = 'Yesterday Dr. Jane Smith opened the lab.';
+  const mention = extractOne(text).mentions.find((m) => m.type === 'Person');
+  assert.deepEqual(mention && { text: mention.text, start: mention.start, end: mention.end }, { text: 'Dr. Jane Smith', start: 10, end: 24 });
+  assert.equal(text.slice(mention!.start, mention!.end), mention!.text);
+  assert.ok(mention!.confidence > 0 && mention!.confidence <= 1);
+});
+
+test('finds "AACE-101" as a Standard by the schema pattern', () => {
+  const { mentions } = extractOne('Cost estimates follow AACE-101 and ISO 9001 for audits.');
+  const standards = mentions.filter((m) => m.type === 'Standard').map((m) => [m.text, m.rule]);
+  assert.deepEqual(standards, [
+    ['AACE-101', 'pattern:standard-code'],
+    ['ISO 9001', 'pattern:standard-code'],
+  ]);
+});
+
+test('dates, money, places and organisations by cue', () => {
+  const { mentions } = extractOne('On 13 March 1963 the University of Toronto paid $3 million to a firm in France.');
+  const found = Object.fromEntries(mentions.map((m) => [m.text, m.type]));
+  assert.equal(found['13 March 1963'], 'Date');
+  assert.equal(found['University of Toronto'], 'Organization');
+  assert.equal(found['$3 million'], 'Money');
+  assert.equal(found['France'], 'Place');
+});
+
+test('document-level propagation: a surname alone is the person named in full earlier', () => {
+  const { mentions } = extractOne('Barack Obama visited Berlin. Later, Obama spoke to reporters.');
+  const obama = mentions.filter((m) => m.text === 'Obama');
+  assert.equal(obama.length, 1);
+  assert.equal(obama[0]!.type, 'Person');
+  assert.equal(obama[0]!.rule, 'ner:partial-name');
+});
+
+test('Aho–Corasick reports overlapping patterns, and the gazetteer keeps the longest whole-word match', () => {
+  const automaton = buildAutomaton(['New York', 'York', 'New York Times'], false);
+  const matches = findAll(automaton, 'the New York Times').map((m) => [m.pattern, m.start, m.end]);
+  assert.deepEqual(matches.sort(), [
+    [0, 4, 12],
+    [1, 8, 12],
+    [2, 4, 18],
+  ]);
+  const schema = parseSchema(
+    [
+      'entities:',
+      '  Product:',
+      '    description: Products',
+      '    gazetteerIgnoreCase: true',
+      '    gazetteer:',
+      '      - name: Widget Pro',
+      '        aliases: [WP-9]',
+      '      - Widget',
+    ].join('\n'),
+  );
+  const { mentions } = extractTexts(['We sold a widget pro and a WP-9, not Widgetry.'], compileSchema(schema))[0]!;
+  assert.deepEqual(
+    mentions.map((m) => [m.text, m.rule]),
+    [
+      ['widget pro', 'gazetteer:Widget Pro'],
+      ['WP-9', 'gazetteer:Widget Pro'],
+    ],
+  );
+});
+
+test('relations: a pattern finds WORKS_FOR, co-occurrence links every pair with a weight', () => {
+  const text = 'Jane Smith works for Acme Corporation. Acme Corporation is based in Ohio.';
+  const { mentions, relations } = extractOne(text);
+  const named = relations.map((r) => [r.type, mentions[r.from]!.text, mentions[r.to]!.text]);
+  assert.ok(named.some(([type, from, to]) => type === 'WORKS_FOR' && from === 'Jane Smith' && to === 'Acme Corporation'));
+  const cooccurs = relations.filter((r) => r.type === 'CO_OCCURS_WITH');
+  const pairs = new Set(cooccurs.map((r) => [mentions[r.from]!.text, mentions[r.to]!.text].sort().join('|')));
+  assert.ok(pairs.has('Jane Smith|Ohio'));
+  for (const relation of relations) assert.ok(relation.confidence > 0 && relation.confidence <= 1 && relation.rule);
+});
+
+test('the worker pool returns the same extractions as inline extraction', async () => {
+  const chunks: ChunkDraft[] = ['Dr. Jane Smith joined Acme Corporation in London in 2019.', 'Smith later moved to Paris, France, under AACE-101.'].map(
+    (text, ordinal) => ({ ordinal, text, start: 0, end: text.length }),
+  );
+  const context = { document: { kind: 'txt' as const, metadata: {} } };
+  const inline = await createBuiltinExtractor(defaultSchema()).extract(chunks, context);
+  const pool = createExtractorPool(defaultSchema(), 2);
+  try {
+    const pooled = await Promise.all([pool.extract(chunks, context), pool.extract(chunks, context)]);
+    assert.deepEqual(pooled[0], inline);
+    assert.deepEqual(pooled[1], inline);
+  } finally {
+    await pool.close();
+  }
+});
