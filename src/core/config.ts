@@ -154,6 +154,12 @@ export interface TrellisConfig {
   llmPriceInputPer1k: number;
   /** Price of 1,000 output (completion) tokens, in the same currency. @default 0 */
   llmPriceOutputPer1k: number;
+  /** Target length of a document chunk, in characters (UTF-16 code units); chunks are whole sentences up to it. @default 1200 */
+  ingestChunkSize: number;
+  /** Characters of whole trailing sentences a chunk repeats from the one before; at most ingestChunkSize - 1 is used. @default 150 */
+  ingestChunkOverlap: number;
+  /** Locale of the sentence segmenter (Intl.Segmenter) that places chunk boundaries. @default "en" */
+  ingestChunkLocale: string;
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
 }
@@ -692,6 +698,35 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     default: 0,
     allowed: 'a price per 1,000 output tokens, a number from 0 to 1000',
     parse: decimal(0, 1000),
+  },
+  ingestChunkSize: {
+    env: 'TRELLIS_INGEST_CHUNK_SIZE',
+    yaml: 'ingestChunkSize',
+    default: 1200,
+    allowed: 'characters, an integer from 100 to 100000',
+    parse: integer(100, 100_000),
+  },
+  ingestChunkOverlap: {
+    env: 'TRELLIS_INGEST_CHUNK_OVERLAP',
+    yaml: 'ingestChunkOverlap',
+    default: 150,
+    allowed: 'characters, an integer from 0 to 50000 (at most ingestChunkSize - 1 is used)',
+    parse: integer(0, 50_000),
+  },
+  ingestChunkLocale: {
+    env: 'TRELLIS_INGEST_CHUNK_LOCALE',
+    yaml: 'ingestChunkLocale',
+    default: 'en',
+    allowed: 'a BCP 47 locale supported by Intl.Segmenter, such as en, de or ja',
+    parse: (raw) => {
+      const value = text(raw).trim();
+      try {
+        if (Intl.Segmenter.supportedLocalesOf([value]).length === 0) throw new BadValue();
+      } catch {
+        throw new BadValue();
+      }
+      return value;
+    },
   },
   otlpEndpoint: {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
