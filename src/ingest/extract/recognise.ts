@@ -229,7 +229,11 @@ function classify(
   if (before && lexicon.placePrepositions.has(before) && count <= 3 && !nameLike === false && !lexicon.givenNames.has(lead))
     return { label: 'place', confidence: 0.55, rule: 'ner:place-preposition' };
   if (before === 'by' && nameLike && count >= 2 && count <= 3) return { label: 'person', confidence: 0.6, rule: 'ner:context' };
-  if (nameLike && count >= 2 && count <= 3) return { label: 'person', confidence: 0.5, rule: 'ner:name-shape' };
+  // Words of personal names rarely occur in lower case in the same text, nor are they places or nationalities.
+  const commonWord = words.some(
+    (word) => lowerVocabulary.has(word.toLowerCase()) || lexicon.demonyms.has(word) || isKnownName(word) || lexicon.organizationWords.has(word),
+  );
+  if (nameLike && count >= 2 && count <= 3 && !commonWord) return { label: 'person', confidence: 0.5, rule: 'ner:name-shape' };
   if (count === 1 && lexicon.givenNames.has(lead)) return { label: 'person', confidence: 0.55, rule: 'ner:given-name' };
   // A lone capitalised word with no cue is right less than one time in six (measured): it is kept only when
   // propagation finds it is part of a person's name (see `names`).
