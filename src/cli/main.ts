@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** @module The `trellis` command: serve, migrate, tenants, keys, entities, graph, doctor. */
+/** @module The `trellis` command: serve, migrate, tenants, keys, entities, graph, ingest, sources, doctor. */
 import { Command, CommanderError } from 'commander';
 import { startServer } from '../server/start.js';
 import { version } from '../version.js';
@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit-commands.js';
 import { configFrom, globals } from './context.js';
 import { registerDoctor } from './doctor.js';
 import { registerGraphCommands } from './graph-commands.js';
+import { registerIngestCommands } from './ingest-commands.js';
 import { registerJobCommands } from './job-commands.js';
 import { exitCodes, reportError } from './output.js';
 
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerAuditCommands(program);
   registerGraphCommands(program);
+  registerIngestCommands(program);
   registerJobCommands(program);
   registerDoctor(program);
   return program;

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type GraphFingerprint, generateText, graphFingerprint } from '../../../test/support/ingest-corpus.js';
+import { type TestStore, createTenant, createTestStore } from '../../../test/support/stores.js';
+import { type GraphService, createGraphService } from '../../graph/index.js';
+import { createBuiltinExtractor } from '../extract/builtin-extractor.js';
+import { parseMapping } from '../mapping/index.js';
+import { parseDocument } from '../parse/index.js';
+import { defaultSchema } from '../schema.js';
+import { type IngestOptions, ingestPaths } from './index.js';
+
+const mapping = parseMapping(
+  `files:
+  - pattern: "**/people.csv"
+    dataset: people
+    columns:
+      id: { type: string, required: true }
+      name: { type: string, required: true }
+    key: id
+    entities:
+      - { type: Person, name: name }
+`,
+  'mapping.yaml',
+);
+
+const extractor = createBuiltinExtractor(defaultSchema());
+const options: IngestOptions = { extractor, mapping, chunk: { size: 400, overlap: 60 } };
+
+function writeCorpus(dir: string): void {
+  writeFileSync(path.join(dir, 'a.txt'), generateText(1, 3000));
+  writeFileSync(path.join(dir, 'b.md'), `# Board minutes\n\n${generateText(2, 2000)}\n\n- Alice Johnson works for Acme Corporation in London.\n`);
+  writeFileSync(
+    path.join(dir, 'c.html'),
+    `<html><head><title>News</title></head><body><p>${generateText(3, 1500)}</p><script>var x = "Globex Inc.";</script></body></html>`,
+  );
+  writeFileSync(path.join(dir, 'people.csv'), 'id,name\n1,Alice Johnson\n2,Nora Quill\n3,\n');
+}
+
+async function open(): Promise<{ handle: TestStore; graph: GraphService; tenantId: string }> {
+  const handle = await createTestStore('sqlite');
+  return { handle, graph: createGraphService(handle.store), tenantId: await createTenant(handle.store, 'acme') };
+}
+
+describe('ingestPaths', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-ingest-'));
+    writeCorpus(dir);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ingests a folder of md, txt, html and a mapped csv; every evidence quote is the source text at its offsets', async () => {
+    const { handle, graph, tenantId } = await open();
+    try {
+      const summary = await ingestPaths({ store: handle.store, graph }, tenantId, [dir], options);
+      assert.deepEqual(
+        summary.files.map((file) => [path.basename(file.file), file.status]),
+        [
+          ['a.txt', 'ingested'],
+          ['b.md', 'ingested'],
+          ['c.html', 'ingested'],
+          ['people.csv', 'ingested'],
+        ],
+      );
+      assert.equal(summary.quarantined, 1, 'the csv row without a name is quarantined');
+      assert.ok(summary.entities > 10 && summary.relations > 0, JSON.stringify(summary));
+      for (const outcome of summary.files.filter((file) => file.kind !== 'csv')) {
+        const parsed = await parseDocument(outcome.file, outcome.kind!);
+        let text = '';
+        for await (const block of parsed.blocks) text += block.text;
+        const source = await graph.getSource(tenantId, outcome.sourceId!);
+        assert.equal(source.status, 'ingested');
+        assert.equal(text.slice(source.chunks.at(-1)?.end).trim(), '', 'the chunks cover the text (up to trailing whitespace)');
+        const entities = await graph.listEntities(tenantId, { limit: 1000 });
+        let checked = 0;
+        for (const entity of entities.items) {
+          for (const evidence of (await graph.getEntity(tenantId, entity.id)).evidence) {
+            if (evidence.sourceId !== source.id) continue;
+            assert.equal(evidence.quote, text.slice(evidence.start!, evidence.end!));
+            checked++;
+          }
+        }
+        assert.ok(checked > 0, `evidence from ${outcome.file}`);
+        if (outcome.kind === 'html') assert.ok(!text.includes('var x'), 'script text is not ingested');
+      }
+      const alice = (await graph.listEntities(tenantId, { type: 'Person', q: 'Alice Johnson', limit: 10 })).items;
+      // The documents' mentions resolve to one entity keyed by name; the csv row is keyed by its mapping's row key.
+      assert.deepEqual(alice.map((entity) => entity.key).sort(), ['1', 'alice johnson']);
+    } finally {
+      await handle.dispose();
+    }
+  });
+
+  it('re-ingesting an unchanged folder writes nothing (no new events)', async () => {
+    const { handle, graph, tenantId } = await open();
+    try {
+      await ingestPaths({ store: handle.store, graph }, tenantId, [dir], options);
+      const before = await handle.store.version(tenantId);
+      const again = await ingestPaths({ store: handle.store, graph }, tenantId, [dir], options);
+      assert.equal(again.unchanged, 4);
+      assert.equal(again.ingested + again.failed, 0);
+      assert.equal(await handle.store.version(tenantId), before);
+    } finally {
+      await handle.dispose();
+    }
+  });
+
+  it('a changed file gives the same graph as a fresh ingest of the new content', async () => {
+    const changed = mkdtempSync(path.join(os.tmpdir(), 'trellis-ingest-changed-'));
+    writeCorpus(changed);
+    const first = await open();
+    const fresh = await open();
+    try {
+      await ingestPaths({ store: first.handle.store, graph: first.graph }, first.tenantId, [changed], options);
+      writeFileSync(path.join(changed, 'a.txt'), generateText(99, 2500));
+      writeFileSync(path.join(changed, 'people.csv'), 'id,name\n1,Alice Johnson\n2,Peter Pike\n');
+      const second = await ingestPaths({ store: first.handle.store, graph: first.graph }, first.tenantId, [changed], options);
+      assert.deepEqual(
+        second.files.map((file) => file.status),
+        ['ingested', 'unchanged', 'unchanged', 'ingested'],
+      );
+      assert.equal(second.files[0]?.replaced, true);
+      await ingestPaths({ store: fresh.handle.store, graph: fresh.graph }, fresh.tenantId, [changed], options);
+      const [after, expected]: GraphFingerprint[] = [
+        await graphFingerprint(first.handle.store, first.tenantId),
+        await graphFingerprint(fresh.handle.store, fresh.tenantId),
+      ];
+      assert.deepEqual(after, expected);
+    } finally {
+      await first.handle.dispose();
+      await fresh.handle.dispose();
+      rmSync(changed, { recursive: true, force: true });
+    }
+  });
+
+  it('reports bad files with file and place, ingests the rest, and leaves stored sources intact', async () => {
+    const bad = mkdtempSync(path.join(os.tmpdir(), 'trellis-ingest-bad-'));
+    const { handle, graph, tenantId } = await open();
+    try {
+      writeFileSync(path.join(bad, 'good.txt'), generateText(5, 1500));
+      await ingestPaths({ store: handle.store, graph }, tenantId, [bad], options);
+      const stored = await graphFingerprint(handle.store, tenantId);
+      writeFileSync(path.join(bad, 'binary.txt'), Buffer.from([0x48, 0x69, 0x00, 0x01, 0x02]));
+      writeFileSync(path.join(bad, 'latin1.md'), Buffer.concat([Buffer.from('Caf'), Buffer.from([0xe9]), Buffer.from(' in Paris.')]));
+      writeFileSync(path.join(bad, 'empty.txt'), '');
+      writeFileSync(path.join(bad, 'broken.pdf'), '%PDF-1.4\nthis is not really a pdf');
+      writeFileSync(path.join(bad, 'table.csv'), 'id,name\n1,Ann\n');
+      writeFileSync(path.join(bad, 'other.txt'), generateText(6, 800));
+      const summary = await ingestPaths({ store: handle.store, graph }, tenantId, [bad], { ...options, mapping: undefined });
+      const byName = new Map(summary.files.map((file) => [path.basename(file.file), file]));
+      assert.equal(byName.get('good.txt')?.status, 'unchanged');
+      assert.equal(byName.get('other.txt')?.status, 'ingested');
+      assert.match(byName.get('binary.txt')?.error?.message ?? '', /^binary\.txt: byte 2: binary file/);
+      assert.match(byName.get('latin1.md')?.error?.message ?? '', /^latin1\.md: byte 3: invalid UTF-8/);
+      assert.match(byName.get('empty.txt')?.error?.message ?? '', /^empty\.txt: .*empty file/);
+      assert.match(byName.get('broken.pdf')?.error?.message ?? '', /^broken\.pdf: /);
+      assert.match(byName.get('table.csv')?.error?.message ?? '', /^no mapping for table\.csv/);
+      assert.equal(summary.failed, 5);
+      const after = await graphFingerprint(handle.store, tenantId);
+      assert.equal(after.sources, stored.sources + 1);
+      assert.ok(after.entities >= stored.entities);
+    } finally {
+      await handle.dispose();
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+});
