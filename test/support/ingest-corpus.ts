@@ -39,8 +39,20 @@ export function random(seed: number): () => number {
   };
 }
 
-/** One sentence with a few named things in it. */
+const filler = [
+  'The quarterly report was reviewed by the board and the results were better than expected.',
+  'Most of the staff agreed that the new process saved time, although some questions remained open.',
+  'After a long discussion the committee decided to postpone the decision until more data was available.',
+  'Costs rose slightly over the period, mainly because of higher prices for energy and materials.',
+  'The team spent several weeks testing the system before it was released to a wider group of users.',
+  'Several customers asked for better documentation and a simpler way to export their records.',
+  'It was not clear at first whether the plan would work, but the early results were encouraging.',
+  'Training sessions were held every week, and attendance grew steadily throughout the year.',
+];
+
+/** One sentence: two in three are plain prose, the others name a few people, organisations, places or dates. */
 export function sentence(next: () => number): string {
+  if (next() < 0.67) return filler[Math.floor(next() * filler.length)] as string;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const date = `${pick(months)} ${1 + Math.floor(next() * 28)}, ${1990 + Math.floor(next() * 34)}`;
   const templates = [
