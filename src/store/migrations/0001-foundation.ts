@@ -1,5 +1,6 @@
 /** @module Migration 0001: platform tables (tenants, users, keys, tokens), the graph core and the event outbox. */
 import type { Migration } from '../migrate.js';
+import { forcedRowLevelSecurity } from './row-level-security.js';
 
 /** Tables that hold tenant data and so carry row-level security on PostgreSQL. */
 export const tenantTables = ['sources', 'chunks', 'entities', 'entity_aliases', 'relations', 'evidence', 'events', 'event_counters'];
@@ -335,15 +336,7 @@ CREATE TABLE events (
   created_at timestamptz NOT NULL,
   PRIMARY KEY (tenant_id, seq)
 );
-${tenantTables
-  .map(
-    (table) => `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON ${table}
-  USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-  WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);`,
-  )
-  .join('\n')}
+${forcedRowLevelSecurity(tenantTables)}
 `;
 
 export const migration: Migration = { id: '0001-foundation', sqlite, postgres };

@@ -1,4 +1,5 @@
 /** @module Migration 0005: the audit log (tenant data, row-level security) and login throttling counters (platform table). */
+import { forcedRowLevelSecurity } from './row-level-security.js';
 import type { Migration } from '../migrate.js';
 
 // Audit rows are append-only: a trigger refuses UPDATE on both dialects, so not even a bug in Trellis can rewrite
@@ -61,11 +62,7 @@ BEGIN
 END
 $fn$;
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION trellis_audit_append_only();
-ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
-ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON audit_log
-  USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-  WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+${forcedRowLevelSecurity(['audit_log'])}
 CREATE TABLE login_throttle (
   key text PRIMARY KEY,
   failures integer NOT NULL,

@@ -1,5 +1,6 @@
 /** @module Migration 0006: webhook endpoints, their deliveries and attempts, the dispatch cursor, and the due queue. */
 import type { Migration } from '../migrate.js';
+import { forcedRowLevelSecurity } from './row-level-security.js';
 
 /** Webhook tables that hold tenant data and so carry row-level security on PostgreSQL. */
 export const webhookTenantTables = ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'webhook_cursors'];
@@ -130,15 +131,7 @@ CREATE TABLE webhook_due (
   PRIMARY KEY (tenant_id, delivery_id)
 );
 CREATE INDEX webhook_due_by_time ON webhook_due (due_at);
-${webhookTenantTables
-  .map(
-    (table) => `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON ${table}
-  USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-  WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);`,
-  )
-  .join('\n')}
+${forcedRowLevelSecurity(webhookTenantTables)}
 `;
 
 export const migration: Migration = { id: '0006-webhooks', sqlite, postgres };

@@ -1,5 +1,6 @@
 /** @module Migration 0008: datasets from mapped structured files, their rows with provenance, and the quarantine of rows that failed validation. */
 import type { Migration } from '../migrate.js';
+import { forcedRowLevelSecurity } from './row-level-security.js';
 
 // dataset_rows and quarantine reference their source with ON DELETE CASCADE, so deleting a source (which the graph
 // service does after retracting the source's evidence) removes the rows it brought and their quarantine entries in
@@ -85,15 +86,7 @@ CREATE TABLE quarantine (
   FOREIGN KEY (tenant_id, source_id) REFERENCES sources (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX quarantine_by_source ON quarantine (tenant_id, source_id, row_number);
-${['datasets', 'dataset_rows', 'quarantine']
-  .map(
-    (table) => `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON ${table}
-  USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-  WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);`,
-  )
-  .join('\n')}
+${forcedRowLevelSecurity(['datasets', 'dataset_rows', 'quarantine'])}
 `;
 
 /** Datasets, dataset rows and the quarantine. */
