@@ -166,7 +166,9 @@ function relate(text: string, mentions: Mention[], compiled: CompiledSchema): Re
   const cooccurrence = compiled.cooccurrence;
   if (!cooccurrence?.cooccurrence) return relations;
   const { sentences: window, confidence } = cooccurrence.cooccurrence;
-  // One relation per pair of distinct names, at their closest pair of mentions, weighted by sentences shared.
+  // One relation per pair of distinct names, at their closest pair of mentions. The cap: only names whose closest
+  // mentions are fewer than `window` sentences apart (0 = anywhere in the chunk), so a chunk naming 30 things does not
+  // give 435 pairs. The weight counts the pairs of their mentions within that window.
   const firstByKey = new Map<string, number[]>();
   mentions.forEach((mention, index) => {
     const key = `${mention.type}\u0000${mention.text.toLowerCase()}`;
@@ -178,14 +180,14 @@ function relate(text: string, mentions: Mention[], compiled: CompiledSchema): Re
   for (let a = 0; a < groups.length; a++) {
     for (let b = a + 1; b < groups.length; b++) {
       let best: [number, number, number] | undefined;
-      let shared = 0;
+      let weight = 0;
       for (const i of groups[a]!)
         for (const j of groups[b]!) {
           const distance = Math.abs(sentenceIndex[i]! - sentenceIndex[j]!);
-          if (distance === 0) shared++;
+          if (window === 0 || distance < window) weight++;
           if (!best || distance < best[2]) best = [i, j, distance];
         }
-      if (!best || (window > 0 && best[2] >= window)) continue;
+      if (!best || weight === 0) continue;
       const [i, j, distance] = best;
       const [from, to] = i < j ? [i, j] : [j, i];
       const span = { start: sentences[sentenceIndex[from]!]!.start, end: sentences[sentenceIndex[to]!]!.end };
@@ -196,7 +198,7 @@ function relate(text: string, mentions: Mention[], compiled: CompiledSchema): Re
         confidence: Math.round((confidence / (1 + distance)) * 1000) / 1000,
         rule: distance === 0 ? 'cooccurrence:sentence' : 'cooccurrence:passage',
         ...span,
-        properties: { weight: shared, sentenceDistance: distance },
+        properties: { weight, sentenceDistance: distance },
       });
     }
   }

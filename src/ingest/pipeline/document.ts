@@ -94,9 +94,26 @@ export function resolveDocument(info: DocumentInfo, chunks: ChunkDraft[], extrac
       return found === undefined ? -1 : (entityOf[found] as number);
     };
     const out: { draft: RelationDraft; from: number; to: number }[] = [];
+    // Co-occurrence is cited once per (entity pair, chunk): names of one entity ("Obama", "Barack Obama") add their
+    // weights, and the closest, highest-confidence citation is kept.
+    const cooccurring = new Map<string, number>();
     for (const draft of extraction.relations) {
       const [from, to] = [endpoint(draft.from), endpoint(draft.to)];
       if (from < 0 || to < 0 || from === to) continue;
+      if (draft.rule.startsWith('cooccurrence:')) {
+        const pair = `${draft.type}\u0000${Math.min(from, to)}\u0000${Math.max(from, to)}`;
+        const at = cooccurring.get(pair);
+        if (at === undefined) {
+          cooccurring.set(pair, out.length);
+          out.push({ draft, from, to });
+          continue;
+        }
+        const kept = out[at]!;
+        const weight = Number(kept.draft.properties?.weight ?? 1) + Number(draft.properties?.weight ?? 1);
+        const better = draft.confidence > kept.draft.confidence ? { draft, from, to } : kept;
+        out[at] = { ...better, draft: { ...better.draft, properties: { ...better.draft.properties, weight } } };
+        continue;
+      }
       const identity = `${draft.type}\u0000${from}\u0000${to}\u0000${chunk.start + draft.start}\u0000${chunk.start + draft.end}`;
       if (relationSeen.has(identity)) continue;
       relationSeen.add(identity);
@@ -204,33 +221,44 @@ export async function commitDocument(
       );
       items.forEach((entity, index) => entityIds.set(entity, result.ids[index] as string));
     }
-    const relations: RelationInput[] = [];
+    // One upsert per relation of the batch, carrying all its citations: the same result as one upsert per citation
+    // (confidence is the highest, properties are merged in chunk order), with far fewer relation writes.
+    const relations = new Map<string, RelationInput>();
+    let citations = 0;
     for (let chunkIndex = first; chunkIndex < first + count; chunkIndex++) {
       const chunk = prepared.chunks[chunkIndex] as ChunkDraft;
       const chunkId = source.chunks[chunkIndex]?.id as string;
       for (const { draft, from, to } of prepared.relations[chunkIndex] ?? []) {
-        relations.push({
+        const evidence = {
+          sourceId: source.id,
+          chunkId,
+          start: chunk.start + draft.start,
+          end: chunk.start + draft.end,
+          extractor,
+          extractorVersion,
+          confidence: draft.confidence,
+        };
+        citations++;
+        const identity = `${draft.type}\u0000${from}\u0000${to}`;
+        const input = relations.get(identity);
+        if (input) {
+          input.confidence = Math.max(input.confidence ?? 0, draft.confidence);
+          if (draft.properties) input.properties = { ...input.properties, ...draft.properties };
+          input.evidence!.push(evidence);
+          continue;
+        }
+        relations.set(identity, {
           type: draft.type,
           from: entityIds.get(from) as string,
           to: entityIds.get(to) as string,
           confidence: draft.confidence,
-          ...(draft.properties ? { properties: draft.properties } : {}),
-          evidence: [
-            {
-              sourceId: source.id,
-              chunkId,
-              start: chunk.start + draft.start,
-              end: chunk.start + draft.end,
-              extractor,
-              extractorVersion,
-              confidence: draft.confidence,
-            },
-          ],
+          ...(draft.properties ? { properties: { ...draft.properties } } : {}),
+          evidence: [evidence],
         });
       }
     }
-    for (const items of splitBulk(relations)) await graph.upsertRelations(tenantId, items);
-    relationCount += relations.length;
+    for (const items of splitBulk([...relations.values()])) await graph.upsertRelations(tenantId, items);
+    relationCount += citations;
     const milliseconds = performance.now() - started;
     sizer.record(count, milliseconds);
     batchDuration.observe(milliseconds / 1000);
