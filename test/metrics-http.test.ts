@@ -64,6 +64,10 @@ for (const dialect of dialects) {
       assert.ok(series(text, 'trellis_store_operation_duration_seconds_count', `dialect="${dialect}",operation="read"`) >= 1);
       assert.ok(series(text, 'trellis_store_operation_duration_seconds_count', `dialect="${dialect}",operation="get"`) >= 1);
       assert.match(text, /^nodejs_eventloop_lag_p99_seconds \S+$/m);
+      // Ingestion's series are there before any ingest ran in this process.
+      for (const name of ['trellis_ingest_chunks_processed_total', 'trellis_ingest_extraction_errors_total', 'trellis_ingest_batch_duration_seconds']) {
+        assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
+      }
     });
 
     it('exports the recorders for jobs, webhooks and event hand-off', async () => {

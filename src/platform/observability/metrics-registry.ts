@@ -162,3 +162,28 @@ export function recordWebhookDelivery(outcome: WebhookOutcome, durationSeconds: 
 export function recordEventHandoff(consumer: 'sse' | 'websocket' | 'webhook' | (string & {}), delaySeconds: number): void {
   eventHandoff.labels(consumer).observe(delaySeconds < 0 ? 0 : delaySeconds);
 }
+
+// Ingestion (src/ingest/pipeline): defined here so that a server's /metrics shows them before its first ingest.
+
+/** Ingestion: chunks extracted and committed. */
+export const ingestChunksProcessed = new Counter({
+  name: 'trellis_ingest_chunks_processed_total',
+  help: 'Chunks of documents extracted and committed to the graph',
+  registers: [metricsRegistry],
+});
+
+/** Files or batches whose parsing or extraction failed, by stage. */
+export const ingestExtractionErrors = new Counter({
+  name: 'trellis_ingest_extraction_errors_total',
+  help: 'Files that failed to ingest, by stage (parse, extract, commit, mapping)',
+  labelNames: ['stage'] as const,
+  registers: [metricsRegistry],
+});
+
+/** Time to commit one batch of chunks (entities and relations with their evidence). */
+export const ingestBatchDuration = new Histogram({
+  name: 'trellis_ingest_batch_duration_seconds',
+  help: 'Time to commit one batch of chunks: entity and relation upserts with their evidence',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [metricsRegistry],
+});
