@@ -13,6 +13,7 @@ import type { BulkResult, Entity, Page } from '../src/graph/index.js';
 import { type Services, createServices } from '../src/server/services.js';
 import { openStore } from '../src/store/index.js';
 import { version } from '../src/version.js';
+import { waitForListening } from './support/listening.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const keyPattern = /trl_[a-z2-7]+_[a-z2-7]+/;
@@ -102,25 +103,10 @@ interface Served {
 
 async function serve(options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Served> {
   const child = spawnCli(['serve'], options.cwd, options.env);
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${output}`)), 30_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening:\n${output}`)));
-  });
+  const { url, output, exited } = await waitForListening(child, 30_000);
   return {
     url,
-    output: () => output,
+    output,
     async stop() {
       child.kill('SIGTERM');
       return exited;

@@ -10,6 +10,7 @@ import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { createTestDatabase, dialects } from './support/stores.js';
 import { type Receiver, startReceiver, waitFor } from './webhooks-support.js';
+import { waitForListening } from './support/listening.js';
 
 const events = 150;
 
@@ -29,22 +30,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 async function serve(env: NodeJS.ProcessEnv): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    void exited.then((code) => reject(new Error(`serve exited with ${String(code)}:\n${output}`)));
-  });
+  const { url, exited } = await waitForListening(child, 60_000);
   return { url, process: child, exited };
 }
 
