@@ -187,13 +187,24 @@ export async function commitDocument(
   const entityIds = new Map<number, string>();
   let relationCount = 0;
   const { name: extractor, version: extractorVersion } = prepared.extractor;
+  /** Evidence for a span of chunk `chunkIndex` (offsets in the chunk's text), cited in the source's text. */
+  const cite = (chunkIndex: number, span: { start: number; end: number; confidence: number }) => {
+    const chunk = prepared.chunks[chunkIndex] as ChunkDraft;
+    return {
+      sourceId: source.id,
+      chunkId: source.chunks[chunkIndex]?.id as string,
+      start: chunk.start + span.start,
+      end: chunk.start + span.end,
+      extractor,
+      extractorVersion,
+      confidence: span.confidence,
+    };
+  };
   for (let first = 0; first < prepared.chunks.length;) {
     const count = Math.min(sizer.size, prepared.chunks.length - first);
     const started = performance.now();
     const inputs = new Map<number, EntityInput>();
     for (let chunkIndex = first; chunkIndex < first + count; chunkIndex++) {
-      const chunk = prepared.chunks[chunkIndex] as ChunkDraft;
-      const chunkId = source.chunks[chunkIndex]?.id as string;
       for (const { mention, entity } of prepared.mentions[chunkIndex] ?? []) {
         let input = inputs.get(entity);
         if (!input) {
@@ -202,15 +213,7 @@ export async function commitDocument(
           inputs.set(entity, input);
         }
         input.confidence = Math.max(input.confidence ?? 0, mention.confidence);
-        input.evidence!.push({
-          sourceId: source.id,
-          chunkId,
-          start: chunk.start + mention.start,
-          end: chunk.start + mention.end,
-          extractor,
-          extractorVersion,
-          confidence: mention.confidence,
-        });
+        input.evidence!.push(cite(chunkIndex, mention));
       }
     }
     const order = [...inputs.keys()];
@@ -226,18 +229,8 @@ export async function commitDocument(
     const relations = new Map<string, RelationInput>();
     let citations = 0;
     for (let chunkIndex = first; chunkIndex < first + count; chunkIndex++) {
-      const chunk = prepared.chunks[chunkIndex] as ChunkDraft;
-      const chunkId = source.chunks[chunkIndex]?.id as string;
       for (const { draft, from, to } of prepared.relations[chunkIndex] ?? []) {
-        const evidence = {
-          sourceId: source.id,
-          chunkId,
-          start: chunk.start + draft.start,
-          end: chunk.start + draft.end,
-          extractor,
-          extractorVersion,
-          confidence: draft.confidence,
-        };
+        const evidence = cite(chunkIndex, draft);
         citations++;
         const identity = `${draft.type}\u0000${from}\u0000${to}`;
         const input = relations.get(identity);
