@@ -155,6 +155,31 @@ for (const dialect of dialects) {
       assert.deepEqual((await graph.getRelation(tenant, relations.ids[0]!)).properties, { x: 1, y: 2 });
     });
 
+    it('upserts entities and the relations built from their IDs in one transaction, or nothing', async () => {
+      const { entities, relations } = await graph.upsertEntitiesAndRelations(
+        tenant,
+        [
+          { type: 'Team', name: 'Red' },
+          { type: 'Team', name: 'Blue' },
+        ],
+        ([red, blue]) => [{ type: 'RIVAL_OF', from: red!, to: blue!, evidence: [{ extractor: 'test', confidence: 0.5 }] }],
+      );
+      assert.equal(entities.created, 2);
+      assert.equal(relations.created, 1);
+      const stored = await graph.getRelation(tenant, relations.ids[0]!);
+      assert.deepEqual([stored.from, stored.to], entities.ids);
+      assert.equal(stored.evidence.length, 1);
+      assert.deepEqual((await eventTypes(test, tenant)).slice(-2), ['entity.bulk_upserted', 'relation.bulk_upserted']);
+      // An invalid relation rolls the entities of the same call back.
+      await assert.rejects(
+        graph.upsertEntitiesAndRelations(tenant, [{ type: 'Team', name: 'Green' }], ([green]) => [
+          { type: 'RIVAL_OF', from: green!, to: green!, confidence: 3 },
+        ]),
+        rejectsWith('unprocessable'),
+      );
+      assert.deepEqual((await graph.listEntities(tenant, { type: 'Team', limit: 10 })).items.map((team) => team.name).sort(), ['Blue', 'Red']);
+    });
+
     it('rejects a whole bulk batch when one item is invalid, writing nothing', async () => {
       const before = await graph.listEntities(tenant, { type: 'Batch', limit: 10 });
       await assert.rejects(

@@ -42,6 +42,15 @@ export interface GraphService {
   deleteEntity(tenantId: string, id: string, options?: DeleteOptions): Promise<{ relations: string[] }>;
   upsertRelation(tenantId: string, input: RelationInput): Promise<{ relation: Relation; created: boolean }>;
   upsertRelations(tenantId: string, inputs: readonly RelationInput[]): Promise<BulkResult>;
+  /**
+   * Upserts entities, then the relations `relationsFor` builds from their stored IDs (in input order), in one
+   * transaction: one commit instead of two, both bulk events. Each list is limited to {@link maxBulkItems}.
+   */
+  upsertEntitiesAndRelations(
+    tenantId: string,
+    entities: readonly EntityInput[],
+    relationsFor: (entityIds: readonly string[]) => RelationInput[],
+  ): Promise<{ entities: BulkResult; relations: BulkResult }>;
   getRelation(tenantId: string, id: string): Promise<Relation & { evidence: Evidence[] }>;
   listRelations(tenantId: string, filter: RelationFilter): Promise<Page<Relation>>;
   deleteRelation(tenantId: string, id: string, options?: DeleteOptions): Promise<void>;
@@ -61,6 +70,11 @@ export interface GraphService {
     id: string,
     options?: DeleteOptions,
   ): Promise<{ retractedEvidence: number; deletedEntities: number; deletedRelations: number }>;
+  /**
+   * Listens to every source this service deletes (by `deleteSource`, whoever calls it), once the deletion has committed;
+   * returns the unsubscribe function. For files kept beside a source (uploads) that must go with it.
+   */
+  onSourceDeleted(listener: SourceDeletedListener): () => void;
   /** Builds the tenant's traversal projection if needed and waits for it; null when projections are off or the tenant is above the cap. */
   projectionReady(tenantId: string): Promise<ProjectionInfo | null>;
   /** How many traversals the projection and the SQL path answered. */
@@ -68,6 +82,9 @@ export interface GraphService {
   /** Stops projection builds and drops the projections (the store stays open). */
   close(): Promise<void>;
 }
+
+/** Told of a deleted source after its deletion committed; it must not throw (errors are reported as process warnings). */
+export type SourceDeletedListener = (tenantId: string, source: Source) => void;
 
 /** Options of {@link createGraphService}. */
 export interface GraphServiceOptions {
@@ -143,6 +160,33 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
   const track = (tx: Tx, tenantId: string, seqs: number[], delta: GraphDelta = {}) => {
     if (projections) tx.afterCommit(() => projections.committed(tenantId, seqs, delta));
   };
+  const sourceDeletedListeners = new Set<SourceDeletedListener>();
+
+  /** A bulk entity upsert inside `tx`, with its `entity.bulk_upserted` event. */
+  const bulkEntities = async (tx: Tx, tenantId: string, items: PreparedEntity[], inputCount: number): Promise<BulkResult> => {
+    const { ids, created } = await writeEntities(tx, tenantId, items, nowIso());
+    const createdCount = countCreated(created);
+    track(
+      tx,
+      tenantId,
+      await appendEvent(tx, {
+        type: 'entity.bulk_upserted',
+        payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids },
+      }),
+    );
+    return { ids: idsByInput(items, ids, inputCount), created: createdCount, updated: ids.length - createdCount };
+  };
+  /** A bulk relation upsert inside `tx`, with its `relation.bulk_upserted` event. */
+  const bulkRelations = async (tx: Tx, tenantId: string, items: PreparedRelation[], inputCount: number): Promise<BulkResult> => {
+    const { ids, created } = await writeRelations(tx, tenantId, items, nowIso());
+    const createdCount = countCreated(created);
+    const seqs = await appendEvent(tx, {
+      type: 'relation.bulk_upserted',
+      payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids },
+    });
+    track(tx, tenantId, seqs, { addedRelations: createdRelations(items, ids, created) });
+    return { ids: idsByInput(items, ids, inputCount), created: createdCount, updated: ids.length - createdCount };
+  };
 
   const service: GraphService = {
     async upsertEntity(tenantId, input) {
@@ -164,18 +208,18 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
     async upsertEntities(tenantId, inputs) {
       checkBulkSize(inputs.length);
       const items = prepareEntities(inputs);
+      return store.transaction(scope(tenantId), (tx) => bulkEntities(tx, tenantId, items, inputs.length));
+    },
+
+    async upsertEntitiesAndRelations(tenantId, entityInputs, relationsFor) {
+      checkBulkSize(entityInputs.length);
+      const entityItems = prepareEntities(entityInputs);
       return store.transaction(scope(tenantId), async (tx) => {
-        const { ids, created } = await writeEntities(tx, tenantId, items, nowIso());
-        const createdCount = countCreated(created);
-        track(
-          tx,
-          tenantId,
-          await appendEvent(tx, {
-            type: 'entity.bulk_upserted',
-            payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids },
-          }),
-        );
-        return { ids: idsByInput(items, ids, inputs.length), created: createdCount, updated: ids.length - createdCount };
+        const entities = await bulkEntities(tx, tenantId, entityItems, entityInputs.length);
+        const relationInputs = relationsFor(entities.ids);
+        checkBulkSize(relationInputs.length);
+        const relations = await bulkRelations(tx, tenantId, prepareRelations(relationInputs), relationInputs.length);
+        return { entities, relations };
       });
     },
 
@@ -224,16 +268,7 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
     async upsertRelations(tenantId, inputs) {
       checkBulkSize(inputs.length);
       const items = prepareRelations(inputs);
-      return store.transaction(scope(tenantId), async (tx) => {
-        const { ids, created } = await writeRelations(tx, tenantId, items, nowIso());
-        const createdCount = countCreated(created);
-        const seqs = await appendEvent(tx, {
-          type: 'relation.bulk_upserted',
-          payload: { count: ids.length, created: createdCount, updated: ids.length - createdCount, ids },
-        });
-        track(tx, tenantId, seqs, { addedRelations: createdRelations(items, ids, created) });
-        return { ids: idsByInput(items, ids, inputs.length), created: createdCount, updated: ids.length - createdCount };
-      });
+      return store.transaction(scope(tenantId), (tx) => bulkRelations(tx, tenantId, items, inputs.length));
     },
 
     async getRelation(tenantId, rawId) {
@@ -335,8 +370,22 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
           { type: 'source.deleted', subject: source.id, payload: { id: source.id, uri: source.uri, ...summary } },
         ]);
         track(tx, tenantId, seqs, { deletedRelations: removal.relations, deletedEntities: removal.entities });
+        tx.afterCommit(() => {
+          for (const listener of sourceDeletedListeners) {
+            try {
+              listener(tenantId, source);
+            } catch (error) {
+              process.emitWarning(`a source deletion listener failed: ${(error as Error).message}`);
+            }
+          }
+        });
         return summary;
       });
+    },
+
+    onSourceDeleted(listener) {
+      sourceDeletedListeners.add(listener);
+      return () => sourceDeletedListeners.delete(listener);
     },
 
     projectionReady: async (tenantId) => (projections ? projections.ready(tenantId) : null),

@@ -1,4 +1,5 @@
 /** @module The chunker: text blocks into sentence-aligned chunks with exact offsets, never across a page boundary. */
+import { sentenceSplitter } from './sentences.js';
 import type { ChunkDraft, TextBlock } from './types.js';
 
 /** Options of {@link chunkBlocks}. */
@@ -7,7 +8,7 @@ export interface ChunkOptions {
   size?: number;
   /** Characters of whole trailing sentences a chunk repeats from the one before (0 = none). @default 150 */
   overlap?: number;
-  /** Locale of the sentence segmenter (Intl.Segmenter). @default "en" */
+  /** Locale of the sentence rules: English rules (`sentences.ts`) for `en`, Intl.Segmenter for any other. @default "en" */
   locale?: string;
 }
 
@@ -45,7 +46,7 @@ export function splitLong(text: string, start: number, end: number, size: number
 }
 
 /**
- * Chunks a stream of contiguous text blocks (see TextBlock). Chunks are whole sentences (Intl.Segmenter) up to `size`
+ * Chunks a stream of contiguous text blocks (see TextBlock). Chunks are whole sentences (see `sentenceSplitter`) up to `size`
  * characters; a sentence longer than `size` is split at spaces. Each chunk after the first of a page starts with the
  * last whole sentences of the one before, up to `overlap` characters. Leading and trailing whitespace is left out of a
  * chunk; whitespace-only spans make no chunk. Chunks never cross a page: a block with another `page` starts afresh.
@@ -57,7 +58,7 @@ export function splitLong(text: string, start: number, end: number, size: number
 export async function* chunkBlocks(blocks: AsyncIterable<TextBlock> | Iterable<TextBlock>, options: ChunkOptions = {}): AsyncGenerator<ChunkDraft> {
   const size = Math.max(1, options.size ?? 1200);
   const overlap = Math.max(0, Math.min(options.overlap ?? 150, size - 1));
-  const segmenter = new Intl.Segmenter(options.locale ?? 'en', { granularity: 'sentence' });
+  const sentences = sentenceSplitter(options.locale ?? 'en');
   const window = Math.max(SEGMENT_WINDOW_MIN, size * 4);
   let ordinal = 0;
   // Unsegmented text of the current page, starting at offset `bufferStart` of the document.
@@ -119,8 +120,7 @@ export async function* chunkBlocks(blocks: AsyncIterable<TextBlock> | Iterable<T
   }
 
   function segment(final: boolean): void {
-    const spans: Span[] = [];
-    for (const { index, segment: text } of segmenter.segment(buffer)) spans.push({ start: index, end: index + text.length });
+    const spans: Span[] = sentences(buffer);
     // The last sentence may go on in the next block: hold it back unless this is the end of the page.
     const hold = final ? undefined : spans.pop();
     for (const span of spans) enqueue(buffer, bufferStart, span.start, span.end);

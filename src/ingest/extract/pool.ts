@@ -1,17 +1,21 @@
-/** @module A small pool of worker threads running the built-in extractor, so extraction never blocks the event loop. */
+/** @module A small pool of worker threads running the chunker and the built-in extractor, so neither blocks the event loop. */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ChunkDraft, Extraction, ExtractionContext, Extractor } from '../types.js';
+import type { ChunkOptions } from '../chunk.js';
+import type { PreparedDocument } from '../resolve/document.js';
+import type { ChunkDraft, DocumentInfo, Extraction, ExtractionContext, Extractor, TextBlock } from '../types.js';
 import type { ExtractionSchema } from '../schema.js';
 import { builtinExtractorName, builtinExtractorVersion } from './builtin-extractor.js';
 
 interface Pending {
-  resolve: (result: Extraction[]) => void;
+  resolve: (result: never) => void;
   reject: (error: Error) => void;
 }
 
-/** An `Extractor` backed by N workers; documents are spread over the least busy worker. Call `close()` when done. */
+/** An `Extractor` backed by N workers; requests go to the least busy worker. Call `close()` when done. */
 export interface ExtractorPool extends Extractor {
+  /** A whole document's chunking, extraction and resolution (`resolveDocument`) in one worker: the CPU work of a document off this thread. */
+  prepare(blocks: readonly TextBlock[], options: ChunkOptions, info: DocumentInfo): Promise<PreparedDocument>;
   close(): Promise<void>;
 }
 
@@ -26,7 +30,7 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
   const workers = Array.from({ length: size }, () => {
     const worker = startWorker({ schema });
     const pending = new Map<number, Pending>();
-    worker.on('message', (message: { id: number; result?: Extraction[]; error?: string }) => {
+    worker.on('message', (message: { id: number; result?: never; error?: string }) => {
       const job = pending.get(message.id);
       pending.delete(message.id);
       if (message.error !== undefined) job?.reject(new Error(message.error));
@@ -39,17 +43,23 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
     return { worker, pending };
   });
   let nextId = 0;
+  const request = <T>(message: { texts: string[] } | { blocks: readonly TextBlock[]; options: ChunkOptions; info: DocumentInfo }): Promise<T> => {
+    const slot = workers.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      slot.pending.set(id, { resolve: resolve as (result: never) => void, reject });
+      slot.worker.postMessage({ id, ...message });
+    });
+  };
   return {
     name: builtinExtractorName,
     version: builtinExtractorVersion,
     extract(chunks: readonly ChunkDraft[], context: ExtractionContext): Promise<Extraction[]> {
       context.signal?.throwIfAborted();
-      const slot = workers.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
-      const id = nextId++;
-      return new Promise<Extraction[]>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, texts: chunks.map((chunk) => chunk.text) });
-      });
+      return request({ texts: chunks.map((chunk) => chunk.text) });
+    },
+    prepare(blocks: readonly TextBlock[], options: ChunkOptions, info: DocumentInfo): Promise<PreparedDocument> {
+      return request({ blocks, options, info });
     },
     async close(): Promise<void> {
       await Promise.all(workers.map(({ worker }) => worker.terminate()));

@@ -1,17 +1,19 @@
 /** @module `ingestPaths`: files, folders and globs into the graph — hash, skip the unchanged, prepare, retract the old version, commit — with a summary per file. */
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { TrellisError } from '../../core/errors.js';
 import type { GraphService } from '../../graph/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChunkOptions } from '../chunk.js';
-import { createExtractorPool } from '../extract/pool.js';
+import { type ExtractorPool, createExtractorPool } from '../extract/pool.js';
 import type { MappingConfig } from '../mapping/index.js';
 import { detectKind, documentKinds, readFirstBytes } from '../parse/index.js';
 import { type ExtractionSchema, defaultSchema } from '../schema.js';
 import type { Extractor, SourceKind } from '../types.js';
 import { type BatchSizerOptions, createBatchSizer } from './batch-size.js';
 import { hashFile } from './content-hash.js';
-import { type PreparedDocument, commitDocument, prepareDocument } from './document.js';
+import type { PreparedDocument } from '../resolve/document.js';
+import { commitDocument, prepareDocument } from './document.js';
 import { expandPaths } from './expand-paths.js';
 import { extractionErrors } from './metrics.js';
 import { findSourceByUri, ingestedStatus, type SourceState } from './source-state.js';
@@ -45,7 +47,13 @@ export interface IngestOptions {
   extractor?: Extractor;
   chunk?: ChunkOptions;
   batch?: BatchSizerOptions;
+  /** Files prepared (parsed, chunked, extracted) ahead of the one committing. @default available cores − 1, at least 1 */
+  lookahead?: number;
   onProgress?: (progress: IngestProgress) => void;
+  /** The source URI of a file (its identity: same URI and hash is the no-op). @default `file://` + the absolute path */
+  sourceUri?: (file: string) => string;
+  /** Stops the run before its next file (the file being committed finishes); the run rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** What happened to one file. */
@@ -122,7 +130,8 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
   const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
   const chunkOptions = options.chunk ?? {};
   const sizer = createBatchSizer(options.batch);
-  let pool: (Extractor & { close(): Promise<void> }) | undefined;
+  const lookahead = Math.max(1, options.lookahead ?? availableParallelism() - 1);
+  let pool: ExtractorPool | undefined;
   const extractor = (): Extractor => options.extractor ?? (pool ??= createExtractorPool(options.schema ?? defaultSchema()));
   const progress = { filesDone: 0, filesTotal: planned.length, bytesDone: 0, bytesTotal, chunks: 0, entities: 0, file: '' };
   const report = () => options.onProgress?.({ ...progress });
@@ -131,7 +140,7 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
     const { file, root } = planned[index]!;
     const outcome: FileOutcome = {
       file,
-      uri: `file://${file}`,
+      uri: options.sourceUri?.(file) ?? `file://${file}`,
       status: 'ingested',
       bytes: sizes[index] ?? 0,
       chunks: 0,
@@ -208,12 +217,18 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
 
   const files: FileOutcome[] = [];
   try {
-    let next: Promise<Planned> | undefined = planned.length > 0 ? plan(0) : undefined;
+    // Files are prepared ahead while earlier ones commit: as many at once as the pool has workers.
+    const ahead: Promise<Planned>[] = [];
+    let nextPlan = 0;
+    const fill = () => {
+      while (nextPlan < planned.length && ahead.length < lookahead) ahead.push(plan(nextPlan++));
+    };
+    fill();
     for (let index = 0; index < planned.length; index++) {
+      options.signal?.throwIfAborted();
       progress.file = planned[index]!.file;
-      const item: Planned = await next!;
-      // Prepare the next file while this one commits.
-      next = index + 1 < planned.length ? plan(index + 1) : undefined;
+      const item: Planned = await ahead.shift()!;
+      fill();
       const outcome = item.done ? item.outcome : await commit(item);
       files.push(outcome);
       progress.filesDone++;
