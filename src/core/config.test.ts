@@ -53,6 +53,17 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ env: {}, file: yamlFile('- a\n- b\n') }), configError(/mapping/));
   });
 
+  it('leaves ingestRoot unset by default, resolves it to an absolute path, and bounds ingestUploadMaxBytes', () => {
+    const defaults = loadConfig({ env: {}, file: yamlFile('') });
+    assert.equal(defaults.ingestRoot, undefined);
+    assert.equal(defaults.ingestUploadMaxBytes, 256 * 1024 * 1024);
+    assert.equal(loadConfig({ env: { TRELLIS_INGEST_ROOT: 'shared/docs' }, file: yamlFile('') }).ingestRoot, path.resolve('shared/docs'));
+    assert.equal(loadConfig({ env: { TRELLIS_INGEST_ROOT: '  ' }, file: yamlFile('') }).ingestRoot, undefined);
+    assert.equal(loadConfig({ env: { TRELLIS_INGEST_UPLOAD_MAX_BYTES: '1024' }, file: yamlFile('') }).ingestUploadMaxBytes, 1024);
+    assert.throws(() => loadConfig({ env: { TRELLIS_INGEST_UPLOAD_MAX_BYTES: '0' }, file: yamlFile('') }), configError(/TRELLIS_INGEST_UPLOAD_MAX_BYTES="0"/));
+    assert.throws(() => loadConfig({ env: {}, file: yamlFile('ingestRoot: [a]\n') }), configError(/ingestRoot in/));
+  });
+
   it('allows TRELLIS_AUTH=off only on a loopback host', () => {
     assert.equal(loadConfig({ env: { TRELLIS_AUTH: 'off' }, file: yamlFile('') }).auth, 'off');
     assert.equal(loadConfig({ env: { TRELLIS_AUTH: 'off', TRELLIS_HOST: '::1' }, file: yamlFile('') }).auth, 'off');

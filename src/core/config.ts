@@ -160,6 +160,13 @@ export interface TrellisConfig {
   ingestChunkOverlap: number;
   /** Locale of the sentence segmenter (Intl.Segmenter) that places chunk boundaries. @default "en" */
   ingestChunkLocale: string;
+  /**
+   * The folder `POST /ingest` may read server-side paths from (absolute after resolving against the working folder);
+   * every path, after symlinks are resolved, must lie under it. Unset: server-side ingest over HTTP is off. @default undefined
+   */
+  ingestRoot: string | undefined;
+  /** Largest total size of the files of one `POST /sources` upload, in bytes; more is refused with 413 and nothing is kept. @default 268435456 (256 MiB) */
+  ingestUploadMaxBytes: number;
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
 }
@@ -727,6 +734,25 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
       }
       return value;
     },
+  },
+  ingestRoot: {
+    env: 'TRELLIS_INGEST_ROOT',
+    yaml: 'ingestRoot',
+    default: undefined,
+    allowed: 'a folder path (resolved against the working folder), or empty to turn server-side ingest off',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value === undefined) return undefined;
+      if (value.includes('\u0000')) throw new BadValue();
+      return path.resolve(value);
+    },
+  },
+  ingestUploadMaxBytes: {
+    env: 'TRELLIS_INGEST_UPLOAD_MAX_BYTES',
+    yaml: 'ingestUploadMaxBytes',
+    default: 256 * 1024 * 1024,
+    allowed: 'bytes, an integer from 1 to 68719476736 (64 GiB)',
+    parse: integer(1, 64 * 1024 ** 3),
   },
   otlpEndpoint: {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',

@@ -80,6 +80,16 @@ export const errorCatalogue = {
     title: 'The file could not be parsed',
     hint: 'The file is corrupt, truncated, encrypted or not in the format its extension says; fix or re-export it. Other files of the batch are not affected.',
   },
+  ingest_disabled: {
+    status: 403,
+    title: 'Server-side ingest is disabled',
+    hint: 'Set ingestRoot (TRELLIS_INGEST_ROOT) to the folder POST /ingest may read, or upload the files with POST /sources.',
+  },
+  ingest_path_outside_root: {
+    status: 403,
+    title: 'The path is outside the ingest root',
+    hint: 'Name files under ingestRoot (TRELLIS_INGEST_ROOT); symlinks and ".." are resolved before the check.',
+  },
   restore_target_not_empty: {
     status: 409,
     title: 'The restore target already holds data',

@@ -54,6 +54,20 @@ for (const dialect of dialects) {
       await assert.rejects(graph.getSource(tenant, sourceId), /does not exist/);
     });
 
+    it('tells source deletion listeners after the commit, and never of a deletion that rolled back', async () => {
+      const heard: string[] = [];
+      const stop = graph.onSourceDeleted((tenantId, source) => heard.push(`${tenantId} ${source.uri} ${source.contentHash}`));
+      try {
+        const kept = await graph.createSource(tenant, { uri: 'upload://kept.md', kind: 'md', contentHash: 'sha256:aa', chunks: [{ text: 'Kept.' }] });
+        await assert.rejects(graph.deleteSource(tenant, kept.id, { within: () => Promise.reject(new Error('refused')) }), /refused/);
+        assert.deepEqual(heard, []);
+        await graph.deleteSource(tenant, kept.id);
+        assert.deepEqual(heard, [`${tenant} upload://kept.md sha256:aa`]);
+      } finally {
+        stop();
+      }
+    });
+
     it('rolls back a relation deletion whose step fails', async () => {
       const { entity: a } = await graph.upsertEntity(tenant, { type: 'Person', name: 'Alan Turing' });
       const { entity: b } = await graph.upsertEntity(tenant, { type: 'Project', name: 'ACE' });

@@ -20,7 +20,6 @@ import {
   RelationSchema,
   RelationWithEvidenceSchema,
   SourceDeletedSchema,
-  SourceInputSchema,
   SourceListQuery,
   SourceSchema,
   SourceWithChunksSchema,
@@ -254,23 +253,7 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
     },
   );
 
-  app.post<{ Body: Static<typeof SourceInputSchema> }>(
-    '/sources',
-    {
-      bodyLimit: bulkLimit,
-      config: { access: 'write' },
-      schema: {
-        tags: ['sources'],
-        summary: 'Register a source and its chunks',
-        body: SourceInputSchema,
-        response: { 201: SourceWithChunksSchema, ...problemResponses(409, 413, 422) },
-      },
-    },
-    async (request, reply) => {
-      const source = await graph.createSource(request.auth.tenantId, request.body);
-      return reply.code(201).header('location', `/sources/${source.id}`).send(source);
-    },
-  );
+  // POST /sources (a source with its chunks, or an upload) is the ingest module's: src/ingest/routes.ts.
 
   app.get<{ Querystring: Static<typeof SourceListQuery> }>(
     '/sources',

@@ -1,5 +1,6 @@
 /** @module The Fastify application: plugins, security headers, CORS, validation, problem errors, OpenAPI and every module's routes. */
 import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -8,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import pino from 'pino';
 import { newId } from '../core/ids.js';
 import { registerGraphRoutes } from '../graph/routes.js';
+import { registerIngestRoutes } from '../ingest/routes.js';
 import { devContext, registerAuthHook } from '../platform/auth-hook.js';
 import { registerEventRoutes, websocketPluginOptions } from '../platform/events/routes.js';
 import { registerRateLimitHook } from '../platform/limits/rate-limit-hook.js';
@@ -111,6 +113,11 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerGraphRoutes(app, services);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
+  // @fastify/multipart, too, hooks every route of its context; a child context keeps it to the ingest routes.
+  await app.register(async (ingest) => {
+    await ingest.register(multipart, { throwFileSizeLimit: true });
+    registerIngestRoutes(ingest, services);
+  });
   // @fastify/websocket adds an onRequest and an onResponse hook to every route of the context it is registered in;
   // a child context keeps them on the event routes instead of every request.
   await app.register(async (streams) => {

@@ -1,6 +1,7 @@
 /** @module The services one Trellis process runs, built once and shared by the server, the CLI and tests. */
 import type { TrellisConfig } from '../core/config.js';
 import { type GraphService, type ProjectionSource, createGraphService } from '../graph/index.js';
+import { registerIngestJobTypes } from '../ingest/remote/index.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
@@ -63,6 +64,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const events = createEventService(store, config);
   const jobs = createJobService(store, config);
   registerBuiltinJobTypes(jobs, store, config);
+  registerIngestJobTypes(jobs, { store, graph, config });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
   const webhooks = createWebhookService(store, config, { changes: events.notifier, jobs });

@@ -18,8 +18,8 @@ function walk(dir: string): string[] {
     .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-/** The leading path segments of a pattern that hold no wildcard. */
-function fixedPrefix(pattern: string): string {
+/** The leading path segments of a pattern that hold no wildcard: the folder a glob is matched below. */
+export function fixedPrefix(pattern: string): string {
   const segments = pattern.split('/');
   const fixed: string[] = [];
   for (const segment of segments) {

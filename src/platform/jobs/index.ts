@@ -17,3 +17,4 @@ export type {
   RetryPolicy,
 } from './types.js';
 export { jobStatuses } from './types.js';
+export { maxPayloadBytes } from './job-rows.js';
