@@ -3,7 +3,9 @@
  * mention P/R/F1 per type (exact surface, case-insensitive, one per surface form per document), cluster F1
  * (a predicted entity is right when its set of surface forms equals a gold entity's), the share of gold related
  * entity pairs connected by a relation, and extraction throughput on one core.
- * Run: node --import tsx bench/extraction-quality.ts [path/to/dev_revised.json]
+ * Run: node --import tsx bench/extraction-quality.ts [path/to/dev_revised.json] [--split all|even|odd] [--confusion]
+ * `--split even` develops on the even-numbered documents (0, 2, …) and keeps the odd ones to check that a change
+ * generalises; `--confusion` prints, for names found with the right surface, which label they got against gold.
  */
 import { readFileSync } from 'node:fs';
 import { compileSchema, extractTexts } from '../src/ingest/extract/extract.js';
@@ -23,8 +25,15 @@ interface Document {
   labels: { h: number; t: number; r: string }[];
 }
 
-const file = process.argv[2] ?? '/work/shared/data/redocred/dev_revised.json';
-const documents = JSON.parse(readFileSync(file, 'utf8')) as Document[];
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const split = flag('--split') ?? 'all';
+if (!['all', 'even', 'odd'].includes(split)) throw new Error(`--split must be all, even or odd, not ${split}`);
+const file = args.find((arg, at) => !arg.startsWith('--') && args[at - 1] !== '--split') ?? '/work/shared/data/redocred/dev_revised.json';
+const documents = (JSON.parse(readFileSync(file, 'utf8')) as Document[]).filter((_, index) => split === 'all' || index % 2 === (split === 'even' ? 0 : 1));
 const labelOf: Record<string, string> = {
   Person: 'PER',
   Organization: 'ORG',
@@ -43,6 +52,8 @@ const compiled = compileSchema(defaultSchema());
 const texts = documents.map((document) => document.sents.map((sentence) => sentence.join(' ')).join(' '));
 
 const counts = new Map(labels.map((label) => [label, { tp: 0, predicted: 0, gold: 0 }]));
+// Gold label → predicted label for surfaces found by both ("-" when the surface was not predicted at all).
+const confusion = new Map<string, number>();
 let clusterTp = 0;
 let clusterPredicted = 0;
 let clusterGold = 0;
@@ -59,6 +70,15 @@ documents.forEach((document, index) => {
     if (gold.has(key)) count.tp++;
   }
   for (const key of gold) counts.get(key.split('\u0000')[0]!)!.gold++;
+  const predictedLabels = new Map<string, Set<string>>();
+  for (const key of predicted) {
+    const [label, surface] = key.split('\u0000') as [string, string];
+    predictedLabels.set(surface, (predictedLabels.get(surface) ?? new Set()).add(label));
+  }
+  for (const key of gold) {
+    const [label, surface] = key.split('\u0000') as [string, string];
+    for (const got of predictedLabels.get(surface) ?? ['-']) confusion.set(`${label}\u0000${got}`, (confusion.get(`${label}\u0000${got}`) ?? 0) + 1);
+  }
 
   const entities = resolveMentions(mentions);
   const entityOfMention = new Map<number, number>();
@@ -105,7 +125,7 @@ const f1 = (tp: number, predicted: number, gold: number): [number, number, numbe
   return [precision, recall, precision + recall ? (2 * precision * recall) / (precision + recall) : 0];
 };
 const fixed = (value: number): string => value.toFixed(3);
-console.log(`Re-DocRED dev: ${documents.length} documents, ${(texts.reduce((sum, text) => sum + text.length, 0) / 1e6).toFixed(2)} MB of text`);
+console.log(`Re-DocRED dev (${split}): ${documents.length} documents, ${(texts.reduce((sum, text) => sum + text.length, 0) / 1e6).toFixed(2)} MB of text`);
 console.log('type  precision  recall  F1     (mentions: exact surface, case-insensitive, unique per document)');
 let tp = 0;
 let predicted = 0;
@@ -123,6 +143,12 @@ console.log(`all   ${fixed(p)}      ${fixed(r)}   ${fixed(f)}`);
 const [cp, cr, cf] = f1(clusterTp, clusterPredicted, clusterGold);
 console.log(`clusters (resolution): precision ${fixed(cp)} recall ${fixed(cr)} F1 ${fixed(cf)}`);
 console.log(`gold related pairs connected: ${pairsConnected}/${pairsGold} = ${((100 * pairsConnected) / pairsGold).toFixed(1)} %`);
+
+if (args.includes('--confusion')) {
+  console.log(`gold \\ predicted  ${[...labels, '-'].map((label) => label.padStart(5)).join(' ')}`);
+  for (const label of labels)
+    console.log(`${label.padEnd(18)} ${[...labels, '-'].map((got) => String(confusion.get(`${label}\u0000${got}`) ?? 0).padStart(5)).join(' ')}`);
+}
 
 const bytes = texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
 let best = Infinity;

@@ -134,32 +134,7 @@ export const honorifics = words(`mr|mrs|ms|miss|dr|prof|professor|sir|dame|lady|
 president|senator|sen|rep|governor|gov|mayor|judge|justice|general|gen|colonel|col|captain|capt|lieutenant|lt|sergeant|sgt|admiral|
 king|queen|prince|princess|saint|st|pope|jr|sr|phd|md|esq|ii|iii|iv`);
 
-/** Common given names across languages (a general cue, not a list of people). */
-export const givenNames = words(`James|John|Robert|Michael|William|David|Richard|Joseph|Thomas|Charles|Christopher|Daniel|Matthew|Anthony|
-Mark|Donald|Steven|Paul|Andrew|Joshua|Kenneth|Kevin|Brian|George|Timothy|Ronald|Edward|Jason|Jeffrey|Ryan|Jacob|Gary|Nicholas|Eric|
-Jonathan|Stephen|Larry|Justin|Scott|Brandon|Benjamin|Samuel|Gregory|Alexander|Frank|Patrick|Raymond|Jack|Dennis|Jerry|Tyler|Aaron|
-Jose|Adam|Nathan|Henry|Douglas|Zachary|Peter|Kyle|Walter|Ethan|Jeremy|Harold|Keith|Christian|Roger|Noah|Gerald|Carl|Terry|Sean|
-Austin|Arthur|Lawrence|Jesse|Dylan|Bryan|Joe|Jordan|Billy|Bruce|Albert|Willie|Gabriel|Logan|Alan|Juan|Wayne|Roy|Ralph|Randy|Eugene|
-Vincent|Russell|Elijah|Louis|Bobby|Philip|Johnny|Mary|Patricia|Jennifer|Linda|Elizabeth|Barbara|Susan|Jessica|Sarah|Karen|Nancy|
-Lisa|Betty|Margaret|Sandra|Ashley|Kimberly|Emily|Donna|Michelle|Dorothy|Carol|Amanda|Melissa|Deborah|Stephanie|Rebecca|Sharon|
-Laura|Cynthia|Kathleen|Amy|Shirley|Angela|Helen|Anna|Brenda|Pamela|Nicole|Emma|Samantha|Katherine|Christine|Debra|Rachel|Catherine|
-Carolyn|Janet|Ruth|Maria|Heather|Diane|Virginia|Julie|Joyce|Victoria|Olivia|Kelly|Christina|Lauren|Joan|Evelyn|Judith|Megan|Cheryl|
-Andrea|Hannah|Martha|Jacqueline|Frances|Gloria|Ann|Teresa|Kathryn|Sara|Janice|Jean|Alice|Madison|Doris|Abigail|Julia|Judy|Grace|
-Denise|Amber|Marilyn|Beverly|Danielle|Theresa|Sophia|Marie|Diana|Brittany|Natalie|Isabella|Charlotte|Rose|Alexis|Kayla|Jane|Tom|
-Jim|Bill|Bob|Mike|Dave|Steve|Tony|Chris|Matt|Nick|Sam|Ben|Dan|Max|Harry|Fred|Ted|Ed|Al|Ray|Pete|Rob|Tim|Ken|Jeff|Greg|Alex|Ian|
-Neil|Graham|Colin|Nigel|Simon|Martin|Hugh|Oliver|Lucas|Leo|Hugo|Felix|Oscar|Victor|Carlos|Luis|Miguel|Pedro|Antonio|Manuel|Francisco|
-Javier|Diego|Pablo|Sergio|Fernando|Rafael|Alejandro|Ricardo|Roberto|Eduardo|Mario|Marco|Giuseppe|Giovanni|Luca|Paolo|Francesco|
-Alessandro|Andrea|Stefano|Pierre|Jean|Jacques|François|Michel|Philippe|Louis|Henri|Claude|Marcel|André|Hans|Klaus|Jürgen|Wolfgang|
-Karl|Heinrich|Friedrich|Wilhelm|Otto|Fritz|Helmut|Stefan|Dieter|Günter|Erik|Lars|Anders|Nils|Olaf|Sven|Magnus|Johan|Jan|Piet|Willem|
-Dirk|Ivan|Vladimir|Sergei|Dmitri|Alexei|Nikolai|Mikhail|Boris|Igor|Andrei|Yuri|Pavel|Oleg|Viktor|Anatoly|Piotr|Krzysztof|Tomasz|
-Marek|Jozef|László|Zoltan|Mohammed|Muhammad|Ahmed|Ali|Hassan|Hussein|Omar|Abdul|Ibrahim|Mustafa|Khalid|Yusuf|Rajesh|Raj|Amit|Sanjay|
-Rahul|Vijay|Arjun|Wei|Li|Zhang|Hiroshi|Takashi|Kenji|Yuki|Akira|Satoshi|Kim|Min|Jin|Sophie|Anne|Claire|Isabelle|Nathalie|Camille|
-Chloé|Léa|Manon|Julien|Nicolas|Antoine|Laurent|Sebastien|Guillaume|Heinz|Ursula|Ingrid|Greta|Astrid|Karin|Birgit|Elena|Sofia|Lucia|
-Carmen|Isabel|Ana|Francesca|Giulia|Chiara|Natasha|Olga|Tatiana|Svetlana|Irina|Anastasia|Ludwig|Wilfried|Willi|Franz|Josef|Johann|
-Ernst|Max|Gustav|Rudolf|Adolf|Hermann|Georg|Ferdinand|Leopold|Maximilian|Edmund|Edgar|Eleanor|Harriet|Florence|Agnes|Edith|Ethel|
-Mabel|Clara|Louise|Lucy|Ella|Stella|Ava|Mia|Zoe|Chloe|Lily|Ruby|Jessie|Jenny|Kate|Katie|Molly|Holly|Ellie|Amelia|Isla|Freya|Mohamed|
-Benedict|Francis|Gregor|Leonard|Bernard|Howard|Stanley|Herbert|Norman|Clarence|Earl|Harvey|Leon|Lloyd|Milton|Warren|Wesley|Glenn|
-Dean|Craig|Derek|Barry|Trevor|Clive|Geoffrey|Malcolm|Ross|Rod|Tommy|Jimmy|Danny|Kenny|Lenny|Eddie|Frankie|Ricky|Marty|Barack|Hillary`);
+export { givenNames, surnames } from './person-names.js';
 
 /** Months, and their abbreviations. */
 export const months = words(`January|February|March|April|May|June|July|August|September|October|November|December|Jan|Jan.|Feb|Feb.|
@@ -202,3 +177,38 @@ export const nameConnectors = words(`of|for|de|del|della|di|da|do|dos|das|du|des
 /** Prepositions after which an unknown capitalised name is most likely a place. */
 export const placePrepositions = words(`in|at|near|from|to|into|across|throughout|outside|inside|around|towards|toward|via|through|within|
 across|between|northern|southern|eastern|western|central|north|south|east|west|northeast|northwest|southeast|southwest`);
+
+/** Words that start or end the names of sports clubs ("FC Porto", "Rapid Wien", "Fyllingen IL", "Derby County"). */
+export const clubPrefixes = words(`FC|F.C.|AFC|CF|SC|AC|AS|SK|FK|NK|HNK|GNK|KS|CD|CA|SE|EC|SV|VfB|VfL|TSV|BSC|RC|RCD|UD|SD|CS|CSM|FCSB|
+Sporting|Real|Atlético|Atletico|Athletic|Dinamo|Dynamo|Spartak|Lokomotiv|Locomotiv|Olympique|Olympiacos|Olimpia|Racing|Inter|
+Internazionale|Deportivo|Club|Borussia|Eintracht|Fortuna|Hertha|Werder|Union|Rapid|Steaua|Universitatea|Politehnica|Petrolul|
+Partizan|Crvena|Slavia|Sparta|Viktoria|Legia|Wisła|Lech|Górnik|Ferencváros|Újpest|Vasas|Honvéd|Dukla|Baník|Zenit|CSKA|Torpedo|
+Shakhtar|Dnipro|Metalist|Chornomorets|Vorskla`);
+
+/** Words that end the names of sports clubs. */
+export const clubSuffixes = words(`FC|F.C.|AFC|A.F.C.|CF|SC|IL|IF|BK|FF|IK|SK|FK|BC|RFC|CFC|Fotball|Fotbal|Calcio|United|Rovers|Wanderers|
+Athletic|Albion|Hotspur|Argyle|Academicals|Thistle|Harriers|Wednesday|Orient|Villa|Rangers|Celtic|Juniors|Esporte|
+Futebol|Clube|Sportiva|Sportif|Sportivo`);
+
+/** Words that, followed by "of", name a polity or territory ("Kingdom of Prussia", "Duchy of Milan"). */
+export const polityWords = words(`Kingdom|Duchy|Grand Duchy|Archduchy|Republic|Principality|Empire|Emirate|Sultanate|Caliphate|Khanate|
+Margraviate|Electorate|Viceroyalty|Governorate|County|Province|State|Commonwealth|Federation|Union|Dominion|Colony|Territory|
+Protectorate|Municipality|Borough|District|Region|Prefecture|Department|Canton|Parish|Township|City|Town|Village|Lordship|
+Barony|Bishopric|Prince-Bishopric|Palatinate|Landgraviate|Tsardom|Confederation`);
+
+/** Words that, put before a known place, still name a place ("East Prussia", "Southern California", "Nazi Germany"). */
+export const placeModifiers = words(`North|South|East|West|Northern|Southern|Eastern|Western|Central|Upper|Lower|Greater|Inner|Outer|
+Mainland|Metropolitan|Nazi|Imperial|Ancient|Medieval|Roman|Byzantine|Ottoman|Soviet|Colonial|Occupied|Free|Coastal|Rural|Little|
+Old|Mid|Northeast|Northwest|Southeast|Southwest|Far|Near|Middle|Baja|Alta|Outer|Insular|Continental|Peninsular|Spanish|French|
+British|Dutch|Portuguese|German|Italian|Danish|Swedish|Russian|Austrian|Habsburg`);
+
+/** Words that end place names with a plural place head ("Lindi Regions", "Pacific Oceans"): place, not a team. */
+export const pluralPlaceHeads = words(`Regions|Oceans|Islands|Isles|Mountains|Hills|Heights|Springs|Falls|Lakes|Plains|Highlands|Lowlands|
+Territories|Provinces|States|Counties|Districts|Alps|Rockies|Keys|Gardens|Woods|Fields|Meadows|Flats|Sands|Waters|Narrows|Rapids|
+Pits|Caves|Downs|Moors|Fens|Forks|Banks|Shoals|Cliffs|Dunes|Glades|Ruins`);
+
+/** Upper-case abbreviations of common things, not of organisations ("TV", "CD", "DNA", "CEO", "BC"). */
+export const commonAcronyms = words(`TV|HDTV|HD|CD|CDs|DVD|DVDs|LP|LPs|EP|EPs|MP|MPs|MP3|PC|PCs|GPS|DNA|RNA|HIV|AIDS|BC|BCE|AD|CE|AM|FM|PM|
+CEO|CFO|COO|CTO|VP|MD|PhD|MA|BA|BSc|MSc|MBA|BFA|MFA|LLB|LLM|DPM|OBE|MBE|CBE|KBE|DBE|KCMG|GCMG|CMG|QC|KC|LLC|USD|EUR|GBP|RC|UFO|
+IQ|ID|OK|VIP|DJ|MC|MVP|ERA|RBI|AI|IT|IP|OS|PDF|URL|HTML|USB|SMS|LED|LCD|CPU|GPU|RAM|ROM|SUV|ATM|NB|PS|AKA|aka|vs|ASAP|FAQ|
+TBA|TBD|RSVP|HQ|ICU|ER|ADHD|PTSD|CGI|VFX|3D|2D|4K|UHF|VHF|SDK|API|APIs|LRT|MRT|BRT|CDP|ZIP|KO|TKO`);

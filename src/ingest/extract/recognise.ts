@@ -1,5 +1,6 @@
 /** @module The built-in named-entity recogniser: capitalisation, context cues, hand-written lexicons and document-level propagation. */
 import type { NerLabel } from '../schema.js';
+import { classify, isKnownName } from './classify.js';
 import * as lexicon from './lexicon.js';
 import { tokenize, type Token } from './tokens.js';
 
@@ -131,7 +132,7 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
       i = Math.max(i, last);
       continue;
     }
-    const verdict = classify(text, tokens, first, last, title, known, lowerVocabulary);
+    const verdict = classify({ text, tokens, first, last, title, known, lowerVocabulary });
     if (verdict) found.push({ first, last, ...verdict });
     i = last;
   }
@@ -168,75 +169,4 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
 
 function spanText(text: string, tokens: Token[], first: number, last: number): string {
   return text.slice(tokens[first]!.start, tokens[last]!.end);
-}
-
-function isKnownName(name: string): boolean {
-  return (
-    lexicon.countries.has(name) ||
-    lexicon.cities.has(name) ||
-    lexicon.divisions.has(name) ||
-    lexicon.regions.has(name) ||
-    lexicon.groups.has(name) ||
-    lexicon.demonyms.has(name)
-  );
-}
-
-/** Decides the label of a capitalised span from the strongest cue available, or none. */
-function classify(
-  text: string,
-  tokens: Token[],
-  first: number,
-  last: number,
-  title: string | undefined,
-  known: Map<string, NerLabel>,
-  lowerVocabulary: Set<string>,
-): { label: NerLabel; confidence: number; rule: string } | undefined {
-  const name = spanText(text, tokens, first, last);
-  const words = tokens.slice(first, last + 1).map((token) => token.text);
-  // The head is the last real word: "World War II" and "Apollo 11" end in numerals.
-  const head = ([...words].reverse().find((word) => !/^(?:[IVX]+|\p{N}+)$/u.test(word)) ?? words[0]!).replace(/\.$/, '');
-  const lead = words[0]!;
-  const before = tokens[first - 1]?.text.toLowerCase();
-  const after = tokens[last + 1]?.text.toLowerCase();
-  const count = last - first + 1;
-
-  if (lexicon.countries.has(name) || lexicon.regions.has(name)) return { label: 'place', confidence: 0.92, rule: 'ner:gazetteer-country' };
-  if (lexicon.divisions.has(name) || lexicon.cities.has(name)) return { label: 'place', confidence: 0.9, rule: 'ner:gazetteer-place' };
-  if (lexicon.demonyms.has(name)) return { label: 'place', confidence: 0.85, rule: 'ner:demonym' };
-  if (lexicon.groups.has(name)) return { label: 'organization', confidence: 0.85, rule: 'ner:gazetteer-organization' };
-  const previous = known.get(name);
-  if (previous) return { label: previous, confidence: 0.8, rule: 'ner:same-name' };
-  if (lexicon.months.has(name) || lexicon.weekdays.has(name)) return undefined;
-
-  if (count > 1 && lexicon.eventWords.has(head)) return { label: 'event', confidence: 0.8, rule: 'ner:event-word' };
-  if (count > 1 && /^(?:Battle|Siege|War|Treaty|Siege|Invasion)$/.test(lead) && words.includes('of'))
-    return { label: 'event', confidence: 0.8, rule: 'ner:event-word' };
-  if (head === 'City' && (lexicon.cities.has(words.slice(0, -1).join(' ')) || lexicon.divisions.has(words.slice(0, -1).join(' '))))
-    return { label: 'place', confidence: 0.85, rule: 'ner:place-word' };
-  if (lexicon.organizationWords.has(head) && (count > 1 || (head === lead && /^[A-Z]/.test(head) && false)))
-    return { label: 'organization', confidence: 0.85, rule: 'ner:organization-word' };
-  if (count > 2 && lexicon.organizationWords.has(lead) && words[1] === 'of') return { label: 'organization', confidence: 0.85, rule: 'ner:organization-word' };
-  if (count > 1 && (lexicon.placeWords.has(head) || (lexicon.placeWords.has(lead) && !lexicon.personTitles.has(lead))))
-    return { label: 'place', confidence: 0.8, rule: 'ner:place-word' };
-  if (words.some((word) => lexicon.organizationWords.has(word) && word.length > 3 && !['United', 'City', 'Order', 'Games'].includes(word)) && count > 2)
-    return { label: 'organization', confidence: 0.7, rule: 'ner:organization-word' };
-
-  const nameLike = words.every((word) => /^\p{Lu}[\p{L}\p{M}'’.-]*$/u.test(word) || lexicon.nameConnectors.has(word));
-  if (title && nameLike) return { label: 'person', confidence: 0.9, rule: 'ner:title' };
-  if (nameLike && count <= 4 && lexicon.givenNames.has(lead) && count > 1) return { label: 'person', confidence: 0.85, rule: 'ner:given-name' };
-  if (after === 'who' || after === 'himself' || after === 'herself') return { label: 'person', confidence: 0.75, rule: 'ner:context' };
-  if (/^\p{Lu}{2,6}$/u.test(name) || /^(?:\p{Lu}\.){2,}$/u.test(name)) return { label: 'organization', confidence: 0.6, rule: 'ner:acronym' };
-  if (before && lexicon.placePrepositions.has(before) && count <= 3 && !nameLike === false && !lexicon.givenNames.has(lead))
-    return { label: 'place', confidence: 0.55, rule: 'ner:place-preposition' };
-  if (before === 'by' && nameLike && count >= 2 && count <= 3) return { label: 'person', confidence: 0.6, rule: 'ner:context' };
-  // Words of personal names rarely occur in lower case in the same text, nor are they places or nationalities.
-  const commonWord = words.some(
-    (word) => lowerVocabulary.has(word.toLowerCase()) || lexicon.demonyms.has(word) || isKnownName(word) || lexicon.organizationWords.has(word),
-  );
-  if (nameLike && count >= 2 && count <= 3 && !commonWord) return { label: 'person', confidence: 0.5, rule: 'ner:name-shape' };
-  if (count === 1 && lexicon.givenNames.has(lead)) return { label: 'person', confidence: 0.55, rule: 'ner:given-name' };
-  // A lone capitalised word with no cue is right less than one time in six (measured): it is kept only when
-  // propagation finds it is part of a person's name (see `names`).
-  if (count === 1) return { label: 'misc', confidence: 0.3, rule: 'ner:lone-capitalised' };
-  return { label: 'misc', confidence: 0.4, rule: 'ner:capitalised' };
 }
