@@ -7,16 +7,17 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { loadConfig } from '../src/core/config.js';
 import { openStore } from '../src/store/index.js';
 import { generateText, graphFingerprint } from './support/ingest-corpus.js';
-import { createTenant } from './support/stores.js';
+import { createTenant, createTestDatabase, dialects } from './support/stores.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/** A data folder with a migrated SQLite store and the default tenant; returns the tenant ID. */
-async function prepareDataDir(dataDir: string): Promise<{ tenantId: string; file: string }> {
-  const store = openStore(loadConfig({ overrides: { dataDir } }));
+/** A data folder with a migrated store (SQLite in it, or the PostgreSQL database at `databaseUrl`) and the default tenant. */
+async function prepareDataDir(dataDir: string, databaseUrl?: string): Promise<{ tenantId: string; file: string }> {
+  const store = openStore(loadConfig({ overrides: { dataDir, ...(databaseUrl ? { databaseUrl } : {}) } }));
   try {
     await store.migrate();
     return { tenantId: await createTenant(store, 'default'), file: store.location };
@@ -25,8 +26,8 @@ async function prepareDataDir(dataDir: string): Promise<{ tenantId: string; file
   }
 }
 
-async function fingerprintOf(dataDir: string, tenantId: string) {
-  const store = openStore(loadConfig({ overrides: { dataDir } }));
+async function fingerprintOf(dataDir: string, tenantId: string, databaseUrl?: string) {
+  const store = openStore(loadConfig({ overrides: { dataDir, ...(databaseUrl ? { databaseUrl } : {}) } }));
   try {
     return await graphFingerprint(store, tenantId);
   } finally {
@@ -34,10 +35,15 @@ async function fingerprintOf(dataDir: string, tenantId: string) {
   }
 }
 
-function cli(dataDir: string, args: string[]): ChildProcess {
+function cli(dataDir: string, args: string[], databaseUrl?: string): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), '--data-dir', dataDir, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, TRELLIS_INGEST_CHUNK_SIZE: '300', TRELLIS_INGEST_CHUNK_OVERLAP: '40' },
+    env: {
+      ...process.env,
+      TRELLIS_INGEST_CHUNK_SIZE: '300',
+      TRELLIS_INGEST_CHUNK_OVERLAP: '40',
+      ...(databaseUrl ? { TRELLIS_DATABASE_URL: databaseUrl } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -50,8 +56,39 @@ function finished(child: ChildProcess): Promise<{ code: number | null; signal: N
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
-async function run(dataDir: string, args: string[]) {
-  return finished(cli(dataDir, args));
+async function run(dataDir: string, args: string[], databaseUrl?: string) {
+  return finished(cli(dataDir, args, databaseUrl));
+}
+
+/** Reads the killed run's progress while it runs: the latest event and the half-written sources. */
+interface Watcher {
+  latest(): Promise<number>;
+  halfWritten(): Promise<number>;
+  close(): Promise<void>;
+}
+
+function sqliteWatcher(file: string, tenantId: string): Watcher {
+  const reader = new Database(file, { readonly: true });
+  return {
+    latest: async () => Number((reader.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE tenant_id = ?').get(tenantId) as { seq: number }).seq),
+    halfWritten: async () =>
+      Number((reader.prepare("SELECT COUNT(*) AS n FROM sources WHERE tenant_id = ? AND status = 'ingesting'").get(tenantId) as { n: number }).n),
+    close: async () => {
+      reader.close();
+    },
+  };
+}
+
+async function postgresWatcher(url: string, tenantId: string): Promise<Watcher> {
+  // The owner connection: row-level security does not apply to it, so no tenant setting is needed to read.
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const count = async (sql: string) => Number((await client.query<{ n: string }>(sql, [tenantId])).rows[0]?.n ?? 0);
+  return {
+    latest: () => count('SELECT COALESCE(MAX(seq), 0) AS n FROM events WHERE tenant_id = $1'),
+    halfWritten: () => count("SELECT COUNT(*) AS n FROM sources WHERE tenant_id = $1 AND status = 'ingesting'"),
+    close: () => client.end(),
+  };
 }
 
 describe('trellis ingest (CLI process)', () => {
@@ -95,44 +132,57 @@ describe('trellis ingest (CLI process)', () => {
     assert.deepEqual(await fingerprintOf(dataDir, tenantId).then((print) => [print.sources, print.entities, print.evidence]), [0, 0, 0]);
   });
 
-  it('kill -9 at several points, then a restart: the same graph as an uninterrupted run (0 lost, 0 duplicated)', async () => {
-    const clean = path.join(dir, 'data-clean');
-    const cleanTenant = (await prepareDataDir(clean)).tenantId;
-    const whole = await run(clean, ['ingest', corpus]);
-    assert.equal(whole.code, 0, whole.stderr);
-    const expected = await fingerprintOf(clean, cleanTenant);
-    assert.ok(expected.entities > 0 && expected.relations > 0 && expected.evidence > 0);
+  for (const dialect of dialects) {
+    it(`kill -9 at several points, then a restart: the same graph as an uninterrupted run (0 lost, 0 duplicated; ${dialect})`, async () => {
+      const databases = dialect === 'postgres' ? [await createTestDatabase(), await createTestDatabase()] : [];
+      const [cleanUrl, killedUrl] = databases.map((database) => database.url);
+      try {
+        const clean = path.join(dir, `data-clean-${dialect}`);
+        const cleanTenant = (await prepareDataDir(clean, cleanUrl)).tenantId;
+        const whole = await run(clean, ['ingest', corpus], cleanUrl);
+        assert.equal(whole.code, 0, whole.stderr);
+        const expected = await fingerprintOf(clean, cleanTenant, cleanUrl);
+        assert.ok(expected.entities > 0 && expected.relations > 0 && expected.evidence > 0);
 
-    const killed = path.join(dir, 'data-killed');
-    const { tenantId, file } = await prepareDataDir(killed);
-    const reader = new Database(file, { readonly: true });
-    const latest = () => Number((reader.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE tenant_id = ?').get(tenantId) as { seq: number }).seq);
-    let kills = 0;
-    let halfWritten = 0;
-    try {
-      // Each run is killed once a few more events have committed than at its start: after a source row, mid-document, between documents.
-      for (const step of [2, 5, 9, 14]) {
-        const target = latest() + step;
-        const child = cli(killed, ['ingest', corpus]);
-        const done = finished(child);
-        const poll = setInterval(() => {
-          if (latest() >= target) child.kill('SIGKILL');
-        }, 2);
-        const result = await done;
-        clearInterval(poll);
-        if (result.signal === 'SIGKILL') kills++;
-        else assert.equal(result.code, 0, result.stderr);
-        halfWritten += Number(
-          (reader.prepare("SELECT COUNT(*) AS n FROM sources WHERE tenant_id = ? AND status = 'ingesting'").get(tenantId) as { n: number }).n,
-        );
+        const killed = path.join(dir, `data-killed-${dialect}`);
+        const { tenantId, file } = await prepareDataDir(killed, killedUrl);
+        const watcher = killedUrl ? await postgresWatcher(killedUrl, tenantId) : sqliteWatcher(file, tenantId);
+        let kills = 0;
+        let halfWritten = 0;
+        try {
+          // Each run is killed once a few more events have committed than at its start: after a source row, mid-document, between documents.
+          for (const step of [2, 5, 9, 14]) {
+            const target = (await watcher.latest()) + step;
+            const child = cli(killed, ['ingest', corpus], killedUrl);
+            const done = finished(child);
+            let polling = false;
+            const poll = setInterval(() => {
+              if (polling) return;
+              polling = true;
+              watcher
+                .latest()
+                .then((latest) => {
+                  if (latest >= target) child.kill('SIGKILL');
+                })
+                .finally(() => (polling = false));
+            }, 2);
+            const result = await done;
+            clearInterval(poll);
+            if (result.signal === 'SIGKILL') kills++;
+            else assert.equal(result.code, 0, result.stderr);
+            halfWritten += await watcher.halfWritten();
+          }
+        } finally {
+          await watcher.close();
+        }
+        assert.ok(kills >= 2, `at least two runs were killed mid-ingest (killed ${kills})`);
+        assert.ok(halfWritten >= 1, 'a kill left a half-written source for the restart to redo');
+        const resumed = await run(killed, ['ingest', corpus], killedUrl);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.deepEqual(await fingerprintOf(killed, tenantId, killedUrl), expected);
+      } finally {
+        for (const database of databases) await database.drop();
       }
-    } finally {
-      reader.close();
-    }
-    assert.ok(kills >= 2, `at least two runs were killed mid-ingest (killed ${kills})`);
-    assert.ok(halfWritten >= 1, 'a kill left a half-written source for the restart to redo');
-    const resumed = await run(killed, ['ingest', corpus]);
-    assert.equal(resumed.code, 0, resumed.stderr);
-    assert.deepEqual(await fingerprintOf(killed, tenantId), expected);
-  });
+    });
+  }
 });

@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ChunkOptions } from '../chunk.js';
 import type { PreparedDocument } from '../resolve/document.js';
-import type { ChunkDraft, DocumentInfo, Extraction, ExtractionContext, Extractor, TextBlock } from '../types.js';
+import { type ErrorCode, TrellisError } from '../../core/errors.js';
+import type { ChunkDraft, Extraction, ExtractionContext, Extractor, SourceKind } from '../types.js';
 import type { ExtractionSchema } from '../schema.js';
 import { builtinExtractorName, builtinExtractorVersion } from './builtin-extractor.js';
 
@@ -14,8 +15,8 @@ interface Pending {
 
 /** An `Extractor` backed by N workers; requests go to the least busy worker. Call `close()` when done. */
 export interface ExtractorPool extends Extractor {
-  /** A whole document's chunking, extraction and resolution (`resolveDocument`) in one worker: the CPU work of a document off this thread. */
-  prepare(blocks: readonly TextBlock[], options: ChunkOptions, info: DocumentInfo): Promise<PreparedDocument>;
+  /** A whole document's parsing, chunking, extraction and resolution (`resolveDocument`) in one worker: all the CPU work of a document off this thread. */
+  prepare(file: string, kind: SourceKind, options: ChunkOptions): Promise<PreparedDocument>;
   close(): Promise<void>;
 }
 
@@ -30,10 +31,11 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
   const workers = Array.from({ length: size }, () => {
     const worker = startWorker({ schema });
     const pending = new Map<number, Pending>();
-    worker.on('message', (message: { id: number; result?: never; error?: string }) => {
+    worker.on('message', (message: { id: number; result?: never; error?: { message: string; code?: ErrorCode; details?: Record<string, unknown> } }) => {
       const job = pending.get(message.id);
       pending.delete(message.id);
-      if (message.error !== undefined) job?.reject(new Error(message.error));
+      const { error } = message;
+      if (error !== undefined) job?.reject(error.code ? new TrellisError(error.code, error.message, error.details) : new Error(error.message));
       else job?.resolve(message.result!);
     });
     worker.on('error', (error) => {
@@ -43,7 +45,7 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
     return { worker, pending };
   });
   let nextId = 0;
-  const request = <T>(message: { texts: string[] } | { blocks: readonly TextBlock[]; options: ChunkOptions; info: DocumentInfo }): Promise<T> => {
+  const request = <T>(message: { texts: string[] } | { file: string; kind: SourceKind; options: ChunkOptions }): Promise<T> => {
     const slot = workers.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -58,8 +60,8 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
       context.signal?.throwIfAborted();
       return request({ texts: chunks.map((chunk) => chunk.text) });
     },
-    prepare(blocks: readonly TextBlock[], options: ChunkOptions, info: DocumentInfo): Promise<PreparedDocument> {
-      return request({ blocks, options, info });
+    prepare(file: string, kind: SourceKind, options: ChunkOptions): Promise<PreparedDocument> {
+      return request({ file, kind, options });
     },
     async close(): Promise<void> {
       await Promise.all(workers.map(({ worker }) => worker.terminate()));

@@ -3,30 +3,39 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type ChunkOptions, chunkBlocks } from '../chunk.js';
 import { resolveDocument } from '../resolve/document.js';
 import type { ExtractionSchema } from '../schema.js';
-import type { ChunkDraft, DocumentInfo, TextBlock } from '../types.js';
+import { TrellisError } from '../../core/errors.js';
+import { parseDocument } from '../parse/index.js';
+import { messageOf } from '../parse/errors.js';
+import type { ChunkDraft, SourceKind } from '../types.js';
 import { builtinExtractorName, builtinExtractorVersion } from './builtin-extractor.js';
 import { compileSchema, extractTexts } from './extract.js';
 
-/** A request of the pool: extract chunk texts, or chunk, extract and resolve a whole document. */
-type WorkerRequest = { id: number; texts: string[] } | { id: number; blocks: TextBlock[]; options: ChunkOptions; info: DocumentInfo };
+/** A request of the pool: extract chunk texts, or parse, chunk, extract and resolve a whole document. */
+type WorkerRequest = { id: number; texts: string[] } | { id: number; file: string; kind: SourceKind; options: ChunkOptions };
 
 const compiled = compileSchema((workerData as { schema: ExtractionSchema }).schema);
 const extractor = { name: builtinExtractorName, version: builtinExtractorVersion };
 
 async function answer(message: WorkerRequest): Promise<unknown> {
   if ('texts' in message) return extractTexts(message.texts, compiled);
+  const parsed = await parseDocument(message.file, message.kind);
   const chunks: ChunkDraft[] = [];
-  for await (const chunk of chunkBlocks(message.blocks, message.options)) chunks.push(chunk);
+  for await (const chunk of chunkBlocks(parsed.blocks, message.options)) chunks.push(chunk);
   const extractions = extractTexts(
     chunks.map((chunk) => chunk.text),
     compiled,
   );
-  return resolveDocument(message.info, chunks, extractions, extractor);
+  return resolveDocument(parsed.info, chunks, extractions, extractor);
 }
 
 parentPort!.on('message', (message: WorkerRequest) => {
   answer(message).then(
     (result) => parentPort!.postMessage({ id: message.id, result }),
-    (error: unknown) => parentPort!.postMessage({ id: message.id, error: (error as Error).message }),
+    (error: unknown) =>
+      parentPort!.postMessage({
+        id: message.id,
+        // A TrellisError keeps its code and details across the thread boundary (parse errors name file and place).
+        error: error instanceof TrellisError ? { message: error.message, code: error.code, details: error.details } : { message: messageOf(error) },
+      }),
   );
 });

@@ -6,7 +6,7 @@ import { type ChunkOptions, chunkBlocks } from '../chunk.js';
 import { parseDocument, parseFailed } from '../parse/index.js';
 import type { ExtractorPool } from '../extract/pool.js';
 import { type PreparedDocument, resolveDocument } from '../resolve/document.js';
-import type { ChunkDraft, DocumentInfo, Extraction, Extractor, SourceKind, TextBlock } from '../types.js';
+import type { ChunkDraft, Extraction, Extractor, SourceKind } from '../types.js';
 import type { BatchSizer } from './batch-size.js';
 import { batchDuration, chunksProcessed } from './metrics.js';
 import { ingestingStatus, markIngested } from './source-state.js';
@@ -17,8 +17,8 @@ const extractGroup = 16;
 /**
  * Parses, chunks, extracts and resolves a document. Pure with respect to the store, so a file that fails here leaves
  * the graph (and any earlier version of the source) untouched. An empty file is refused with its name. With the
- * built-in extractor's pool, chunking, extraction and resolution all run in one worker (`ExtractorPool.prepare`), so
- * this thread only parses and writes; any other extractor (the LLM one) gets the chunks in groups, several at once.
+ * built-in extractor's pool, parsing, chunking, extraction and resolution all run in one worker (`ExtractorPool.prepare`),
+ * so this thread only writes; any other extractor (the LLM one) gets the chunks in groups, several at once.
  */
 export async function prepareDocument(
   file: string,
@@ -28,16 +28,13 @@ export async function prepareDocument(
   chunkOptions: ChunkOptions,
 ): Promise<PreparedDocument> {
   if (bytes === 0) throw parseFailed(file, 'empty file: there is no text to ingest', { byte: 0 });
-  const parsed = await parseDocument(file, kind);
-  const blocks: TextBlock[] = [];
-  for await (const block of parsed.blocks) blocks.push(block);
-  const prepared =
-    'prepare' in extractor ? await extractor.prepare(blocks, chunkOptions, parsed.info) : await prepareHere(blocks, parsed.info, extractor, chunkOptions);
+  const prepared = 'prepare' in extractor ? await extractor.prepare(file, kind, chunkOptions) : await prepareHere(file, kind, extractor, chunkOptions);
   if (prepared.chunks.length === 0) throw parseFailed(file, 'no text in the document (only markup or whitespace)');
   return prepared;
 }
 
-async function prepareHere(blocks: TextBlock[], info: DocumentInfo, extractor: Extractor, chunkOptions: ChunkOptions): Promise<PreparedDocument> {
+async function prepareHere(file: string, kind: SourceKind, extractor: Extractor, chunkOptions: ChunkOptions): Promise<PreparedDocument> {
+  const { info, blocks } = await parseDocument(file, kind);
   const chunks: ChunkDraft[] = [];
   for await (const chunk of chunkBlocks(blocks, chunkOptions)) chunks.push(chunk);
   if (chunks.length === 0) return resolveDocument(info, chunks, [], extractor);
