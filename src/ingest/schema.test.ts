@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TrellisError } from '../core/errors.js';
 import { defaultSchema, parseSchema } from './schema.js';
-import { extractionJsonSchema } from './schema-json.js';
 
 function problemsOf(text: string): string {
   try {
@@ -60,14 +59,4 @@ test('every problem is listed, each with its place: unknown keys, bad regex, mis
 
 test('a YAML syntax error names the file, line and column from the parser', () => {
   assert.match(problemsOf('entities:\n  Person: [a\n'), /bad\.yaml:3:1: /);
-});
-
-test('the JSON Schema of answers enumerates the schema types and leaves co-occurrence to the built-in extractor', () => {
-  const jsonSchema = extractionJsonSchema(defaultSchema()) as {
-    properties: { entities: { items: { properties: { type: { enum: string[] } } } }; relations: { items: { properties: { type: { enum: string[] } } } } };
-  };
-  assert.ok(jsonSchema.properties.entities.items.properties.type.enum.includes('Standard'));
-  const relations = jsonSchema.properties.relations.items.properties.type.enum;
-  assert.ok(relations.includes('WORKS_FOR'));
-  assert.ok(!relations.includes('CO_OCCURS_WITH'));
 });
