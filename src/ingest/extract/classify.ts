@@ -64,10 +64,13 @@ export function classify(span: Span): Verdict | undefined {
   if (nameLike && count <= 4 && count > 1 && lexicon.givenNames.has(lead)) return { label: 'person', confidence: 0.85, rule: 'ner:given-name' };
   if (nameLike && count <= 4 && count > 1 && lexicon.surnames.has(head)) return { label: 'person', confidence: 0.75, rule: 'ner:surname' };
   if (/^\p{Lu}{2,6}$/u.test(name) || /^(?:\p{Lu}\.){2,}$/u.test(name)) {
-    if (lexicon.commonAcronyms.has(name)) return undefined;
+    if (lexicon.commonAcronyms.has(name) || /^[IVXLC]+$/.test(name)) return undefined;
     return { label: 'organization', confidence: 0.6, rule: 'ner:acronym' };
   }
   const beforeWord = tokens[first - 1]?.text.toLowerCase();
+  // "the Bee Gees", "the Teutonic Knights": with the article, a plural name is a group.
+  if (beforeWord === 'the' && nameLike && count > 1 && /\p{Ll}s$/u.test(head) && !/ss$/.test(head))
+    return { label: 'organization', confidence: 0.6, rule: 'ner:the-group' };
   if (beforeWord && lexicon.placePrepositions.has(beforeWord) && count <= 3 && !lexicon.givenNames.has(lead))
     return { label: 'place', confidence: 0.55, rule: 'ner:place-preposition' };
   if (beforeWord === 'by' && nameLike && count >= 2 && count <= 3) return { label: 'person', confidence: 0.6, rule: 'ner:context' };

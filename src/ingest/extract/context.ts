@@ -53,7 +53,22 @@ export function contextCue(tokens: Token[], first: number, last: number): Verdic
   }
   const appositive = appositiveKind(tokens, at);
   if (appositive) return appositive;
-  return relationBefore(tokens, first) ?? verbBefore(tokens, first) ?? followerAfter(tokens, last);
+  return relationBefore(tokens, first) ?? verbBefore(tokens, first) ?? followerAfter(tokens, last) ?? organizationNounAfter(tokens, last);
+}
+
+// Nouns that, right after a name, say the name is the organisation itself ("the Sonic Images record label").
+const organizationHeads = new Set(
+  'label labels brand brands website company corporation network channel newspaper magazine party airline franchise'.split(' '),
+);
+
+/** "X record label", "X brands", "X website": the name modifies a noun naming an organisation. */
+function organizationNounAfter(tokens: Token[], last: number): Verdict | undefined {
+  for (let at = last + 1; at <= last + 2; at++) {
+    const token = tokens[at];
+    if (!isLowerWord(token)) return undefined;
+    if (organizationHeads.has(token.text)) return { label: 'organization', confidence: 0.65, rule: 'ner:kind-after' };
+  }
+  return undefined;
 }
 
 /** "( born …" or "( 1901 – 1975 )" after a name: a person; "( 1999 )": a work of that year. */

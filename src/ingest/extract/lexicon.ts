@@ -105,7 +105,10 @@ Alliance|Coalition|Army|Navy|Force|Forces|Corps|Guard|Regiment|Battalion|Brigade
 Order|Club|Team|FC|F.C.|United|City|Athletic|Athletics|Rovers|Wanderers|Orchestra|Band|Choir|Ensemble|Trio|Quartet|Brothers|Sisters|
 Systems|Technologies|Technology|Software|Labs|Electronics|Communications|Energy|Oil|Petroleum|Pharmaceuticals|Railway|Railways|Railroad|
 Transit|Council|Trust|Fund|Exchange|Consortium|Organization|Organisation|Centre|Center|Cooperative|Syndicate|Guild|Lodge|Mission|
-Conference|Commonwealth|Secretariat|Directorate|Inspectorate|Command|Unit|Squadron|Wing|Games`);
+Conference|Commonwealth|Secretariat|Directorate|Inspectorate|Command|Unit|Squadron|Wing|Games|Philharmonic|Conservatoire|
+Opera|Brotherhood|Sisterhood|Knights|Pact|Caucus|Nations|Works|TV|Tribune|Herald|Chronicle|Observer|Telegraph|Courier|Digest|
+Electric|Music|Interactive|Aviation|Airline|Motorsport|Racing|Comics|Books|Recordings|Productions|Ventures|Capital|Insurance|
+Magazine|Newspaper|Riksdag|Storting|Bundesrat|Sejm|Cortes|Dáil|Folketing|Knesset|Duma`);
 
 /** Words that make a capitalised name an event ("World War II", "2008 Summer Olympics"). */
 export const eventWords = words(`War|Wars|Battle|Siege|Revolution|Rebellion|Uprising|Revolt|Massacre|Crisis|Election|Elections|Referendum|
@@ -128,6 +131,12 @@ Archbishop|King|Queen|Prince|Princess|Duke|Duchess|Earl|Count|Countess|Baron|Bar
 President|Vice|Chancellor|Premier|Minister|Senator|Sen.|Rep.|Representative|Congressman|Congresswoman|Governor|Gov.|Mayor|Judge|
 Justice|General|Gen.|Colonel|Col.|Major|Maj.|Captain|Capt.|Lieutenant|Lt.|Sergeant|Sgt.|Admiral|Adm.|Commander|Marshal|Officer|
 Detective|Inspector|Ambassador|Secretary|Chairman|Chairwoman|CEO|Coach|Uncle|Aunt|Grandpa|Grandma`);
+
+/** Offices that open a phrase naming a post, not a person ("Chief Executive Officer of …", "Member of Parliament"). */
+export const officeWords = words(`Chief|Executive|Officer|Member|Deputy|Assistant|Associate|Coordinator|Leader|Commandant|Speaker|
+Director|Chair|Chairperson|Envoy|Attorney|Treasurer|Solicitor|Advocate|Registrar|Dean|Provost|Rector|Principal|Superintendent|
+Commissioner|Administrator|Trustee|Fellow|Head|Co|Vice|Acting|Interim|Lord|Under|Permanent|Private|Press|Managing|General|Senior|
+Junior|First|Second|Third|Grand|High|Supreme`);
 
 /** Honorifics that resolution removes before comparing names. */
 export const honorifics = words(`mr|mrs|ms|miss|dr|prof|professor|sir|dame|lady|lord|madam|madame|mme|monsieur|herr|frau|rev|reverend|
@@ -166,9 +175,9 @@ Initially|Originally|Currently|Recently|Previously|Subsequently|Following|Accord
 Around|About|Above|Below|Behind|Beside|Besides|Beyond|Near|Against|Toward|Towards|Via|Per|Unlike|Like|Including|Except|Is|Was|Are|
 Were|Be|Been|Being|Has|Have|Had|Do|Does|Did|Will|Would|Can|Could|Shall|Should|May|Might|Must|Born|Located|Based|Founded|Formed|
 Released|Written|Directed|Produced|Published|Built|Named|Known|Called|Considered|Following|One|Two|Three|Four|Five|Six|Seven|Eight|
-Nine|Ten|First|Second|Third|Last|Next|New|Old|Early|Late|Former|Formerly|Part|Its|Other|Most|Some|Often|Usually|Generally|Unlike|
+Nine|Ten|First|Second|Third|Last|Next|Early|Late|Former|Formerly|Part|Its|Other|Most|Some|Often|Usually|Generally|Unlike|
 Although|Whilst|Upon|Whether|Let|Yes|Oh|Please|Thank|Thanks|See|Note|Chapter|Section|Figure|Table|Page|Volume|Vol|No.|Episode|
-Act|Scene|Book|Part|Article|Item|Step|Phase|Stage|Level|Type|Class|Version|Edition|Unlike|Instead|Overall|Indeed|Perhaps|Nevertheless|
+Act|Scene|Book|Part|Article|Item|Step|List|Phase|Stage|Level|Type|Class|Version|Edition|Unlike|Instead|Overall|Indeed|Perhaps|Nevertheless|
 Nonetheless|Otherwise|Similarly|Likewise|Consequently|Accordingly|Additionally|Notably|Specifically|Particularly|Especially|Altogether`);
 
 /** Lower-case words allowed inside a name between capitalised words ("Bank of America", "Ludwig van Beethoven"). */
@@ -209,6 +218,6 @@ Pits|Caves|Downs|Moors|Fens|Forks|Banks|Shoals|Cliffs|Dunes|Glades|Ruins`);
 
 /** Upper-case abbreviations of common things, not of organisations ("TV", "CD", "DNA", "CEO", "BC"). */
 export const commonAcronyms = words(`TV|HDTV|HD|CD|CDs|DVD|DVDs|LP|LPs|EP|EPs|MP|MPs|MP3|PC|PCs|GPS|DNA|RNA|HIV|AIDS|BC|BCE|AD|CE|AM|FM|PM|
-CEO|CFO|COO|CTO|VP|MD|PhD|MA|BA|BSc|MSc|MBA|BFA|MFA|LLB|LLM|DPM|OBE|MBE|CBE|KBE|DBE|KCMG|GCMG|CMG|QC|KC|LLC|USD|EUR|GBP|RC|UFO|
+CEO|CFO|COO|CTO|VP|MD|PhD|MA|BA|BSc|MSc|MBA|BFA|MFA|LLB|LLM|DPM|OBE|MBE|CBE|KBE|DBE|KCMG|GCMG|CMG|QC|KC|LLC|A.D.|B.C.|USD|EUR|GBP|RC|UFO|
 IQ|ID|OK|VIP|DJ|MC|MVP|ERA|RBI|AI|IT|IP|OS|PDF|URL|HTML|USB|SMS|LED|LCD|CPU|GPU|RAM|ROM|SUV|ATM|NB|PS|AKA|aka|vs|ASAP|FAQ|
 TBA|TBD|RSVP|HQ|ICU|ER|ADHD|PTSD|CGI|VFX|3D|2D|4K|UHF|VHF|SDK|API|APIs|LRT|MRT|BRT|CDP|ZIP|KO|TKO`);

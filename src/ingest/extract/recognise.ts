@@ -2,6 +2,7 @@
 import type { NerLabel } from '../schema.js';
 import { classify, isKnownName } from './classify.js';
 import * as lexicon from './lexicon.js';
+import { propagate, type FoundSpan } from './propagate.js';
 import { tokenize, type Token } from './tokens.js';
 
 /** A span the recogniser labelled, with offsets in the text. */
@@ -87,25 +88,10 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
   const lowerVocabulary = new Set<string>();
   for (const token of tokens) if (token.word && !token.capitalised) lowerVocabulary.add(token.text);
 
-  const found: { first: number; last: number; label: NerLabel; confidence: number; rule: string }[] = [];
+  const found: FoundSpan[] = [];
   for (let i = 0; i < tokens.length; i++) {
     if (taken[i] || !isNameToken(tokens[i])) continue;
-    // Grow the span over capitalised words, connectors between them ("Bank of America") and a short trailing number.
-    let last = i;
-    for (;;) {
-      const next = tokens[last + 1];
-      if (next && !taken[last + 1] && isNameToken(next) && next.sentence === tokens[i]!.sentence) last++;
-      else if (
-        next &&
-        lexicon.nameConnectors.has(next.text) &&
-        isNameToken(tokens[last + 2]) &&
-        !taken[last + 2] &&
-        !lexicon.commonCapitalised.has(tokens[last + 2]!.text)
-      )
-        last += 2;
-      else if (next && next.number && next.text.length <= 3 && last > i - 1 && !taken[last + 1] && /\d$/.test(next.text)) last++;
-      else break;
-    }
+    let last = grow(text, tokens, taken, i);
     let first = i;
     // Leading function words and titles are not part of the name ("The", "In", "President").
     let title: string | undefined;
@@ -120,6 +106,16 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
         first++;
         continue;
       }
+      // Offices before "of" or another office word are not names: "Chief Executive Officer of Acme", "Member of Parliament".
+      const following = tokens[first + 1]?.text ?? '';
+      if (
+        first < last &&
+        lexicon.officeWords.has(token.text) &&
+        (lexicon.officeWords.has(following) || lexicon.personTitles.has(following) || /^(?:of|for|to)$/.test(following))
+      ) {
+        first++;
+        continue;
+      }
       const common =
         lexicon.commonCapitalised.has(token.text) ||
         lexicon.weekdays.has(token.text) ||
@@ -127,6 +123,7 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
       if (!common) break;
       first++;
     }
+    while (first <= last && !isNameToken(tokens[first])) first++;
     while (last >= first && lexicon.nameConnectors.has(tokens[last]!.text)) last--;
     if (first > last) {
       i = Math.max(i, last);
@@ -134,37 +131,72 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
     }
     const verdict = classify({ text, tokens, first, last, title, known, lowerVocabulary });
     if (verdict) found.push({ first, last, ...verdict });
-    i = last;
+    i = Math.max(i, last);
   }
 
-  // Document-level propagation: a name's parts refer to the person ("Barack Obama … Obama").
-  const personParts = new Map<string, NerLabel>();
-  for (const span of found)
-    if (span.label === 'person' && span.last > span.first)
-      for (let t = span.first; t <= span.last; t++)
-        if (tokens[t]!.capitalised && !lexicon.personTitles.has(tokens[t]!.text)) personParts.set(tokens[t]!.text, 'person');
-  const bySurface = new Map<string, { label: NerLabel; confidence: number }>();
-  for (const span of found) {
-    const surface = spanText(text, tokens, span.first, span.last);
-    const best = bySurface.get(surface);
-    if (!best || span.confidence > best.confidence) bySurface.set(surface, span);
-  }
-  for (const span of found) {
-    const surface = spanText(text, tokens, span.first, span.last);
-    const strongest = bySurface.get(surface)!;
-    let { label, confidence, rule } = span;
-    if (span.first === span.last && personParts.has(surface) && span.confidence < 0.8) {
-      [label, confidence, rule] = ['person', 0.75, 'ner:partial-name'];
-    } else if (strongest.confidence > span.confidence) {
-      [label, confidence, rule] = [strongest.label, strongest.confidence * 0.95, 'ner:same-name'];
-    }
-    if (rule === 'ner:lone-capitalised') continue;
+  for (const { first, last, label, confidence, rule } of propagate(text, tokens, found)) {
+    const surface = spanText(text, tokens, first, last);
     known.set(surface, label);
     // English writes some countries with the article, and it is part of how they are named ("the United States").
-    const article = tokens[span.first - 1];
+    const article = tokens[first - 1];
     const withArticle = article && /^the$/i.test(article.text) && lexicon.countriesWithArticle.has(surface);
-    take(withArticle ? article.start : tokens[span.first]!.start, tokens[span.last]!.end, label, confidence, rule);
+    take(withArticle ? article.start : tokens[first]!.start, tokens[last]!.end, label, confidence, rule);
   }
+}
+
+const quotes = new Set(['"', '“', '”']);
+const corporateSuffixes = new Set(['Inc.', 'Inc', 'Ltd.', 'Ltd', 'LLC', 'Corp.', 'Co.', 'plc', 'PLC', 'S.A.', 'GmbH', 'AG', 'N.V.', 'B.V.', 'LLP', 'Limited']);
+// Words that take "of the" inside a name: "Church of the East", "Battle of the Bulge", "Order of the Red Star".
+const isHeadWord = (word: string): boolean =>
+  lexicon.organizationWords.has(word) || lexicon.placeWords.has(word) || lexicon.polityWords.has(word) || lexicon.eventWords.has(word);
+const isKnownWord = (word: string): boolean => isKnownName(word) || lexicon.demonyms.has(word);
+
+/**
+ * The last token of the name starting at `first`: capitalised words, connectors between them ("Bank of America"), a
+ * short trailing number ("Apollo 11"), a hyphen between names ("Burne - Jones", but not "German - Jewish"), a
+ * nickname in quotes ("Wilfried " Willi " Schneider"), ", Inc." and the like, and "and" inside an organisation's
+ * name ("Fish and Wildlife Service").
+ */
+function grow(text: string, tokens: Token[], taken: Uint8Array, first: number): number {
+  const sentence = tokens[first]!.sentence;
+  const free = (index: number): boolean => index < tokens.length && !taken[index] && tokens[index]!.sentence === sentence;
+  let last = first;
+  for (;;) {
+    const next = tokens[last + 1];
+    if (!next || !free(last + 1)) break;
+    if (isNameToken(next)) last++;
+    else if (lexicon.nameConnectors.has(next.text) && free(last + 2) && isNameToken(tokens[last + 2]) && !lexicon.commonCapitalised.has(tokens[last + 2]!.text))
+      last += 2;
+    else if (next.text === 'of' && tokens[last + 2]?.text === 'the' && free(last + 3) && isNameToken(tokens[last + 3]) && isHeadWord(tokens[last]!.text))
+      last += 3;
+    else if (next.number && next.text.length <= 3 && /\d$/.test(next.text)) last++;
+    else if ((next.text === '-' || next.text === '–') && next.start === tokens[last]!.end + 1 && free(last + 2) && isNameToken(tokens[last + 2])) {
+      if (isKnownWord(tokens[last]!.text) || isKnownWord(tokens[last + 2]!.text)) break;
+      last += 2;
+    } else if (
+      quotes.has(next.text) &&
+      isNameToken(tokens[last + 2]) &&
+      quotes.has(tokens[last + 3]?.text ?? '') &&
+      isNameToken(tokens[last + 4]) &&
+      free(last + 4)
+    )
+      last += 4;
+    else if (next.text === ',' && corporateSuffixes.has(tokens[last + 2]?.text ?? '') && free(last + 2)) last += 2;
+    else if (next.text === 'and' && free(last + 2) && isNameToken(tokens[last + 2])) {
+      let end = last + 2;
+      while (free(end + 1) && isNameToken(tokens[end + 1])) end++;
+      // Only a short tail that completes an organisation's name ("Fish and Wildlife Service"), not a second one.
+      const words = tokens.slice(first, last + 1).map((token) => token.text);
+      const completes =
+        end === last + 3 &&
+        lexicon.organizationWords.has(tokens[end]!.text) &&
+        !isKnownWord(tokens[last + 2]!.text) &&
+        !words.some((word) => lexicon.organizationWords.has(word));
+      if (!completes) break;
+      last = end;
+    } else break;
+  }
+  return last;
 }
 
 function spanText(text: string, tokens: Token[], first: number, last: number): string {
