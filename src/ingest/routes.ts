@@ -82,7 +82,7 @@ export function registerIngestRoutes(app: FastifyInstance, services: Services): 
       throw error;
     } finally {
       await removeStaging(staging);
-      for (const file of created) await removeKeptFile(file);
+      for (const file of created) removeKeptFile(file);
     }
   }
 

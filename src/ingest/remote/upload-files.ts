@@ -25,7 +25,11 @@ export function createUploadFiles(dataDir: string, store: Store, warn: (message:
       const hash = source.contentHash?.replace(/^sha256:/, '') ?? '';
       const name = source.uri.startsWith('upload://') ? safeDecode(source.uri.slice('upload://'.length)) : undefined;
       if (name !== undefined && held.has(uploadPath(dataDir, tenantId, hash, name))) return;
-      removeUploadOfSource(dataDir, tenantId, source).catch(report);
+      try {
+        removeUploadOfSource(dataDir, tenantId, source);
+      } catch (error) {
+        report(error);
+      }
     },
     hold(paths) {
       for (const file of paths) held.set(file, (held.get(file) ?? 0) + 1);
@@ -41,7 +45,7 @@ export function createUploadFiles(dataDir: string, store: Store, warn: (message:
         if (!removeUnused) continue;
         try {
           const { hash, name } = parseKeptPath(dataDir, tenantId, file);
-          if (!(await isKeptFileUsed(store, tenantId, name, hash))) await removeKeptFile(file);
+          if (!(await isKeptFileUsed(store, tenantId, name, hash))) removeKeptFile(file);
         } catch (error) {
           report(error);
         }

@@ -3,7 +3,8 @@
  * while a source of URI `upload://<name>` with that content hash exists and removed with it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { rmSync, rmdirSync } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TrellisError } from '../../core/errors.js';
 import type { Source } from '../../graph/index.js';
@@ -101,10 +102,18 @@ export async function keepUploads(dataDir: string, tenantId: string, files: read
   return { kept, created };
 }
 
-/** Removes a kept file and its content folder when that is left empty. */
-export async function removeKeptFile(file: string): Promise<void> {
-  await rm(file, { force: true });
-  await rmdir(path.dirname(file)).catch(() => {});
+/**
+ * Removes a kept file and its content folder when that is left empty. Synchronous on purpose: two system calls, and a
+ * deletion's caller (the DELETE route, `trellis sources rm` just before the process exits) finds the file gone when
+ * the deletion returns.
+ */
+export function removeKeptFile(file: string): void {
+  rmSync(file, { force: true });
+  try {
+    rmdirSync(path.dirname(file));
+  } catch {
+    // Not empty (the same content under another name), or gone already.
+  }
 }
 
 /**
@@ -131,7 +140,7 @@ export async function isKeptFileUsed(store: Store, tenantId: string, name: strin
  * Removes the kept file of a deleted upload source (a source deletion listener): by its URI and content hash. Files
  * of other sources are not touched.
  */
-export async function removeUploadOfSource(dataDir: string, tenantId: string, source: Source): Promise<void> {
+export function removeUploadOfSource(dataDir: string, tenantId: string, source: Source): void {
   if (!source.uri.startsWith(uploadScheme) || !source.contentHash?.startsWith('sha256:')) return;
   const hash = source.contentHash.slice('sha256:'.length);
   let name: string;
@@ -141,5 +150,5 @@ export async function removeUploadOfSource(dataDir: string, tenantId: string, so
     return;
   }
   if (!hashPattern.test(hash)) return;
-  await removeKeptFile(uploadPath(dataDir, tenantId, hash, name));
+  removeKeptFile(uploadPath(dataDir, tenantId, hash, name));
 }
