@@ -99,7 +99,8 @@ function fromWords(words: string[], head: string, lead: string): Verdict | undef
   if (lexicon.clubPrefixes.has(lead) || lexicon.clubSuffixes.has(head)) return { label: 'organization', confidence: 0.85, rule: 'ner:club' };
   if (lexicon.polityWords.has(lead) && words[1] === 'of') return { label: 'place', confidence: 0.85, rule: 'ner:polity' };
   if (lexicon.organizationWords.has(head) && head !== 'City') return { label: 'organization', confidence: 0.85, rule: 'ner:organization-word' };
-  if (count > 2 && lexicon.organizationWords.has(lead) && words[1] === 'of') return { label: 'organization', confidence: 0.85, rule: 'ner:organization-word' };
+  if (count > 2 && (lexicon.organizationWords.has(lead) || lead === 'House') && words[1] === 'of')
+    return { label: 'organization', confidence: 0.85, rule: 'ner:organization-word' };
   if (lexicon.placeModifiers.has(lead) && isPlace(rest)) return { label: 'place', confidence: 0.85, rule: 'ner:place-modifier' };
   if (lexicon.placeWords.has(head) || lexicon.pluralPlaceHeads.has(head) || (lexicon.placeWords.has(lead) && !lexicon.personTitles.has(lead)))
     return { label: 'place', confidence: 0.8, rule: 'ner:place-word' };

@@ -58,7 +58,7 @@ export function contextCue(tokens: Token[], first: number, last: number): Verdic
 
 // Nouns that, right after a name, say the name is the organisation itself ("the Sonic Images record label").
 const organizationHeads = new Set(
-  'label labels brand brands website company corporation network channel newspaper magazine party airline franchise'.split(' '),
+  'label labels brand brands website company corporation network channel newspaper magazine party airline franchise movement'.split(' '),
 );
 
 /** "X record label", "X brands", "X website": the name modifies a noun naming an organisation. */

@@ -115,14 +115,16 @@ export const eventWords = words(`War|Wars|Battle|Siege|Revolution|Rebellion|Upri
 Championship|Championships|Cup|Olympics|Olympiad|Tournament|Open|Grand Prix|Festival|Expo|Exposition|Fair|Summit|Treaty|Agreement|
 Accord|Accords|Act|Award|Awards|Prize|Trophy|Medal|Season|Series|Tour|Marathon|Derby|Bowl|Classic|Contest|Song Contest|Rally|Race|
 Campaign|Operation|Offensive|Invasion|Crusade|Earthquake|Hurricane|Typhoon|Disaster|Pandemic|Epidemic|Genocide|Holocaust|Reformation|
-Renaissance|Conquest|Occupation|Incident|Affair|Scandal|Protests|Strike|Convention|Congress|Symposium|Show|Ceremony|Chart|Hot 100|Games`);
+Renaissance|Conquest|Occupation|Incident|Affair|Scandal|Protests|Strike|Convention|Symposium|Show|Ceremony|Chart|Hot 100|Games`);
 
 /** Words that end place names ("Red River", "Kings County", "Oxford Street"). */
 export const placeWords = words(`River|Lake|Mountain|Mountains|Mount|Mt.|Hill|Hills|Valley|Island|Islands|Isle|Isles|Bay|Gulf|Sea|Ocean|
 Strait|Channel|Coast|Peninsula|Desert|Forest|Park|Canyon|Falls|Creek|Glacier|Cape|Beach|Harbour|Harbor|Port|County|Province|Prefecture|
 District|Region|Territory|State|Oblast|Canton|Parish|Borough|Township|Municipality|Village|Town|City|Street|Road|Avenue|Boulevard|Lane|
 Square|Bridge|Tower|Castle|Palace|Cathedral|Abbey|Temple|Mosque|Stadium|Arena|Airport|Station|Highway|Route|Plaza|Heights|Springs|
-Peak|Volcano|Reservoir|Dam|Basin|Delta|Plateau|Plain|Plains|Reef|Archipelago|Atoll|Fjord|Pass|Gardens|Hall|Theatre|Theater|Building`);
+Peak|Volcano|Reservoir|Dam|Basin|Delta|Plateau|Plain|Plains|Reef|Archipelago|Atoll|Fjord|Pass|Gardens|Hall|Theatre|Theater|Building|
+Chapel|Basilica|Mall|Zoo|Cemetery|Prison|Monument|Memorial|Camp|Base|Wilderness|Area|Zone|Motorway|
+Autobahn|Expressway|Freeway|Parkway|Canal|Lighthouse|Pier|Wharf|Market`);
 
 /** Honorifics and titles that precede a person's name. */
 export const personTitles = words(`Mr|Mr.|Mrs|Mrs.|Ms|Ms.|Miss|Dr|Dr.|Prof|Prof.|Professor|Sir|Dame|Lady|Lord|Madam|Madame|Mme|Mme.|
@@ -189,7 +191,7 @@ across|between|northern|southern|eastern|western|central|north|south|east|west|n
 
 /** Words that start or end the names of sports clubs ("FC Porto", "Rapid Wien", "Fyllingen IL", "Derby County"). */
 export const clubPrefixes = words(`FC|F.C.|AFC|CF|SC|AC|AS|SK|FK|NK|HNK|GNK|KS|CD|CA|SE|EC|SV|VfB|VfL|TSV|BSC|RC|RCD|UD|SD|CS|CSM|FCSB|
-Sporting|Real|Atlético|Atletico|Athletic|Dinamo|Dynamo|Spartak|Lokomotiv|Locomotiv|Olympique|Olympiacos|Olimpia|Racing|Inter|
+Sporting|Sportivo|Real|Atlético|Atletico|Athletic|Dinamo|Dynamo|Spartak|Lokomotiv|Locomotiv|Olympique|Olympiacos|Olimpia|Racing|Inter|
 Internazionale|Deportivo|Club|Borussia|Eintracht|Fortuna|Hertha|Werder|Union|Rapid|Steaua|Universitatea|Politehnica|Petrolul|
 Partizan|Crvena|Slavia|Sparta|Viktoria|Legia|Wisła|Lech|Górnik|Ferencváros|Újpest|Vasas|Honvéd|Dukla|Baník|Zenit|CSKA|Torpedo|
 Shakhtar|Dnipro|Metalist|Chornomorets|Vorskla`);

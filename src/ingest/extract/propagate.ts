@@ -98,6 +98,8 @@ function acronyms(tokens: Token[], found: FoundSpan[], surfaceOf: (span: FoundSp
     if (!/^\p{Lu}{2,8}$/u.test(letters)) continue;
     const expansion = found[i - 1];
     if (expansion && expansion.last === span.first - 2 && initialsOf(tokens, expansion.first, expansion.last).includes(letters)) {
+      // A name introduced with its own acronym and no other cue is most often an organisation ("European Economic Community ( EEC )").
+      if (isWeak(expansion)) [expansion.label, expansion.confidence, expansion.rule] = ['organization', 0.6, 'ner:acronym-expansion'];
       [span.label, span.confidence, span.rule] = [expansion.label, Math.max(span.confidence, expansion.confidence * 0.95), 'ner:acronym-of'];
       continue;
     }

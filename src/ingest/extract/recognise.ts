@@ -3,6 +3,7 @@ import type { NerLabel } from '../schema.js';
 import { classify, isKnownName } from './classify.js';
 import * as lexicon from './lexicon.js';
 import { propagate, type FoundSpan } from './propagate.js';
+import { quotedTitles } from './quoted.js';
 import { tokenize, type Token } from './tokens.js';
 
 /** A span the recogniser labelled, with offsets in the text. */
@@ -49,6 +50,10 @@ export function recognise(text: string, known: Map<string, NerLabel> = new Map()
     first = undefined;
   };
 
+  for (const [first, last] of quotedTitles(tokens)) {
+    known.set(text.slice(tokens[first]!.start, tokens[last]!.end), 'misc');
+    take(tokens[first]!.start, tokens[last]!.end, 'misc', 0.7, 'ner:quoted-title');
+  }
   for (const match of text.matchAll(money)) take(match.index, match.index + match[0].length, 'money', 0.9, 'ner:money');
   for (const match of text.matchAll(monthDate)) take(match.index, match.index + match[0].length, 'date', 0.9, 'ner:date');
   for (const match of text.matchAll(decade)) take(match.index, match.index + match[0].length, 'date', 0.85, 'ner:decade');
@@ -130,7 +135,10 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
       continue;
     }
     const verdict = classify({ text, tokens, first, last, title, known, lowerVocabulary });
-    if (verdict) found.push({ first, last, ...verdict });
+    // A capital "The" inside a sentence belongs to the title of a work or a group ("with The Agitation").
+    const article = tokens[first - 1];
+    const titled = article?.text === 'The' && !article.sentenceStart && first - 1 >= i && verdict && (verdict.label === 'misc' || verdict.label === 'event');
+    if (verdict) found.push({ first: titled ? first - 1 : first, last, ...verdict });
     i = Math.max(i, last);
   }
 
@@ -191,7 +199,8 @@ function grow(text: string, tokens: Token[], taken: Uint8Array, first: number): 
         end === last + 3 &&
         lexicon.organizationWords.has(tokens[end]!.text) &&
         !isKnownWord(tokens[last + 2]!.text) &&
-        !words.some((word) => lexicon.organizationWords.has(word));
+        !words.some((word) => lexicon.organizationWords.has(word)) &&
+        !isKnownName(words.join(' '));
       if (!completes) break;
       last = end;
     } else break;
