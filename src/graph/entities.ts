@@ -127,3 +127,28 @@ export async function entitiesBySeq(tx: Tx, tenantId: string, seqs: readonly num
   );
   return new Map(rows.map((row) => [Number(row.seq), { id: row.id, type: row.type, name: row.name }]));
 }
+
+/** An existing entity that carries a name as its name or alias. */
+export interface AliasMatch {
+  /** The canonical key of the name looked up. */
+  aliasKey: string;
+  id: string;
+  type: string;
+  name: string;
+  key: string;
+}
+
+/** Entities of the given types whose name or an alias has one of `aliasKeys` (canonical keys), in key order. */
+export async function findByAliases(tx: Tx, tenantId: string, types: readonly string[], aliasKeys: readonly string[]): Promise<AliasMatch[]> {
+  if (aliasKeys.length === 0 || types.length === 0) return [];
+  const keys = matchAny(tx.dialect, 'a.alias_key', 'text', aliasKeys);
+  const typeFilter = matchAny(tx.dialect, 'e.type', 'text', types);
+  const rows = await tx.all<{ alias_key: string; id: string; type: string; name: string; canonical_key: string }>(
+    `SELECT a.alias_key, e.id, e.type, e.name, e.canonical_key FROM entity_aliases a
+     JOIN entities e ON e.tenant_id = a.tenant_id AND e.id = a.entity_id
+     WHERE a.tenant_id = ? AND ${keys.sql} AND ${typeFilter.sql}
+     ORDER BY a.alias_key, e.canonical_key`,
+    [tenantId, keys.param, typeFilter.param],
+  );
+  return rows.map((row) => ({ aliasKey: row.alias_key, id: row.id, type: row.type, name: row.name, key: row.canonical_key }));
+}

@@ -2,7 +2,9 @@
 import { TrellisError, notFound } from '../core/errors.js';
 import { isId, normaliseId as normalise } from '../core/ids.js';
 import { type Store, type Tx, appendEvent, nowIso } from '../store/index.js';
-import { type EntityFilter, entitiesBySeq, entitySeqs, findEntity, listEntities } from './entities.js';
+import { type AliasMatch, type EntityFilter, entitiesBySeq, entitySeqs, findByAliases, findEntity, listEntities } from './entities.js';
+import { slices } from './dialect.js';
+import { canonicalKey } from './keys.js';
 import { checkEvidenceTargets, deleteFacts, evidenceFor, retractSource } from './evidence.js';
 import { upsertEntitiesPostgres, upsertRelationsPostgres } from './postgres.js';
 import { type PreparedEntity, type PreparedRelation, idsByInput, prepareEntities, prepareRelations } from './prepare.js';
@@ -16,6 +18,7 @@ import type { BulkResult, Chunk, Edge, Entity, EntityInput, Evidence, NodeSummar
 
 export type * from './types.js';
 export { canonicalKey } from './keys.js';
+export type { AliasMatch } from './entities.js';
 export type { ProjectionInfo, ProjectionOptions, ProjectionSource } from './projection.js';
 
 /** Most items one bulk call accepts; larger loads are split by the caller. */
@@ -37,6 +40,11 @@ export interface GraphService {
   /** Upserts many entities in one transaction with one `entity.bulk_upserted` event. */
   upsertEntities(tenantId: string, inputs: readonly EntityInput[]): Promise<BulkResult>;
   getEntity(tenantId: string, id: string): Promise<Entity & { evidence: Evidence[] }>;
+  /**
+   * Existing entities of `types` that carry one of `names` as their name or an alias (compared by canonical key: NFKC,
+   * case, spaces): what entity resolution consults to join a new document's names to the graph.
+   */
+  findByAliases(tenantId: string, types: readonly string[], names: readonly string[]): Promise<AliasMatch[]>;
   listEntities(tenantId: string, filter: EntityFilter): Promise<Page<Entity>>;
   /** Deletes an entity, the relations touching it and all their evidence. */
   deleteEntity(tenantId: string, id: string, options?: DeleteOptions): Promise<{ relations: string[] }>;
@@ -234,6 +242,15 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
     },
 
     listEntities: (tenantId, filter) => store.read(scope(tenantId), (tx) => listEntities(tx, tenantId, filter)),
+
+    findByAliases: (tenantId, types, names) =>
+      store.read(scope(tenantId), async (tx) => {
+        const keys = [...new Set(names.map(canonicalKey).filter((key) => key !== ''))];
+        const found: AliasMatch[] = [];
+        // Slices keep each statement's list (a json_each or array parameter) small.
+        for (const slice of slices(keys, 1000)) found.push(...(await findByAliases(tx, tenantId, types, slice)));
+        return found;
+      }),
 
     async deleteEntity(tenantId, rawId, options = {}) {
       const id = normalise(rawId);

@@ -1,6 +1,6 @@
 /** @module One document through the pipeline: parse → chunk → extract → resolve (prepare, nothing written), then commit in batches of chunks. */
 import path from 'node:path';
-import { type EntityInput, type GraphService, type RelationInput, maxBulkItems } from '../../graph/index.js';
+import { type EntityInput, type GraphService, type RelationInput, canonicalKey, maxBulkItems } from '../../graph/index.js';
 import type { Store } from '../../store/index.js';
 import { type ChunkOptions, chunkBlocks } from '../chunk.js';
 import { parseDocument, parseFailed } from '../parse/index.js';
@@ -49,6 +49,8 @@ export interface CommittedDocument {
   sourceId: string;
   chunks: number;
   entities: number;
+  /** Entities joined to one already in the graph by name or alias (see `joinToGraph`). */
+  joined: number;
   relations: number;
 }
 
@@ -60,6 +62,39 @@ export interface CommitContext {
   sizer: BatchSizer;
   /** Called after each batch with the chunks it committed. */
   onBatch?: (chunks: number, entities: number) => void;
+}
+
+/**
+ * Entity resolution against the graph: a document entity whose name or an alias is already the name or an alias of
+ * exactly one stored entity of its type takes that entity's key, so its upsert merges into it ("Alice Johnson" in a
+ * report joins the Person a mapped spreadsheet row made, whatever key the mapping gave it). Runs at commit time,
+ * after an earlier version of the source was retracted, so a redo sees the same graph as the first run. Returns how
+ * many entities were joined.
+ */
+async function joinToGraph(graph: GraphService, tenantId: string, entities: PreparedDocument['entities']): Promise<number> {
+  if (entities.length === 0) return 0;
+  const types = [...new Set(entities.map((entity) => entity.type))];
+  const matches = await graph.findByAliases(
+    tenantId,
+    types,
+    entities.flatMap((entity) => [entity.name, ...entity.aliases]),
+  );
+  const keysByName = new Map<string, Set<string>>();
+  for (const match of matches) {
+    const name = `${match.type}\u0000${match.aliasKey}`;
+    let keys = keysByName.get(name);
+    if (!keys) keysByName.set(name, (keys = new Set()));
+    keys.add(match.key);
+  }
+  let joined = 0;
+  for (const entity of entities) {
+    const keys = new Set<string>();
+    for (const name of [entity.name, ...entity.aliases]) for (const key of keysByName.get(`${entity.type}\u0000${canonicalKey(name)}`) ?? []) keys.add(key);
+    if (keys.size !== 1 || keys.has(entity.key)) continue; // unknown, ambiguous, or already the same identity
+    entity.key = [...keys][0] as string;
+    joined++;
+  }
+  return joined;
 }
 
 const identityOf = (entity: { type: string; key: string }) => `${entity.type}\u0000${entity.key}`;
@@ -99,6 +134,7 @@ export async function commitDocument(
       ...(chunk.page === undefined ? {} : { page: chunk.page }),
     })),
   });
+  const joined = await joinToGraph(graph, tenantId, prepared.entities);
   const entityIds = new Map<number, string>();
   let relationCount = 0;
   const { name: extractor, version: extractorVersion } = prepared.extractor;
@@ -190,7 +226,7 @@ export async function commitDocument(
     context.onBatch?.(count, inputs.size);
     first += count;
   }
-  const summary = { chunks: prepared.chunks.length, entities: prepared.entities.length, relations: relationCount };
+  const summary = { chunks: prepared.chunks.length, entities: prepared.entities.length, joined, relations: relationCount };
   await markIngested(context.store, tenantId, source.id, summary);
   return { sourceId: source.id, ...summary };
 }

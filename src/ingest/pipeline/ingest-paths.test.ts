@@ -59,11 +59,12 @@ describe('ingestPaths', () => {
       assert.deepEqual(
         summary.files.map((file) => [path.basename(file.file), file.status]),
         [
+          ['people.csv', 'ingested'],
           ['a.txt', 'ingested'],
           ['b.md', 'ingested'],
           ['c.html', 'ingested'],
-          ['people.csv', 'ingested'],
         ],
+        'structured files first, so their rows are known before the documents',
       );
       assert.equal(summary.quarantined, 1, 'the csv row without a name is quarantined');
       assert.ok(summary.entities > 10 && summary.relations > 0, JSON.stringify(summary));
@@ -87,8 +88,15 @@ describe('ingestPaths', () => {
         if (outcome.kind === 'html') assert.ok(!text.includes('var x'), 'script text is not ingested');
       }
       const alice = (await graph.listEntities(tenantId, { type: 'Person', q: 'Alice Johnson', limit: 10 })).items;
-      // The documents' mentions resolve to one entity keyed by name; the csv row is keyed by its mapping's row key.
-      assert.deepEqual(alice.map((entity) => entity.key).sort(), ['1', 'alice johnson']);
+      // The documents' mentions join the Person the csv row made (keyed by the mapping's row key) by its name: one
+      // entity citing both the row and the passages.
+      assert.deepEqual(
+        alice.map((entity) => entity.key),
+        ['1'],
+      );
+      const cited = new Set((await graph.getEntity(tenantId, alice[0]!.id)).evidence.map((evidence) => evidence.sourceId));
+      const sourceOf = (name: string) => summary.files.find((file) => path.basename(file.file) === name)?.sourceId;
+      for (const name of ['people.csv', 'b.md']) assert.ok(cited.has(sourceOf(name)!), `Alice Johnson cites ${name}`);
     } finally {
       await handle.dispose();
     }
@@ -120,7 +128,7 @@ describe('ingestPaths', () => {
       const second = await ingestPaths({ store: first.handle.store, graph: first.graph }, first.tenantId, [changed], options);
       assert.deepEqual(
         second.files.map((file) => file.status),
-        ['ingested', 'unchanged', 'unchanged', 'ingested'],
+        ['ingested', 'ingested', 'unchanged', 'unchanged'],
       );
       assert.equal(second.files[0]?.replaced, true);
       await ingestPaths({ store: fresh.handle.store, graph: fresh.graph }, fresh.tenantId, [changed], options);

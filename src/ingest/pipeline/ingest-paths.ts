@@ -1,6 +1,7 @@
 /** @module `ingestPaths`: files, folders and globs into the graph — hash, skip the unchanged, prepare, retract the old version, commit — with a summary per file. */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { TrellisError } from '../../core/errors.js';
 import type { GraphService } from '../../graph/index.js';
 import type { Store } from '../../store/index.js';
@@ -8,6 +9,7 @@ import type { ChunkOptions } from '../chunk.js';
 import { type ExtractorPool, createExtractorPool } from '../extract/pool.js';
 import type { MappingConfig } from '../mapping/index.js';
 import { detectKind, documentKinds, readFirstBytes } from '../parse/index.js';
+import { kindByExtension } from '../parse/detect.js';
 import { type ExtractionSchema, defaultSchema } from '../schema.js';
 import type { Extractor, SourceKind } from '../types.js';
 import { type BatchSizerOptions, createBatchSizer } from './batch-size.js';
@@ -119,7 +121,14 @@ function failure(outcome: FileOutcome, error: unknown, stage: string): FileOutco
  */
 export async function ingestPaths(services: IngestServices, tenantId: string, paths: readonly string[], options: IngestOptions = {}): Promise<IngestSummary> {
   const started = performance.now();
-  const planned = expandPaths(paths);
+  // Structured files first: their mapped rows are the known entities that documents' names then join (see
+  // `joinToGraph`), whatever the file names. Sorted order within each group.
+  const expanded = expandPaths(paths);
+  const isStructured = ({ file }: { file: string }) => {
+    const kind = kindByExtension[path.extname(file).toLowerCase()];
+    return kind !== undefined && !documentKinds.includes(kind);
+  };
+  const planned = [...expanded.filter(isStructured), ...expanded.filter((item) => !isStructured(item))];
   const sizes = planned.map(({ file }) => {
     try {
       return statSync(file).size;
