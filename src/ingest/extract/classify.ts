@@ -69,7 +69,7 @@ export function classify(span: Span): Verdict | undefined {
   }
   const beforeWord = tokens[first - 1]?.text.toLowerCase();
   // "the Bee Gees", "the Teutonic Knights": with the article, a plural name is a group.
-  if (beforeWord === 'the' && nameLike && count > 1 && /\p{Ll}s$/u.test(head) && !/ss$/.test(head))
+  if (beforeWord === 'the' && nameLike && count > 1 && /[a-z]s$/.test(head) && !/(?:ss|us|is)$/.test(head))
     return { label: 'organization', confidence: 0.6, rule: 'ner:the-group' };
   if (beforeWord && lexicon.placePrepositions.has(beforeWord) && count <= 3 && !lexicon.givenNames.has(lead))
     return { label: 'place', confidence: 0.55, rule: 'ner:place-preposition' };
@@ -96,7 +96,8 @@ function fromWords(words: string[], head: string, lead: string): Verdict | undef
   const allButHead = words.slice(0, -1).join(' ');
   if (head === 'City' && (lexicon.cities.has(allButHead) || lexicon.divisions.has(allButHead)))
     return { label: 'place', confidence: 0.85, rule: 'ner:place-word' };
-  if (lexicon.clubPrefixes.has(lead) || lexicon.clubSuffixes.has(head)) return { label: 'organization', confidence: 0.85, rule: 'ner:club' };
+  if ((lexicon.clubPrefixes.has(lead) && !lexicon.commonAcronyms.has(lead) && !lexicon.demonyms.has(rest)) || lexicon.clubSuffixes.has(head))
+    return { label: 'organization', confidence: 0.85, rule: 'ner:club' };
   if (lexicon.polityWords.has(lead) && words[1] === 'of') return { label: 'place', confidence: 0.85, rule: 'ner:polity' };
   if (lexicon.organizationWords.has(head) && head !== 'City') return { label: 'organization', confidence: 0.85, rule: 'ner:organization-word' };
   if (count > 2 && (lexicon.organizationWords.has(lead) || lead === 'House') && words[1] === 'of')

@@ -1,6 +1,15 @@
 /** @module Reads the words around a capitalised span for what it is: kind nouns, appositives, life dates, telling verbs. */
 import type { NerLabel } from '../schema.js';
-import { kindOf, organizationVerbs, personFollowers, personPossessions, personVerbs, relationNouns } from './cue-words.js';
+import {
+  kindOf,
+  organizationFollowers,
+  organizationPossessions,
+  organizationVerbs,
+  personFollowers,
+  personPossessions,
+  personVerbs,
+  relationNouns,
+} from './cue-words.js';
 import type { Token } from './tokens.js';
 
 /** A label with the confidence and rule of the cue that gave it. */
@@ -53,12 +62,16 @@ export function contextCue(tokens: Token[], first: number, last: number): Verdic
   }
   const appositive = appositiveKind(tokens, at);
   if (appositive) return appositive;
-  return relationBefore(tokens, first) ?? verbBefore(tokens, first) ?? followerAfter(tokens, last) ?? organizationNounAfter(tokens, last);
+  // "a member of X's staff": the words before describe what X owns, not X.
+  const owner = tokens[last + 1]?.text === "'s" || tokens[last + 1]?.text === '’s';
+  return (
+    (owner ? undefined : (relationBefore(tokens, first) ?? verbBefore(tokens, first))) ?? followerAfter(tokens, last) ?? organizationNounAfter(tokens, last)
+  );
 }
 
 // Nouns that, right after a name, say the name is the organisation itself ("the Sonic Images record label").
 const organizationHeads = new Set(
-  'label labels brand brands website company corporation network channel newspaper magazine party airline franchise movement'.split(' '),
+  'label labels brand brands website company corporation network channel newspaper magazine party airline franchise movement leader'.split(' '),
 );
 
 /** "X record label", "X brands", "X website": the name modifies a noun naming an organisation. */
@@ -150,10 +163,13 @@ function followerAfter(tokens: Token[], last: number): Verdict | undefined {
   const next = tokens[at]?.text.toLowerCase();
   if (!next) return undefined;
   if (next === "'s" || next === '’s') {
-    const owned = tokens[at + 1]?.text.toLowerCase();
-    return owned && personPossessions.has(owned) ? { label: 'person', confidence: 0.75, rule: 'ner:context' } : undefined;
+    const owned = tokens[at + 1]?.text.toLowerCase() ?? '';
+    if (personPossessions.has(owned)) return { label: 'person', confidence: 0.75, rule: 'ner:context' };
+    if (organizationPossessions.has(owned)) return { label: 'organization', confidence: 0.7, rule: 'ner:context' };
+    return undefined;
   }
   const two = `${next} ${tokens[at + 1]?.text.toLowerCase() ?? ''}`;
   if (personFollowers.has(next) || personFollowers.has(two)) return { label: 'person', confidence: 0.75, rule: 'ner:context' };
+  if (organizationFollowers.has(next) || organizationFollowers.has(two)) return { label: 'organization', confidence: 0.7, rule: 'ner:context' };
   return undefined;
 }

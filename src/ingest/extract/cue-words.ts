@@ -121,7 +121,8 @@ export const relationNouns = new Map<string, NerLabel>([
   ]),
   ...words(`member|members|subsidiary|division|affiliate|founder|co-founder|chairman|chairwoman|ceo|headquarters|employee|
     employees|shareholder|shareholders|owner|spokesman|spokeswoman|spokesperson|captain|roster|squad|manager|coach|
-    frontman|vocalist|guitarist|drummer|bassist|keyboardist|lineup|line-up|discography`).map((word): [string, NerLabel] => [word, 'organization']),
+    frontman|vocalist|guitarist|drummer|bassist|keyboardist|lineup|line-up|discography|leader|leaders|editor|professor|fellow|
+    alumnus|alumni|graduate|faculty|dean|rector|headmaster|principal`).map((word): [string, NerLabel] => [word, 'organization']),
   ...words(`capital|outskirts|suburb|suburbs|province|city|town|village|county|state|region|coast|north|south|east|west|
     northeast|northwest|southeast|southwest|centre|center|mayor|governor|citizen|citizens|resident|residents|inhabitants|
     population|people|border|borders|island|islands|shores|banks|mouth|municipality|district|king|queen|emperor|
@@ -136,7 +137,9 @@ export const organizationVerbs = new Set(
     distributed by|developed by|manufactured by|acquired by|owned by|operated by|sponsored by|funded by|bought by|purchased by|
     sold to|merged with|contract with|debut for|debuted for|appearances for|goals for|scored for|captained|managed|coached|
     drafted by|traded to|selected by|recorded for|signing with|work for|worked for|works for|employed by|hired by|listed on|
-    aired on|broadcast on|broadcast by|airs on|shown on|licensed by|licensed to`),
+    aired on|broadcast on|broadcast by|airs on|shown on|licensed by|licensed to|founded|co-founded|studied at|graduated from|
+    educated at|attended|enrolled at|taught at|teaches at|professor at|lecturer at|degree from|wrote for|writes for|reporter for|
+    columnist for|correspondent for|worked at|works at|working at|employed at|acquired|bought|sued`),
 );
 
 /** Verbs (with their particle) before a name that make it a person: "married X", "directed by X". */
@@ -159,4 +162,17 @@ export const personPossessions = new Set(
   words(`wife|husband|son|daughter|father|mother|brother|sister|death|birth|funeral|grave|widow|children|parents|family|
     career|life|childhood|presidency|reign|mistress|girlfriend|boyfriend|fiancée|fiance|fiancé|biography|autobiography|
     memoir|memoirs|debut|solo|twin|uncle|aunt|grandfather|grandmother|nephew|niece|cousin`),
+);
+
+/** Words right after a name that make it an organisation ("X was founded", "X merged with"). */
+export const organizationFollowers = new Set(
+  words(`was founded|was formed|was established|was incorporated|is headquartered|was headquartered|merged|went bankrupt|
+    was acquired|was dissolved|was disbanded|reformed|disbanded|split up|went public|was listed`),
+);
+
+/** Nouns after "X's" that make X an organisation ("X's headquarters", "X's subsidiary"). */
+export const organizationPossessions = new Set(
+  words(`headquarters|subsidiary|subsidiaries|shareholders|employees|staff|board|ceo|chairman|chairwoman|president|founder|
+    founders|members|membership|lineup|line-up|roster|squad|stock|shares|logo|revenue|revenues|profits|executives|divisions|
+    discography|frontman|leadership`),
 );

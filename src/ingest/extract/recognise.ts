@@ -104,7 +104,8 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
       const token = tokens[first]!;
       const whole = spanText(text, tokens, first, last);
       if (isKnownName(whole)) break;
-      if (lexicon.personTitles.has(token.text) && first < last) {
+      // A title opening an institution's name is part of it ("Premier League", "Queen Elizabeth Hospital").
+      if (lexicon.personTitles.has(token.text) && first < last && !isHeadWord(tokens[last]!.text)) {
         title = token.text;
         // Short honorifics (Dr., Mrs.) are how the name is written; office titles (President) are not.
         if (/^(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame)\.?$/.test(token.text)) break;

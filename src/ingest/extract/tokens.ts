@@ -24,8 +24,11 @@ const abbreviations = new Set(
   ),
 );
 
-// Initialisms (U.S., U.K.), words with inner apostrophes/hyphens, numbers with separators, any other non-space character.
-const tokenPattern = /(?:\p{Lu}\.){2,}|[\p{L}\p{M}][\p{L}\p{M}\p{N}]*(?:['’\-][\p{L}\p{M}\p{N}]+)*\.?|\p{N}+(?:[.,]\p{N}+)*|\S/gu;
+// Initialisms (U.S., U.K.), words with inner apostrophes/hyphens, numbers with separators, a possessive 's, any other
+// non-space character.
+const tokenPattern = /(?:\p{Lu}\.){2,}|[\p{L}\p{M}][\p{L}\p{M}\p{N}]*(?:['’\-][\p{L}\p{M}\p{N}]+)*\.?|\p{N}+(?:[.,]\p{N}+)*|['’]s\b|\S/gu;
+// The possessive ending is a token of its own, so "Obama's" is the name "Obama" followed by "'s".
+const possessive = /^(.+)(['’]s)$/u;
 const upper = /^\p{Lu}/u;
 const letter = /^\p{L}/u;
 const openers = new Set(['"', '“', '‘', "'", '(', '[', '«']);
@@ -48,14 +51,21 @@ export function tokenize(text: string): Token[] {
       if (!(abbreviations.has(stem.toLowerCase()) || (stem.length === 1 && upper.test(stem)))) {
         value = stem;
         end -= 1;
-        pushToken(stem, start, end);
+        pushWord(stem, start, end);
         pushToken('.', end, end + 1);
         continue;
       }
     }
-    pushToken(value, start, end);
+    pushWord(value, start, end);
   }
   return tokens;
+
+  function pushWord(value: string, start: number, end: number): void {
+    const owner = possessive.exec(value);
+    if (!owner) return pushToken(value, start, end);
+    pushToken(owner[1]!, start, start + owner[1]!.length);
+    pushToken(owner[2]!, start + owner[1]!.length, end);
+  }
 
   function pushToken(value: string, start: number, end: number): void {
     // A blank line is a paragraph break: a sentence boundary even without a period (headings, list items).
