@@ -11,10 +11,15 @@ import { createExtractorPool } from './pool.js';
 const compiled = compileSchema(defaultSchema());
 const extractOne = (text: string) => extractTexts([text], compiled)[0]!;
 
-test('finds "Dr. Jane Smith" as a Person with exact offsets and a title rule', () => {
+test('finds "Jane Smith" after "Dr." as a Person with exact offsets and a title rule (the honorific is a cue, not part of the name)', () => {
   const text = 'Yesterday Dr. Jane Smith opened the lab.';
   const mention = extractOne(text).mentions.find((m) => m.type === 'Person');
-  assert.deepEqual(mention && { text: mention.text, start: mention.start, end: mention.end }, { text: 'Dr. Jane Smith', start: 10, end: 24 });
+  assert.deepEqual(mention && { text: mention.text, start: mention.start, end: mention.end, rule: mention.rule }, {
+    text: 'Jane Smith',
+    start: 14,
+    end: 24,
+    rule: 'ner:title',
+  });
   assert.equal(text.slice(mention!.start, mention!.end), mention!.text);
   assert.ok(mention!.confidence > 0 && mention!.confidence <= 1);
 });

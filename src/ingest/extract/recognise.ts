@@ -107,8 +107,7 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
       // A title opening an institution's name is part of it ("Premier League", "Queen Elizabeth Hospital").
       if (lexicon.personTitles.has(token.text) && first < last && !isHeadWord(tokens[last]!.text)) {
         title = token.text;
-        // Short honorifics (Dr., Mrs.) are how the name is written; office titles (President) are not.
-        if (/^(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame)\.?$/.test(token.text)) break;
+        // Titles and honorifics (President, Dr., Sir) are cues, not part of the name: the usual NER convention.
         first++;
         continue;
       }
