@@ -2,6 +2,7 @@
 import type { NerLabel } from '../schema.js';
 import { contextCue, kindBefore, type Verdict } from './context.js';
 import * as lexicon from './lexicon.js';
+import { knownOrganizations } from './organizations.js';
 import type { Token } from './tokens.js';
 
 /** A capitalised span to classify, with what the recogniser knows about its text. */
@@ -28,6 +29,7 @@ export function isKnownName(name: string): boolean {
     lexicon.divisions.has(name) ||
     lexicon.regions.has(name) ||
     lexicon.groups.has(name) ||
+    knownOrganizations.has(name) ||
     lexicon.demonyms.has(name)
   );
 }
@@ -47,7 +49,7 @@ export function classify(span: Span): Verdict | undefined {
   if (lexicon.countries.has(name) || lexicon.regions.has(name)) return { label: 'place', confidence: 0.92, rule: 'ner:gazetteer-country' };
   if (lexicon.divisions.has(name) || lexicon.cities.has(name)) return { label: 'place', confidence: 0.9, rule: 'ner:gazetteer-place' };
   if (lexicon.demonyms.has(name)) return { label: 'place', confidence: 0.85, rule: 'ner:demonym' };
-  if (lexicon.groups.has(name)) return { label: 'organization', confidence: 0.85, rule: 'ner:gazetteer-organization' };
+  if (lexicon.groups.has(name) || knownOrganizations.has(name)) return { label: 'organization', confidence: 0.85, rule: 'ner:gazetteer-organization' };
   const previous = span.known.get(name);
   if (previous) return { label: previous, confidence: 0.8, rule: 'ner:same-name' };
   if (lexicon.months.has(name) || lexicon.weekdays.has(name)) return undefined;
