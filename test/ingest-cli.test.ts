@@ -1,7 +1,7 @@
 /** @module End-to-end tests of `trellis ingest` and `trellis sources` as real processes, and kill -9 at several points followed by a restart. */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -130,6 +130,22 @@ describe('trellis ingest (CLI process)', () => {
     assert.equal(removed.code, 0, removed.stderr);
     assert.ok((JSON.parse(removed.stdout) as { retractedEvidence: number }).retractedEvidence > 0);
     assert.deepEqual(await fingerprintOf(dataDir, tenantId).then((print) => [print.sources, print.entities, print.evidence]), [0, 0, 0]);
+  });
+
+  it('works on a fresh data folder: the first command creates the default tenant and its admin key, once', async () => {
+    const dataDir = path.join(dir, 'data-fresh');
+    const first = await run(dataDir, ['ingest', path.join(corpus, 'doc-0.txt')]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /1 ingested, 0 unchanged, 0 failed/);
+    assert.match(first.stderr, /First start: created tenant "default"/);
+    const key = readFileSync(path.join(dataDir, 'initial-admin-key.txt'), 'utf8').trim();
+    assert.match(key, /^trl_/);
+    assert.ok(first.stderr.includes(key), 'the key is printed once');
+    assert.equal(statSync(path.join(dataDir, 'initial-admin-key.txt')).mode & 0o777, 0o600);
+    const second = await run(dataDir, ['sources', 'list']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.doesNotMatch(second.stderr, /First start/);
+    assert.match(second.stdout, /doc-0\.txt/);
   });
 
   for (const dialect of dialects) {

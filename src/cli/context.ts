@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { type TrellisConfig, loadConfig } from '../core/config.js';
 import { createServices, type Services } from '../server/services.js';
+import { bootstrapFirstTenant } from '../server/start.js';
 import { openStore } from '../store/index.js';
 
 /** Global flags shared by every command. */
@@ -42,7 +43,12 @@ export async function withServices<T>(options: GlobalOptions, work: (services: S
   }
 }
 
-/** The tenant a command acts on: `--tenant` (slug or ID), defaulting to the first-start tenant. */
+/**
+ * The tenant a command acts on: `--tenant` (slug or ID), defaulting to the first-start tenant. Without `--tenant` on a
+ * store that has no tenant yet, the command does the server's first start (tenant `default` and an admin key, printed
+ * on stderr and written to the data folder), so `trellis ingest` works on a fresh folder before any `trellis serve`.
+ */
 export async function tenantOf(services: Services, tenant: string | undefined): Promise<string> {
+  if (tenant === undefined) await bootstrapFirstTenant(services, process.stderr);
   return (await services.platform.tenants.get(tenant ?? 'default')).id;
 }

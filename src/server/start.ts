@@ -23,6 +23,34 @@ export function bootstrapKeyFile(config: TrellisConfig): string {
 }
 
 /**
+ * On a store with no tenant: creates the tenant `default` with an admin API key, writes the key to
+ * {@link bootstrapKeyFile} (mode 0600) and prints it once on `output`. Does nothing on a store that has a tenant.
+ * The server's first start and the CLI's commands on a fresh store (e.g. `trellis ingest`) both run it.
+ */
+export async function bootstrapFirstTenant(services: Services, output: NodeJS.WritableStream): Promise<{ apiKey: string } | null> {
+  const { created } = await services.platform.bootstrap();
+  if (!created) return null;
+  const file = bootstrapKeyFile(services.config);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${created.apiKey}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  output.write(
+    [
+      '',
+      '  ┌──────────────────────────────────────────────────────────────────────────┐',
+      '  │ First start: created tenant "default" and an admin API key.              │',
+      '  │ It is shown once; a copy is in the file below (mode 0600).               │',
+      '  └──────────────────────────────────────────────────────────────────────────┘',
+      `  key:  ${created.apiKey}`,
+      `  file: ${file}`,
+      '',
+      '',
+    ].join('\n'),
+  );
+  return created;
+}
+
+/**
  * Opens the configured store, applies migrations, creates the default tenant and admin key on an empty store
  * (printed once, and written to a 0600 file in the data folder), and listens.
  * @example
@@ -38,26 +66,7 @@ export async function startServer(config: TrellisConfig, output: NodeJS.Writable
     throw error;
   }
   const services = createServices(config, store);
-  const { created } = await services.platform.bootstrap();
-  if (created) {
-    const file = bootstrapKeyFile(config);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${created.apiKey}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-    output.write(
-      [
-        '',
-        '  ┌──────────────────────────────────────────────────────────────────────────┐',
-        '  │ First start: created tenant "default" and an admin API key.              │',
-        '  │ It is shown once; a copy is in the file below (mode 0600).               │',
-        '  └──────────────────────────────────────────────────────────────────────────┘',
-        `  key:  ${created.apiKey}`,
-        `  file: ${file}`,
-        '',
-        '',
-      ].join('\n'),
-    );
-  }
+  const created = await bootstrapFirstTenant(services, output);
   const app = await buildApp(services);
   try {
     await app.listen({ host: config.host, port: config.port });
