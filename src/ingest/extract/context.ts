@@ -35,7 +35,8 @@ export function kindBefore(tokens: Token[], first: number): Verdict | undefined 
   const previous = tokens[first - 1];
   if (!isLowerWord(previous)) return undefined;
   const kind = kindOf(previous.text, tokens[first - 2]?.text);
-  if (kind) return { label: kind, confidence: 0.85, rule: 'ner:kind-before' };
+  // Kinds of works and events are more often the end of a phrase before a name ("after the competition Smith …").
+  if (kind) return { label: kind, confidence: kind === 'misc' || kind === 'event' ? 0.7 : 0.85, rule: 'ner:kind-before' };
   // "bands such as X", "clubs including X", "films like X".
   let at = -1;
   if (previous.text === 'as' && tokens[first - 2]?.text === 'such') at = first - 3;

@@ -106,3 +106,61 @@ test('the worker pool returns the same extractions as inline extraction', async 
     await pool.close();
   }
 });
+
+const typesOf = (text: string): Record<string, string> => Object.fromEntries(extractOne(text).mentions.map((m) => [m.text, m.type]));
+
+test('a kind noun before or after a name gives its type: "the band X", "X is a village", "X, an actor"', () => {
+  const found = typesOf('The band Zorblax toured with singer Mira Tolvane. Velmora is a village in the hills. Orrin Hask, an actor, came too.');
+  assert.equal(found['Zorblax'], 'Organization');
+  assert.equal(found['Mira Tolvane'], 'Person');
+  assert.equal(found['Velmora'], 'Place');
+  assert.equal(found['Orrin Hask'], 'Person');
+});
+
+test('life dates in brackets make a person; a year in brackets after a title makes a work', () => {
+  const found = typesOf('Dren Kolvath ( born 4 May 1970 ) wrote Quiet Copper Days ( 1999 ) and met Ulla Brenk ( 1901 – 1975 ).');
+  assert.equal(found['Dren Kolvath'], 'Person');
+  assert.equal(found['Ulla Brenk'], 'Person');
+  assert.equal(found['Quiet Copper Days'], 'Product');
+});
+
+test('two capitalised words with no cue are not taken for a person', () => {
+  const { mentions } = extractOne('Later that year Silver Harbor Lights was shown again.');
+  assert.ok(!mentions.some((m) => m.type === 'Person'), JSON.stringify(mentions));
+});
+
+test('a quoted title is one name, whatever it holds; a quoted nickname stays inside the person name', () => {
+  const found = typesOf('She recorded " Paper Moon Over Dallas " in 1999 with Wilhelm " Willi " Brandtner ( born 1950 ).');
+  assert.equal(found['Paper Moon Over Dallas'], 'Product');
+  assert.equal(found['Dallas'], undefined);
+  assert.equal(found['Wilhelm " Willi " Brandtner'], 'Person');
+});
+
+test('coordinated names share the label of their strong members; telling verbs and club words count', () => {
+  const found = typesOf('He played for Dravik FC, Lomberg and Tessaly United before he retired.');
+  assert.equal(found['Dravik FC'], 'Organization');
+  assert.equal(found['Lomberg'], 'Organization');
+  assert.equal(found['Tessaly United'], 'Organization');
+});
+
+test("an acronym in brackets takes its expansion's type; after lower-case words it is no name", () => {
+  const found = typesOf('The Northern Grain Council ( NGC ) met in a census designated place ( CDP ) near the coast.');
+  assert.equal(found['Northern Grain Council'], 'Organization');
+  assert.equal(found['NGC'], 'Organization');
+  assert.equal(found['CDP'], undefined);
+});
+
+test('names keep their inner "and" and hyphen but not the possessive: "Fish and Wildlife Service", "Burne - Jones", "Obama\'s"', () => {
+  const found = typesOf("Barack Obama's aide left the Fish and Wildlife Service for a post with Edward Burne - Jones ( born 1833 ).");
+  assert.equal(found['Fish and Wildlife Service'], 'Organization');
+  assert.equal(found['Edward Burne - Jones'], 'Person');
+  assert.equal(found['Barack Obama'], 'Person');
+  assert.equal(found["Barack Obama's"], undefined);
+});
+
+test('offices and titles are cues, not part of the name: "Chief Executive Officer of Velcor Corporation", "King of Norway"', () => {
+  const found = typesOf('She became Chief Executive Officer of Velcor Corporation and met the King of Norway.');
+  assert.equal(found['Velcor Corporation'], 'Organization');
+  assert.equal(found['Norway'], 'Place');
+  assert.ok(!Object.keys(found).some((name) => name.includes('Chief') || name.startsWith('of ')), JSON.stringify(found));
+});

@@ -197,7 +197,9 @@ function grow(text: string, tokens: Token[], taken: Uint8Array, first: number): 
       const words = tokens.slice(first, last + 1).map((token) => token.text);
       const completes =
         end === last + 3 &&
+        tokens[first - 1]?.text !== ',' &&
         lexicon.organizationWords.has(tokens[end]!.text) &&
+        !lexicon.clubSuffixes.has(tokens[end]!.text) &&
         !isKnownWord(tokens[last + 2]!.text) &&
         !words.some((word) => lexicon.organizationWords.has(word)) &&
         !isKnownName(words.join(' '));

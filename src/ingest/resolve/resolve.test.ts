@@ -64,3 +64,44 @@ test('fuzzy merge above the threshold, explained with its score; below it, none'
   assert.equal(merged.rule, 'fuzzy');
   assert.ok(merged.score >= 0.93 && merged.score < 1);
 });
+
+test('a short organisation name joins the one longer name that only adds organisation words or a place', () => {
+  const entities = resolveMentions([
+    { type: 'Organization', text: 'Velcor Corporation' },
+    { type: 'Organization', text: 'Velcor' },
+    { type: 'Organization', text: 'Atlanta Hawks' },
+    { type: 'Organization', text: 'Hawks' },
+  ]);
+  assert.deepEqual(entities.map((e) => [e.name, e.members.length, e.members.at(-1)!.explanation.rule]).sort(), [
+    ['Atlanta Hawks', 2, 'partial-name'],
+    ['Velcor Corporation', 2, 'partial-name'],
+  ]);
+});
+
+test('a person named by first names joins the one longer name that starts with them or has them first and last', () => {
+  const entities = resolveMentions([
+    { type: 'Person', text: 'Jefferson Madeira da Silva' },
+    { type: 'Person', text: 'Jefferson Madeira' },
+    { type: 'Person', text: 'Jane Ann Smith' },
+    { type: 'Person', text: 'Jane Smith' },
+  ]);
+  assert.deepEqual(entities.map((e) => [e.name, e.members.length]).sort(), [
+    ['Jane Ann Smith', 2],
+    ['Jefferson Madeira da Silva', 2],
+  ]);
+});
+
+test('no fuzzy merge across numbers, word endings or a differing word; acronyms skip small words', () => {
+  const entities = resolveMentions([
+    { type: 'Place', text: 'Canada' },
+    { type: 'Place', text: 'Canadian' },
+    { type: 'Product', text: 'Boeing 747' },
+    { type: 'Product', text: 'Boeing 777' },
+    { type: 'Event', text: 'Battle of Chiari' },
+    { type: 'Event', text: 'Battle of Carpi' },
+    { type: 'Organization', text: 'Council on Foreign Relations' },
+    { type: 'Organization', text: 'CFR' },
+  ]);
+  assert.equal(entities.length, 7);
+  assert.equal(entities.find((e) => e.name === 'Council on Foreign Relations')!.members.length, 2);
+});

@@ -1,5 +1,5 @@
 /** @module Entity resolution: groups mentions into entities within a type, each merge explained by its rule and score. */
-import { acronymOf, isAcronym, normaliseName, similarity } from './normalise.js';
+import { acronymsOf, comparable, isAcronym, isOrganizationWord, isPlaceName, normaliseName, similarity } from './normalise.js';
 
 /** A mention to resolve: its type and surface text (document order matters for partial names). */
 export interface ResolvableMention {
@@ -35,6 +35,11 @@ export interface ResolveOptions {
   fuzzyThreshold?: number;
   /** Types whose single-word mentions may join a longer name ending or starting with that word. @default ["Person"] */
   partialNameTypes?: string[];
+  /**
+   * Types whose short names may join a longer name that only adds an organisation word or a place ("Taito" →
+   * "Taito Corporation", "Spurs" → "San Antonio Spurs"). @default ["Organization"]
+   */
+  organizationTypes?: string[];
 }
 
 /**
@@ -48,6 +53,7 @@ export interface ResolveOptions {
 export function resolveMentions(mentions: readonly ResolvableMention[], options: ResolveOptions = {}): ResolvedEntity[] {
   const threshold = options.fuzzyThreshold ?? 0.93;
   const partialTypes = new Set(options.partialNameTypes ?? ['Person']);
+  const organizationTypes = new Set(options.organizationTypes ?? ['Organization']);
   const entities: ResolvedEntity[] = [];
   const byTypeKey = new Map<string, ResolvedEntity>();
   // Longest names first, so that partial names and acronyms find the full name whatever the mention order.
@@ -63,7 +69,11 @@ export function resolveMentions(mentions: readonly ResolvableMention[], options:
       continue;
     }
     const ofType = entities.filter((entity) => entity.type === mention.type);
-    const match = partialName(ofType, key, partialTypes.has(mention.type)) ?? acronym(ofType, mention.text, key) ?? fuzzy(ofType, key, threshold);
+    const match =
+      partialName(ofType, key, partialTypes.has(mention.type)) ??
+      shortOrganizationName(ofType, key, organizationTypes.has(mention.type)) ??
+      acronym(ofType, mention.text, key) ??
+      fuzzy(ofType, key, threshold);
     if (match) {
       join(match.entity, index, mention.text, match.explanation);
       byTypeKey.set(typeKey, match.entity);
@@ -86,7 +96,8 @@ function join(entity: ResolvedEntity, mention: number, text: string, explanation
 type Match = { entity: ResolvedEntity; explanation: MergeExplanation } | undefined;
 
 function partialName(entities: ResolvedEntity[], key: string, allowed: boolean): Match {
-  if (!allowed || key.includes(' ')) return undefined;
+  if (!allowed) return undefined;
+  if (key.includes(' ')) return partialFullName(entities, key);
   const lastWord = entities.filter((entity) => entity.key.endsWith(` ${key}`));
   if (lastWord.length === 1) return { entity: lastWord[0]!, explanation: { rule: 'partial-name', score: 0.9, matched: lastWord[0]!.name } };
   // Two people share the surname: ambiguous, so no merge (a wrong merge is worse than a missed one).
@@ -96,10 +107,36 @@ function partialName(entities: ResolvedEntity[], key: string, allowed: boolean):
   return undefined;
 }
 
+/** "Jane Smith" → the one longer name that starts with those words or has them as first and last ("Jane Ann Smith"). */
+function partialFullName(entities: ResolvedEntity[], key: string): Match {
+  const words = key.split(' ');
+  const found = entities.filter((entity) => {
+    const longer = entity.key.split(' ');
+    if (longer.length <= words.length) return false;
+    const prefix = words.every((word, index) => longer[index] === word);
+    const firstAndLast = words.length === 2 && longer[0] === words[0] && longer[longer.length - 1] === words[1];
+    return prefix || firstAndLast;
+  });
+  return found.length === 1 ? { entity: found[0]!, explanation: { rule: 'partial-name', score: 0.85, matched: found[0]!.name } } : undefined;
+}
+
+/** "Taito" → "Taito Corporation" (the rest is organisation words); "Spurs" → "San Antonio Spurs" (the rest is a place). */
+function shortOrganizationName(entities: ResolvedEntity[], key: string, allowed: boolean): Match {
+  if (!allowed || key.includes(' ')) return undefined;
+  const found = entities.filter((entity) => {
+    const words = entity.key.split(' ');
+    if (words.length < 2) return false;
+    if (words[0] === key) return words.slice(1).every((word) => isOrganizationWord(word));
+    if (words[words.length - 1] === key) return isPlaceName(entity.name.slice(0, entity.name.length - key.length).trim());
+    return false;
+  });
+  return found.length === 1 ? { entity: found[0]!, explanation: { rule: 'partial-name', score: 0.8, matched: found[0]!.name } } : undefined;
+}
+
 function acronym(entities: ResolvedEntity[], text: string, key: string): Match {
   if (!isAcronym(text)) return undefined;
   const letters = key.replace(/ /g, '');
-  const found = entities.filter((entity) => acronymOf(entity.name) === letters);
+  const found = entities.filter((entity) => acronymsOf(entity.name).includes(letters));
   if (found.length !== 1) return undefined;
   return { entity: found[0]!, explanation: { rule: 'acronym', score: 0.9, matched: found[0]!.name } };
 }
@@ -109,7 +146,7 @@ function fuzzy(entities: ResolvedEntity[], key: string, threshold: number): Matc
   let bestScore = threshold;
   for (const entity of entities) {
     // Very short keys are too easy to confuse ("Ann"/"Anna"): fuzzy only from six characters.
-    if (key.length < 6 || entity.key.length < 6) continue;
+    if (key.length < 6 || entity.key.length < 6 || !comparable(key, entity.key)) continue;
     const score = similarity(key, entity.key);
     if (score >= bestScore) {
       bestScore = score;
