@@ -3,7 +3,7 @@ import type { Extraction, Mention, RelationDraft } from '../types.js';
 import type { ExtractionSchema, NerLabel, RelationTypeDef } from '../schema.js';
 import { buildAutomaton, findAll, type Automaton } from './aho-corasick.js';
 import { recognise } from './recognise.js';
-import { sentenceSpans, tokenize } from './tokens.js';
+import { sentenceSpans, tokenize, type Token } from './tokens.js';
 
 /** A schema made ready for matching: regexes built, gazetteers in automata. Build once per worker. */
 export interface CompiledSchema {
@@ -105,7 +105,8 @@ function extractText(text: string, compiled: CompiledSchema, known: Map<string, 
       candidates.push({ type: pattern.type, text: value, start, end, confidence: pattern.confidence, rule: `pattern:${pattern.name}`, rank: 1 });
     }
   }
-  for (const span of recognise(text, known)) {
+  const tokens = tokenize(text);
+  for (const span of recognise(text, known, tokens)) {
     const type = compiled.nerTypes.get(span.label);
     if (!type) continue;
     candidates.push({ type, text: text.slice(span.start, span.end), start: span.start, end: span.end, confidence: span.confidence, rule: span.rule, rank: 0 });
@@ -120,12 +121,12 @@ function extractText(text: string, compiled: CompiledSchema, known: Map<string, 
     mentions.push(mention);
   }
   mentions.sort((a, b) => a.start - b.start);
-  return { mentions, relations: relate(text, mentions, compiled) };
+  return { mentions, relations: relate(text, tokens, mentions, compiled) };
 }
 
 /** Pattern relations between neighbouring mentions of a sentence, then weighted co-occurrence between entities. */
-function relate(text: string, mentions: Mention[], compiled: CompiledSchema): RelationDraft[] {
-  const sentences = sentenceSpans(tokenize(text));
+function relate(text: string, tokens: Token[], mentions: Mention[], compiled: CompiledSchema): RelationDraft[] {
+  const sentences = sentenceSpans(tokens);
   const sentenceOf = (offset: number): number => {
     let low = 0;
     let high = sentences.length - 1;

@@ -34,9 +34,11 @@ const cardinal = new Set(
   ),
 );
 
-/** Recognises entities in one text; `known` carries names already labelled in earlier chunks of the document. */
-export function recognise(text: string, known: Map<string, NerLabel> = new Map()): RecognisedSpan[] {
-  const tokens = tokenize(text);
+/**
+ * Recognises entities in one text; `known` carries names already labelled in earlier chunks of the document, and
+ * `tokens` may be given when the caller has tokenised the text already.
+ */
+export function recognise(text: string, known: Map<string, NerLabel> = new Map(), tokens: Token[] = tokenize(text)): RecognisedSpan[] {
   const spans: RecognisedSpan[] = [];
   const taken = new Uint8Array(tokens.length);
   const tokenAt = new Map<number, number>();

@@ -31,6 +31,20 @@ const tokenPattern = /(?:\p{Lu}\.){2,}|[\p{L}\p{M}][\p{L}\p{M}\p{N}]*(?:['’\-]
 const possessive = /^(.+)(['’]s)$/u;
 const upper = /^\p{Lu}/u;
 const letter = /^\p{L}/u;
+const digit = /^\p{N}/u;
+const numeral = /^[\p{N}.,]+$/u;
+
+/** The class of a token's first character: an upper-case or other letter, a digit, or anything else (ASCII fast). */
+function classOf(value: string): 'upper' | 'lower' | 'digit' | 'other' {
+  const code = value.charCodeAt(0);
+  if (code >= 65 && code <= 90) return 'upper';
+  if (code >= 97 && code <= 122) return 'lower';
+  if (code >= 48 && code <= 57) return 'digit';
+  if (code < 128) return 'other';
+  if (upper.test(value)) return 'upper';
+  if (letter.test(value)) return 'lower';
+  return digit.test(value) ? 'digit' : 'other';
+}
 const openers = new Set(['"', '“', '‘', "'", '(', '[', '«']);
 
 /**
@@ -61,29 +75,39 @@ export function tokenize(text: string): Token[] {
   return tokens;
 
   function pushWord(value: string, start: number, end: number): void {
-    const owner = possessive.exec(value);
+    const apostrophe = value.length > 2 && value.endsWith('s') ? value[value.length - 2] : undefined;
+    const owner = apostrophe === "'" || apostrophe === '’' ? possessive.exec(value) : null;
     if (!owner) return pushToken(value, start, end);
     pushToken(owner[1]!, start, start + owner[1]!.length);
     pushToken(owner[2]!, start + owner[1]!.length, end);
   }
 
   function pushToken(value: string, start: number, end: number): void {
-    // A blank line is a paragraph break: a sentence boundary even without a period (headings, list items).
+    // A blank line is a paragraph break: a sentence boundary even without a period (headings, list items). The gap
+    // between two tokens is only white space, so two line breaks in it make a blank line.
     const previous = tokens[tokens.length - 1];
-    if (previous && !atStart && /\n\s*\n/.test(text.slice(previous.end, start))) {
-      sentence++;
-      atStart = true;
+    if (previous && !atStart && start - previous.end >= 2) {
+      const lineBreak = text.indexOf('\n', previous.end);
+      if (lineBreak !== -1 && lineBreak < start) {
+        const second = text.indexOf('\n', lineBreak + 1);
+        if (second !== -1 && second < start) {
+          sentence++;
+          atStart = true;
+        }
+      }
     }
-    const isWord = letter.test(value);
+    const kind = classOf(value);
+    const isWord = kind === 'upper' || kind === 'lower';
+    const isNumber = kind === 'digit';
     tokens.push({
       text: value,
       start,
       end,
       sentence,
-      sentenceStart: atStart && (isWord || /^\p{N}/u.test(value)),
-      capitalised: upper.test(value),
+      sentenceStart: atStart && (isWord || isNumber),
+      capitalised: kind === 'upper',
       word: isWord,
-      number: /^\p{N}/u.test(value) && /^[\p{N}.,]+$/u.test(value),
+      number: isNumber && numeral.test(value),
     });
     if (value === '.' || value === '!' || value === '?') {
       sentence++;

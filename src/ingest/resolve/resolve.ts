@@ -56,11 +56,16 @@ export function resolveMentions(mentions: readonly ResolvableMention[], options:
   const organizationTypes = new Set(options.organizationTypes ?? ['Organization']);
   const entities: ResolvedEntity[] = [];
   const byTypeKey = new Map<string, ResolvedEntity>();
+  // The entities of each type, with their key's words: the candidates a new mention is compared with.
+  const byType = new Map<string, Candidate[]>();
   // Longest names first, so that partial names and acronyms find the full name whatever the mention order.
   const order = mentions
-    .map((mention, index) => ({ mention, index, key: normaliseName(mention.text) }))
+    .map((mention, index) => {
+      const key = normaliseName(mention.text);
+      return { mention, index, key, words: key.split(' ').length };
+    })
     .filter((item) => item.key.length > 0)
-    .sort((a, b) => b.key.split(' ').length - a.key.split(' ').length || a.index - b.index);
+    .sort((a, b) => b.words - a.words || a.index - b.index);
   for (const { mention, index, key } of order) {
     const typeKey = `${mention.type}\u0000${key}`;
     const same = byTypeKey.get(typeKey);
@@ -68,7 +73,8 @@ export function resolveMentions(mentions: readonly ResolvableMention[], options:
       join(same, index, mention.text, { rule: 'normalised', score: 1, matched: same.name });
       continue;
     }
-    const ofType = entities.filter((entity) => entity.type === mention.type);
+    const ofType = byType.get(mention.type) ?? [];
+    byType.set(mention.type, ofType);
     const match =
       partialName(ofType, key, partialTypes.has(mention.type)) ??
       shortOrganizationName(ofType, key, organizationTypes.has(mention.type)) ??
@@ -82,10 +88,18 @@ export function resolveMentions(mentions: readonly ResolvableMention[], options:
     const entity: ResolvedEntity = { type: mention.type, name: mention.text, key, aliases: [], members: [] };
     join(entity, index, mention.text, { rule: 'first', score: 1, matched: mention.text });
     entities.push(entity);
+    ofType.push({ entity, words: key.split(' ') });
     byTypeKey.set(typeKey, entity);
   }
   for (const entity of entities) entity.members.sort((a, b) => a.mention - b.mention);
   return entities;
+}
+
+/** An entity as a candidate for merges: its key's words, and its acronyms once asked for. */
+interface Candidate {
+  entity: ResolvedEntity;
+  words: string[];
+  acronyms?: string[];
 }
 
 function join(entity: ResolvedEntity, mention: number, text: string, explanation: MergeExplanation): void {
@@ -95,60 +109,68 @@ function join(entity: ResolvedEntity, mention: number, text: string, explanation
 
 type Match = { entity: ResolvedEntity; explanation: MergeExplanation } | undefined;
 
-function partialName(entities: ResolvedEntity[], key: string, allowed: boolean): Match {
+/** The one candidate that passes `test`, as a match with `rule` and `score`; none when zero or several pass. */
+function only(candidates: Candidate[], test: (candidate: Candidate) => boolean, rule: MergeExplanation['rule'], score: number): Match {
+  let found: Candidate | undefined;
+  for (const candidate of candidates) {
+    if (!test(candidate)) continue;
+    if (found) return undefined;
+    found = candidate;
+  }
+  return found && { entity: found.entity, explanation: { rule, score, matched: found.entity.name } };
+}
+
+function partialName(candidates: Candidate[], key: string, allowed: boolean): Match {
   if (!allowed) return undefined;
-  if (key.includes(' ')) return partialFullName(entities, key);
-  const lastWord = entities.filter((entity) => entity.key.endsWith(` ${key}`));
-  if (lastWord.length === 1) return { entity: lastWord[0]!, explanation: { rule: 'partial-name', score: 0.9, matched: lastWord[0]!.name } };
+  if (key.includes(' ')) return partialFullName(candidates, key);
   // Two people share the surname: ambiguous, so no merge (a wrong merge is worse than a missed one).
-  if (lastWord.length > 1) return undefined;
-  const firstWord = entities.filter((entity) => entity.key.startsWith(`${key} `));
-  if (firstWord.length === 1) return { entity: firstWord[0]!, explanation: { rule: 'partial-name', score: 0.75, matched: firstWord[0]!.name } };
-  return undefined;
+  const lastWord = candidates.filter(({ words }) => words.length > 1 && words[words.length - 1] === key);
+  if (lastWord.length > 0) return lastWord.length === 1 ? only(lastWord, () => true, 'partial-name', 0.9) : undefined;
+  return only(candidates, ({ words }) => words.length > 1 && words[0] === key, 'partial-name', 0.75);
 }
 
 /** "Jane Smith" → the one longer name that starts with those words or has them as first and last ("Jane Ann Smith"). */
-function partialFullName(entities: ResolvedEntity[], key: string): Match {
+function partialFullName(candidates: Candidate[], key: string): Match {
   const words = key.split(' ');
-  const found = entities.filter((entity) => {
-    const longer = entity.key.split(' ');
-    if (longer.length <= words.length) return false;
-    const prefix = words.every((word, index) => longer[index] === word);
-    const firstAndLast = words.length === 2 && longer[0] === words[0] && longer[longer.length - 1] === words[1];
-    return prefix || firstAndLast;
-  });
-  return found.length === 1 ? { entity: found[0]!, explanation: { rule: 'partial-name', score: 0.85, matched: found[0]!.name } } : undefined;
+  return only(
+    candidates,
+    ({ words: longer }) =>
+      longer.length > words.length &&
+      (words.every((word, index) => longer[index] === word) || (words.length === 2 && longer[0] === words[0] && longer[longer.length - 1] === words[1])),
+    'partial-name',
+    0.85,
+  );
 }
 
 /** "Taito" → "Taito Corporation" (the rest is organisation words); "Spurs" → "San Antonio Spurs" (the rest is a place). */
-function shortOrganizationName(entities: ResolvedEntity[], key: string, allowed: boolean): Match {
+function shortOrganizationName(candidates: Candidate[], key: string, allowed: boolean): Match {
   if (!allowed || key.includes(' ')) return undefined;
-  const found = entities.filter((entity) => {
-    const words = entity.key.split(' ');
-    if (words.length < 2) return false;
-    if (words[0] === key) return words.slice(1).every((word) => isOrganizationWord(word));
-    if (words[words.length - 1] === key) return isPlaceName(entity.name.slice(0, entity.name.length - key.length).trim());
-    return false;
-  });
-  return found.length === 1 ? { entity: found[0]!, explanation: { rule: 'partial-name', score: 0.8, matched: found[0]!.name } } : undefined;
+  return only(
+    candidates,
+    ({ entity, words }) =>
+      words.length > 1 &&
+      ((words[0] === key && words.slice(1).every((word) => isOrganizationWord(word))) ||
+        (words[words.length - 1] === key && isPlaceName(entity.name.slice(0, entity.name.length - key.length).trim()))),
+    'partial-name',
+    0.8,
+  );
 }
 
-function acronym(entities: ResolvedEntity[], text: string, key: string): Match {
+function acronym(candidates: Candidate[], text: string, key: string): Match {
   if (!isAcronym(text)) return undefined;
   const letters = key.replace(/ /g, '');
-  const found = entities.filter((entity) => acronymsOf(entity.name).includes(letters));
-  if (found.length !== 1) return undefined;
-  return { entity: found[0]!, explanation: { rule: 'acronym', score: 0.9, matched: found[0]!.name } };
+  return only(candidates, (candidate) => (candidate.acronyms ??= acronymsOf(candidate.entity.name)).includes(letters), 'acronym', 0.9);
 }
 
-function fuzzy(entities: ResolvedEntity[], key: string, threshold: number): Match {
+function fuzzy(candidates: Candidate[], key: string, threshold: number): Match {
   let best: Match;
   let bestScore = threshold;
-  for (const entity of entities) {
-    // Very short keys are too easy to confuse ("Ann"/"Anna"): fuzzy only from six characters.
-    if (key.length < 6 || entity.key.length < 6 || !comparable(key, entity.key)) continue;
+  // Very short keys are too easy to confuse ("Ann"/"Anna"): fuzzy only from six characters.
+  if (key.length < 6) return undefined;
+  for (const { entity } of candidates) {
+    if (entity.key.length < 6) continue;
     const score = similarity(key, entity.key);
-    if (score >= bestScore) {
+    if (score >= bestScore && comparable(key, entity.key)) {
       bestScore = score;
       best = { entity, explanation: { rule: 'fuzzy', score: Math.round(score * 1000) / 1000, matched: entity.name } };
     }
