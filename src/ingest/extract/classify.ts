@@ -59,8 +59,11 @@ export function classify(span: Span): Verdict | undefined {
   const structure = fromWords(words, head, lead);
   if (structure) return structure;
 
-  const nameLike = words.every((word) => /^\p{Lu}[\p{L}\p{M}'’.-]*$/u.test(word) || lexicon.nameConnectors.has(word));
+  const nameLike = words.every((word) => /^\p{Lu}[\p{L}\p{M}'’.-]*$/u.test(word) || lexicon.nameConnectors.has(word) || word === '-');
   if (title && nameLike) return { label: 'person', confidence: 0.9, rule: 'ner:title' };
+  // Initials before a name ("N. C. Wyeth", "A. S. Byatt") are a person's.
+  if (count > 1 && nameLike && /^\p{Lu}\.$/u.test(lead) && !/^\p{Lu}\.$/u.test(words[count - 1]!))
+    return { label: 'person', confidence: 0.8, rule: 'ner:initials' };
   const context = contextCue(tokens, first, last);
   if (context) return context;
   if (nameLike && count <= 4 && count > 1 && lexicon.givenNames.has(lead)) return { label: 'person', confidence: 0.85, rule: 'ner:given-name' };

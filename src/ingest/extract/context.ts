@@ -61,7 +61,7 @@ export function contextCue(tokens: Token[], first: number, last: number): Verdic
     if (brackets.verdict) return brackets.verdict;
     at = brackets.after;
   }
-  const appositive = appositiveKind(tokens, at);
+  const appositive = appositiveKind(tokens, first, at);
   if (appositive) return appositive;
   // "a member of X's staff": the words before describe what X owns, not X.
   const owner = tokens[last + 1]?.text === "'s" || tokens[last + 1]?.text === '’s';
@@ -104,12 +104,13 @@ function bracketCue(tokens: Token[], open: number): { verdict?: Verdict; after: 
 }
 
 /** ", a/an/the … noun" or "is a/an/the … noun" at `at`: the last kind noun of the phrase. */
-function appositiveKind(tokens: Token[], at: number): Verdict | undefined {
+function appositiveKind(tokens: Token[], first: number, at: number): Verdict | undefined {
   const start = tokens[at];
   if (!start) return undefined;
   let i = at;
-  if (start.text === ',') i++;
-  else if (copulas.has(start.text)) {
+  // "… directed by X, the episode aired": after "by" the comma closes a clause, it does not describe X.
+  if (start.text === ',' && tokens[first - 1]?.text !== 'by') i++;
+  else if (copulas.has(start.text) && isSubject(tokens, first)) {
     i++;
     if (/^(?:also|now|currently|still|originally|formerly)$/.test(tokens[i]?.text ?? '')) i++;
   } else return undefined;
@@ -132,6 +133,13 @@ function appositiveKind(tokens: Token[], at: number): Verdict | undefined {
     else if (!token.capitalised && /ed$/.test(lower)) break;
   }
   return kind && { label: kind, confidence: 0.8, rule: 'ner:kind-after' };
+}
+
+/** Whether the span opens its sentence (after an article or a quote at most): "X is a …" then describes X. */
+function isSubject(tokens: Token[], first: number): boolean {
+  let at = first - 1;
+  while (at >= 0 && tokens[at]!.sentence === tokens[first]!.sentence && /^(?:the|The|"|“|\(|')$/.test(tokens[at]!.text)) at--;
+  return at < 0 || tokens[at]!.sentence !== tokens[first]!.sentence;
 }
 
 /** "the wife of X", "a member of X", "the capital of X". */

@@ -15,7 +15,7 @@ function words(list: string): Set<string> {
  * Romanian, Greek, Turkish, Arabic, Persian, Indian, Japanese, African, Hebrew). Names that are also common words or
  * places ("June", "Chad", "Crystal", "Dallas") are left out: as the first word of a span they mislead.
  */
-export const givenNames = words(`James|John|Robert|Michael|William|David|Richard|Joseph|Thomas|Charles|Christopher|Daniel|Matthew|Anthony|Mark|Donald|
+export const givenNames = words(`Jan|James|John|Robert|Michael|William|David|Richard|Joseph|Thomas|Charles|Christopher|Daniel|Matthew|Anthony|Mark|Donald|
 Steven|Paul|Andrew|Joshua|Kenneth|Kevin|Brian|George|Timothy|Ronald|Edward|Jason|Jeffrey|Ryan|Jacob|Gary|Nicholas|Eric|
 Jonathan|Stephen|Larry|Justin|Scott|Brandon|Benjamin|Samuel|Gregory|Alexander|Frank|Patrick|Raymond|Jack|Dennis|Jerry|
 Tyler|Aaron|Jose|Adam|Nathan|Henry|Douglas|Zachary|Peter|Kyle|Walter|Ethan|Jeremy|Harold|Keith|Christian|Roger|Noah|
