@@ -1,22 +1,21 @@
 /** @module The mapping engine: validates rows of one file against its mapping, stores them as a dataset and writes the entities and relations they give, citing each row. */
-import type { EntityInput, EvidenceInput, GraphService, RelationInput } from '../../graph/index.js';
+import type { GraphService, RelationInput } from '../../graph/index.js';
 import { maxBulkItems } from '../../graph/index.js';
 import type { Store } from '../../store/index.js';
-import type { SourceRow } from '../types.js';
-import { coerce, isEmpty } from './coerce.js';
-import type { ColumnDefinition, EndpointMapping, EntityMapping, FileMapping, ValueTemplate } from './config.js';
-import { type QuarantineDraft, type RowDraft, type StoredRow, ensureDataset, recountRows, rowsByKey, storeQuarantine, storeRows } from './datasets.js';
+import type { FileMapping } from './config.js';
+import { type QuarantineDraft, ensureDataset, releaseCache, rowsByNumber, storeQuarantine, storeRows, touchDataset } from './datasets.js';
+import { type GraphInputs, type RowSource, type ValidRow, citation, graphInputs } from './graph-inputs.js';
+import { duplicateReason, rowPlan } from './row-batches.js';
+import { type RowInput, type RowReadOptions, readBatches } from './row-reader.js';
+
+export { rowKey } from './row-batches.js';
+export type { RowSource } from './graph-inputs.js';
+export type { RowFile, RowInput } from './row-reader.js';
 
 /** What the engine needs. */
 export interface MappingServices {
   store: Store;
   graph: GraphService;
-}
-
-/** The source a file was registered as, and the file's path relative to the ingest root (named in quarantine entries and citations). */
-export interface RowSource {
-  id: string;
-  file: string;
 }
 
 /** What one file's ingest did. */
@@ -36,112 +35,47 @@ export interface MappingSummary {
 }
 
 /** Options of {@link ingestRows}. */
-export interface IngestRowsOptions {
+export interface IngestRowsOptions extends RowReadOptions {
   /** Rows per batch: one dataset write and one bulk upsert each of entities and relations. @default 5000 */
   batchSize?: number;
+  /**
+   * Relations to a later row of the same file held back until the file's end (then resolved or quarantined), at
+   * most this many per file; beyond it they are quarantined as unresolved at once. @default 1000000
+   */
+  maxDeferred?: number;
 }
 
-interface ValidRow extends RowDraft {
-  evidence: EvidenceInput;
-}
-
-/** The text a template gives for a row; null when a column it uses is empty. */
-function render(template: ValueTemplate, values: Record<string, unknown>): string | null {
-  const parts = template.parts;
-  if (parts.length === 1 && typeof parts[0] !== 'string') {
-    const value = values[(parts[0] as { column: string }).column];
-    return value === null || value === undefined || value === '' ? null : String(value);
-  }
-  let out = '';
-  for (const part of parts) {
-    if (typeof part === 'string') out += part;
-    else {
-      const value = values[part.column];
-      if (value === null || value === undefined || value === '') return null;
-      out += String(value);
-    }
-  }
-  return out.trim() === '' ? null : out;
-}
-
-function firstColumn(template: ValueTemplate): string | null {
-  for (const part of template.parts) if (typeof part !== 'string') return part.column;
-  return null;
-}
-
-/** A row's key as stored: the value of a one-column key, or the JSON array of a composite key's values. */
-export function rowKey(columns: readonly string[], values: Record<string, unknown>): string {
-  if (columns.length === 1) return String(values[columns[0] as string]);
-  return JSON.stringify(columns.map((column) => values[column]));
-}
-
-/** How a row is cited: its source, its row number as a span [row, row + 1) and a quote naming file, row, dataset and key. */
-function citation(sourceId: string, file: string, row: number, dataset: string, key: string): EvidenceInput {
-  return { sourceId, start: row, end: row + 1, quote: `${file} row ${row} (${dataset} ${key})`, extractor: `mapping:${dataset}` };
-}
-
-function entityInput(mapping: EntityMapping, row: { key: string; values: Record<string, unknown> }, evidence: EvidenceInput): EntityInput | string {
-  const name = render(mapping.name, row.values);
-  if (name === null) return firstColumn(mapping.name) ?? '';
-  const properties: Record<string, unknown> = {};
-  for (const property in mapping.properties) {
-    const value = row.values[mapping.properties[property] as string];
-    if (value !== null && value !== undefined) properties[property] = value;
-  }
-  const aliases: string[] = [];
-  for (const alias of mapping.aliases) {
-    const text = render(alias, row.values);
-    if (text !== null) aliases.push(text);
-  }
-  const key = mapping.key === null ? row.key : render(mapping.key, row.values);
-  return { type: mapping.type, name, key: key ?? row.key, properties, aliases, evidence: [evidence] };
-}
+/** Referenced entities whose IDs are kept between batches, at most (then the memory starts afresh). */
+const maxKnown = 100_000;
 
 function bump(byReason: Record<string, number>, reason: string): void {
-  const code = reason.slice(0, reason.indexOf(':') < 0 ? reason.length : reason.indexOf(':'));
+  const colon = reason.indexOf(':');
+  const code = colon < 0 ? reason : reason.slice(0, colon);
   byReason[code] = (byReason[code] ?? 0) + 1;
 }
 
-/** Validates and coerces one row: the stored values, or the quarantine entry. */
-function validate(
-  source: RowSource,
-  row: SourceRow,
-  columns: readonly [string, ColumnDefinition][],
-  keyColumns: ReadonlySet<string>,
-): { values: Record<string, unknown> } | { quarantine: QuarantineDraft } {
-  const quarantine = (column: string | null, reason: string) => ({ quarantine: { file: source.file, row: row.row, column, reason, values: row.values } });
-  if (row.error !== undefined) return quarantine(null, `ragged row: ${row.error}`);
-  const values: Record<string, unknown> = {};
-  for (const [name, column] of columns) {
-    const raw = row.values[name];
-    if (raw === undefined && !(name in row.values)) {
-      if (column.required || keyColumns.has(name)) return quarantine(name, `missing column: the file has no column "${name}"`);
-      values[name] = null;
-    } else if (isEmpty(raw)) {
-      if (column.required || keyColumns.has(name)) return quarantine(name, `missing value: "${name}" is required`);
-      values[name] = null;
-    } else {
-      const coerced = coerce(raw, column.type);
-      if (!coerced.ok) return quarantine(name, `invalid value: ${coerced.reason} (column "${name}" is ${column.type})`);
-      values[name] = coerced.value;
-    }
-  }
-  return { values };
+/** A 32-bit FNV-1a hash of a row key: tells apart rows with the same number (two sheets into one dataset) in the deferred list. */
+function keyHash(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
+  return hash | 0;
 }
 
 /**
  * Ingests the rows of one file through its mapping: each row is validated and coerced (a bad cell quarantines the
- * row with file, row, column and reason, and the rest go on), deduplicated by key within the file (a later duplicate
- * is quarantined), stored as a dataset row with its source and row number, and turned into the entities and
- * relations the mapping declares, each citing the row. Writes go in batches.
+ * row with file, row, column and reason, and the rest go on), stored as a dataset row with its source and row
+ * number (a key the file already gave is quarantined as a duplicate: the first row wins), and turned into the
+ * entities and relations the mapping declares, each citing the row. Writes go in batches; a file given as
+ * `{ file, kind }` of at least `workerMinBytes` is read and validated in a worker thread while batches are stored.
+ * A relation to a key of the same dataset that a later row of the file gives is resolved at the end of the file.
  * @example
- * const summary = await ingestRows({ store, graph }, tenantId, { id: source.id, file: 'projects.csv' }, openRows(path, 'csv'), config.files[0]);
+ * const summary = await ingestRows({ store, graph }, tenantId, { id: source.id, file: 'projects.csv' }, { file: path, kind: 'csv' }, config.files[0]);
  */
 export async function ingestRows(
   services: MappingServices,
   tenantId: string,
   source: RowSource,
-  rows: AsyncIterable<SourceRow>,
+  rows: RowInput,
   mapping: FileMapping,
   options: IngestRowsOptions = {},
 ): Promise<MappingSummary> {
@@ -152,61 +86,42 @@ export async function ingestRows(
   );
   const summary: MappingSummary = { rows: 0, stored: 0, quarantined: 0, entities: 0, relations: 0, byReason: {} };
   const datasetId = await store.transaction({ tenantId }, (tx) => ensureDataset(tx, tenantId, mapping, source.id));
-  const columns = Object.entries(mapping.columns);
-  const keyColumns = new Set(mapping.key);
-  const seen = new Map<string, number>();
-  let batch: ValidRow[] = [];
-  let quarantine: QuarantineDraft[] = [];
+  const graph = mapping.entities.length > 0 ? graphWriter(services, tenantId, source, mapping, datasetId, summary, options.maxDeferred ?? 1_000_000) : null;
+  const keyColumn = mapping.key.join(',');
 
-  const flush = async () => {
-    const rowsOfBatch = batch;
-    const held = quarantine;
-    batch = [];
-    quarantine = [];
-    const { entities, relations, notes } = await graphInputs(services, tenantId, source, mapping, rowsOfBatch);
-    held.push(...notes);
-    await store.transaction({ tenantId }, async (tx) => {
-      await storeRows(tx, tenantId, datasetId, source.id, rowsOfBatch);
-      await storeQuarantine(tx, tenantId, source.id, datasetId, held);
-    });
-    for (const note of held) bump(summary.byReason, note.reason);
-    const ids = await upsertInSlices(entities.inputs, (slice) => services.graph.upsertEntities(tenantId, slice));
-    const relationInputs: RelationInput[] = relations.map(({ from, to, input }) => ({ ...input, from: ids[from] as string, to: ids[to] as string }));
-    await upsertInSlices(relationInputs, (slice) => services.graph.upsertRelations(tenantId, slice));
-    summary.stored += rowsOfBatch.length;
-    summary.entities += entities.fromRows;
-    summary.relations += relationInputs.length;
-  };
-
-  for await (const row of rows) {
-    if (mapping.sheet !== null && row.sheet !== undefined && row.sheet !== mapping.sheet) continue;
-    summary.rows++;
-    const result = validate(source, row, columns, keyColumns);
-    if ('quarantine' in result) {
-      quarantine.push(result.quarantine);
-      summary.quarantined++;
-    } else {
-      const values = result.values;
-      const key = rowKey(mapping.key, values);
-      const first = seen.get(key);
-      if (first !== undefined) {
-        quarantine.push({
+  for await (const batch of readBatches(rows, rowPlan(mapping, source.file), { rows: batchSize }, options)) {
+    summary.rows += batch.read;
+    const duplicates = await store.transaction({ tenantId }, async (tx) => {
+      releaseCache(tx);
+      const found = await storeRows(tx, tenantId, datasetId, source.id, batch);
+      const entries: QuarantineDraft[] = batch.quarantine.concat(
+        found.map(({ index, firstRow }) => ({
           file: source.file,
-          row: row.row,
-          column: mapping.key.join(','),
-          reason: `duplicate key: ${key} was first seen in row ${first}`,
-          values: row.values,
-        });
-        summary.quarantined++;
-      } else {
-        seen.set(key, row.row);
-        batch.push({ key, row: row.row, values, evidence: citation(source.id, source.file, row.row, mapping.dataset, key) });
-      }
+          row: batch.rows[index] as number,
+          column: keyColumn,
+          reason: duplicateReason(batch.keys[index] as string, firstRow),
+          values: JSON.parse(batch.values[index] as string) as Record<string, unknown>,
+        })),
+      );
+      await storeQuarantine(tx, tenantId, source.id, datasetId, entries);
+      for (const entry of entries) bump(summary.byReason, entry.reason);
+      return found;
+    });
+    summary.quarantined += batch.quarantine.length + duplicates.length;
+    summary.stored += batch.keys.length - duplicates.length;
+    if (!graph) continue;
+    const skip = new Set(duplicates.map((duplicate) => duplicate.index));
+    const valid: ValidRow[] = [];
+    for (let index = 0; index < batch.keys.length; index++) {
+      if (skip.has(index)) continue;
+      const key = batch.keys[index] as string;
+      const row = batch.rows[index] as number;
+      valid.push({ key, row, values: JSON.parse(batch.values[index] as string), evidence: citation(source.id, source.file, row, mapping.dataset, key) });
     }
-    if (batch.length >= batchSize || quarantine.length >= batchSize) await flush();
+    await graph.write(valid);
   }
-  if (batch.length > 0 || quarantine.length > 0) await flush();
-  await store.transaction({ tenantId }, (tx) => recountRows(tx, tenantId, datasetId));
+  await graph?.finish(batchSize);
+  await store.transaction({ tenantId }, (tx) => touchDataset(tx, tenantId, datasetId));
   return summary;
 }
 
@@ -216,107 +131,92 @@ async function upsertInSlices<T>(inputs: readonly T[], write: (slice: T[]) => Pr
   return ids;
 }
 
-interface GraphInputs {
-  entities: { inputs: EntityInput[]; fromRows: number };
-  /** Relations with endpoints as indexes into the entity inputs. */
-  relations: { from: number; to: number; input: Omit<RelationInput, 'from' | 'to'> }[];
-  notes: QuarantineDraft[];
-}
-
-/** The entity and relation inputs of a batch of valid rows, resolving references to other datasets' rows. */
-async function graphInputs(
+/** Writes the graph side of stored rows, batch by batch, and at the end the relations held back for later rows. */
+function graphWriter(
   services: MappingServices,
   tenantId: string,
   source: RowSource,
   mapping: FileMapping,
-  rows: readonly ValidRow[],
-): Promise<GraphInputs> {
-  const out: GraphInputs = { entities: { inputs: [], fromRows: 0 }, relations: [], notes: [] };
-  if (mapping.entities.length === 0) return out;
-  const note = (row: ValidRow, column: string | null, reason: string) =>
-    out.notes.push({ file: source.file, row: row.row, column, reason, values: row.values });
-  // Per row, the index of each entity mapping's input (-1 when the row gave none).
-  const own: Int32Array[] = [];
-  const byKey = new Map<string, number>();
-  rows.forEach((row, position) => {
-    byKey.set(row.key, position);
-    const indexes = new Int32Array(mapping.entities.length).fill(-1);
-    mapping.entities.forEach((entity, index) => {
-      const input = entityInput(entity, row, row.evidence);
-      if (typeof input === 'string') note(row, input || null, `empty name: the row gives no name for its ${entity.type} (${entity.as})`);
-      else indexes[index] = out.entities.inputs.push(input) - 1;
-    });
-    own.push(indexes);
-  });
-  out.entities.fromRows = out.entities.inputs.length;
-  if (mapping.relations.length === 0) return out;
+  datasetId: string,
+  summary: MappingSummary,
+  maxDeferred: number,
+) {
+  const known = new Map<string, string>();
+  // Relations held back: the row number, the relation mapping and the row key's hash, in file order.
+  const deferred = { rows: [] as number[], relations: [] as number[], hashes: [] as number[] };
 
-  // References to rows of other datasets (or of this one, outside this batch): looked up once per dataset.
-  const wanted = new Map<string, Set<string>>();
-  const referenceKey = (end: Extract<EndpointMapping, { kind: 'dataset' }>, row: ValidRow): string | null => {
-    for (const column of end.columns) if (row.values[column] === null || row.values[column] === undefined) return null;
-    return rowKey(end.columns, row.values);
+  const commit = async (inputs: GraphInputs, countEntities: boolean) => {
+    if (inputs.notes.length > 0) {
+      await services.store.transaction({ tenantId }, (tx) => storeQuarantine(tx, tenantId, source.id, datasetId, inputs.notes));
+      for (const note of inputs.notes) bump(summary.byReason, note.reason);
+    }
+    let ids: readonly string[] = [];
+    const relationsFor = (entityIds: readonly string[]): RelationInput[] => {
+      ids = entityIds;
+      const id = (end: number | string) => (typeof end === 'number' ? (entityIds[end] as string) : end);
+      return inputs.relations.map(({ from, to, input }) => ({ ...input, from: id(from), to: id(to) }));
+    };
+    if (inputs.relations.length > 0 && inputs.entities.length <= maxBulkItems && inputs.relations.length <= maxBulkItems) {
+      // One transaction for the batch's entities and relations.
+      await services.graph.upsertEntitiesAndRelations(tenantId, inputs.entities, relationsFor);
+    } else {
+      const relations = relationsFor(await upsertInSlices(inputs.entities, (slice) => services.graph.upsertEntities(tenantId, slice)));
+      await upsertInSlices(relations, (slice) => services.graph.upsertRelations(tenantId, slice));
+    }
+    if (known.size + inputs.referenced.size > maxKnown) known.clear();
+    for (const [index, identity] of inputs.referenced) known.set(identity, ids[index] as string);
+    if (countEntities) summary.entities += inputs.fromRows;
+    summary.relations += inputs.relations.length;
   };
-  for (const row of rows) {
-    for (const relation of mapping.relations) {
-      for (const end of [relation.from, relation.to]) {
-        if (end.kind !== 'dataset') continue;
-        const key = referenceKey(end, row);
-        if (key === null || (end.dataset === mapping.dataset && byKey.has(key))) continue;
-        let keys = wanted.get(end.dataset);
-        if (!keys) wanted.set(end.dataset, (keys = new Set()));
-        keys.add(key);
+
+  return {
+    async write(rows: ValidRow[]): Promise<void> {
+      const defer = deferred.rows.length < maxDeferred;
+      const inputs = await services.store.read({ tenantId }, (tx) => graphInputs(tx, tenantId, source, mapping, rows, { known, defer }));
+      for (const { position, relation } of inputs.deferred) {
+        const row = rows[position] as ValidRow;
+        deferred.rows.push(row.row);
+        deferred.relations.push(relation);
+        deferred.hashes.push(keyHash(row.key));
       }
-    }
-  }
-  const found = new Map<string, Map<string, StoredRow>>();
-  if (wanted.size > 0) {
-    await services.store.read({ tenantId }, async (tx) => {
-      for (const [dataset, keys] of wanted) found.set(dataset, await rowsByKey(tx, tenantId, dataset, [...keys]));
-    });
-  }
-  // A referenced entity is upserted again with its own row's citation: an idempotent write (same evidence
-  // fingerprint, same properties) that yields its ID through the graph service without reading graph tables.
-  const referenced = new Map<string, number>();
-  const resolve = (end: EndpointMapping, row: ValidRow, position: number): number | null | undefined => {
-    if (end.kind === 'row') {
-      const index = (own[position] as Int32Array)[mapping.entities.findIndex((entity) => entity.as === end.as)] as number;
-      return index < 0 ? null : index;
-    }
-    const key = referenceKey(end, row);
-    if (key === null) return null;
-    const target = end.target as NonNullable<typeof end.target>;
-    const entityIndex = target.mapping.entities.indexOf(target.entity);
-    if (end.dataset === mapping.dataset && byKey.has(key)) {
-      const index = (own[byKey.get(key) as number] as Int32Array)[entityIndex] as number;
-      return index < 0 ? null : index;
-    }
-    const identity = `${end.dataset}\u0000${target.entity.as}\u0000${key}`;
-    const known = referenced.get(identity);
-    if (known !== undefined) return known;
-    const stored = found.get(end.dataset)?.get(key);
-    if (!stored) {
-      note(row, end.columns.join(','), `unresolved reference: dataset ${end.dataset} has no row with key ${key}`);
-      return undefined;
-    }
-    const input = entityInput(target.entity, { key, values: stored.values }, citation(stored.sourceId, stored.file, stored.row, end.dataset, key));
-    if (typeof input === 'string') return null;
-    const index = out.entities.inputs.push(input) - 1;
-    referenced.set(identity, index);
-    return index;
+      await commit(inputs, true);
+    },
+
+    /** Resolves the held-back relations now that the whole file is stored; a key still missing is quarantined. */
+    async finish(batchSize: number): Promise<void> {
+      for (let start = 0; start < deferred.rows.length;) {
+        // A slice of whole rows: a row's held-back relations stay together.
+        let end = Math.min(deferred.rows.length, start + batchSize);
+        while (end < deferred.rows.length && deferred.rows[end] === deferred.rows[end - 1]) end++;
+        const wanted = new Map<number, { hash: number; relations: number[] }[]>();
+        for (let index = start; index < end; index++) {
+          const row = deferred.rows[index] as number;
+          const hash = deferred.hashes[index] as number;
+          const forRow = wanted.get(row) ?? [];
+          const entry = forRow.find((item) => item.hash === hash) ?? (forRow.push({ hash, relations: [] }), forRow[forRow.length - 1]!);
+          entry.relations.push(deferred.relations[index] as number);
+          wanted.set(row, forRow);
+        }
+        const rows: ValidRow[] = [];
+        const relations: number[][] = [];
+        const inputs = await services.store.read({ tenantId }, async (tx) => {
+          for (const stored of await rowsByNumber(tx, tenantId, datasetId, source.id, [...wanted.keys()])) {
+            const entry = wanted.get(stored.row)?.find((item) => item.hash === keyHash(stored.key));
+            if (!entry) continue;
+            rows.push({ ...stored, evidence: citation(source.id, source.file, stored.row, mapping.dataset, stored.key) });
+            relations.push(entry.relations);
+          }
+          return graphInputs(tx, tenantId, source, mapping, rows, {
+            known,
+            defer: false,
+            revisit: true,
+            relationsOf: (position) => relations[position] as number[],
+          });
+        });
+        // The rows' own entities are written again (idempotent: same citation) for their IDs; they were counted the first time.
+        await commit(inputs, false);
+        start = end;
+      }
+    },
   };
-  rows.forEach((row, position) => {
-    for (const relation of mapping.relations) {
-      const from = resolve(relation.from, row, position);
-      const to = resolve(relation.to, row, position);
-      if (from === null || from === undefined || to === null || to === undefined) continue;
-      const properties: Record<string, unknown> = {};
-      for (const property in relation.properties) {
-        const value = row.values[relation.properties[property] as string];
-        if (value !== null && value !== undefined) properties[property] = value;
-      }
-      out.relations.push({ from, to, input: { type: relation.type, properties, evidence: [row.evidence] } });
-    }
-  });
-  return out;
 }

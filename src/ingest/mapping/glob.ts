@@ -71,8 +71,11 @@ export function planFiles(config: MappingConfig, files: readonly string[]): Plan
   return orderByReferences(planned);
 }
 
-/** Orders files so that a dataset's files come after those of the datasets it refers to (cycles keep file order). */
-function orderByReferences(planned: PlannedFile[]): PlannedFile[] {
+/**
+ * How deep each entry sits in the graph of references between datasets: 0 for an entry that refers to no other
+ * dataset, else one more than the deepest dataset it refers to (cycles count as 0).
+ */
+export function referenceLevels(entries: readonly FileMapping[]): Map<FileMapping, number> {
   const depth = new Map<string, number>();
   const visit = (entry: FileMapping, trail: Set<string>): number => {
     const known = depth.get(entry.dataset);
@@ -89,8 +92,14 @@ function orderByReferences(planned: PlannedFile[]): PlannedFile[] {
     depth.set(entry.dataset, level);
     return level;
   };
+  return new Map(entries.map((entry) => [entry, visit(entry, new Set())]));
+}
+
+/** Orders files so that a dataset's files come after those of the datasets it refers to (cycles keep file order). */
+function orderByReferences(planned: PlannedFile[]): PlannedFile[] {
+  const levels = referenceLevels(planned.map((item) => item.mapping));
   return planned
-    .map((item, index) => ({ item, index, level: visit(item.mapping, new Set()) }))
+    .map((item, index) => ({ item, index, level: levels.get(item.mapping) ?? 0 }))
     .sort((a, b) => a.level - b.level || a.index - b.index)
     .map(({ item }) => item);
 }

@@ -2,15 +2,14 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { TrellisError } from '../../core/errors.js';
-import { openRows } from '../parse/index.js';
-import type { SourceKind, SourceRow } from '../types.js';
+import type { SourceKind } from '../types.js';
 import type { FileMapping, MappingConfig } from './config.js';
-import { type IngestRowsOptions, type MappingServices, type MappingSummary, ingestRows } from './engine.js';
+import { type IngestRowsOptions, type MappingServices, type MappingSummary, type RowFile, ingestRows } from './engine.js';
 import { planFiles } from './glob.js';
 
 export { parseMapping, type ColumnType, type FileMapping, type MappingConfig } from './config.js';
-export { globToRegExp, planFiles, type PlannedFile } from './glob.js';
-export { ingestRows, type IngestRowsOptions, type MappingServices, type MappingSummary, type RowSource } from './engine.js';
+export { globToRegExp, planFiles, referenceLevels, type PlannedFile } from './glob.js';
+export { ingestRows, type IngestRowsOptions, type MappingServices, type MappingSummary, type RowFile, type RowInput, type RowSource } from './engine.js';
 export { datasetRows, gazetteerEntries, getDataset, listDatasets, quarantineOf, type Dataset, type GazetteerEntry, type QuarantineEntry } from './datasets.js';
 
 /** What {@link ingestFiles} did for one file. */
@@ -30,13 +29,13 @@ function listFiles(root: string): string[] {
 
 const rowKinds: readonly SourceKind[] = ['csv', 'xlsx', 'json', 'jsonl'];
 
-/** The rows of a file through the shared readers, its kind from its extension (the mapped sheet only, for xlsx). */
-function openFileRows(file: string, mapping: FileMapping): AsyncIterable<SourceRow> {
+/** A file to read through the shared readers, its kind from its extension (the mapped sheet only, for xlsx). */
+function rowFile(file: string, mapping: FileMapping): RowFile {
   const kind = path.extname(file).slice(1).toLowerCase() as SourceKind;
   if (!rowKinds.includes(kind)) {
     throw new TrellisError('ingest_unsupported', `${file}: a mapped file must be .csv, .xlsx, .json or .jsonl (dataset ${mapping.dataset})`, { file });
   }
-  return openRows(file, kind, mapping.sheet === null ? {} : { sheet: mapping.sheet });
+  return { file, kind, options: mapping.sheet === null ? {} : { sheet: mapping.sheet } };
 }
 
 /**
@@ -70,7 +69,7 @@ export async function ingestFiles(
       sourceId = source.id;
       sources.set(file, sourceId);
     }
-    const summary = await ingestRows(services, tenantId, { id: sourceId, file }, openFileRows(absolute, mapping), mapping, options);
+    const summary = await ingestRows(services, tenantId, { id: sourceId, file }, rowFile(absolute, mapping), mapping, options);
     results.push({ file, dataset: mapping.dataset, sourceId, summary });
   }
   return results;

@@ -29,15 +29,16 @@ export async function* csvRows(file: string, options: CsvOptions = {}): AsyncGen
     relax_column_count: true,
     skip_empty_lines: true,
     max_record_size: options.maxFieldChars ?? 16 * 1024 * 1024,
-    info: true,
   });
   const feeding = pipeline(Readable.from(readUtf8(file)), parser);
   feeding.catch(() => undefined); // the same error surfaces from the iteration below
   let header: string[] | undefined;
+  // The row number is the record count (what csv-parse's `info.records` gives); counted here because `info: true`
+  // builds an info object per record, which cost a third of the reader's time.
+  let row = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { records: number } }>) {
-      const { record } = item;
-      const row = item.info.records;
+    for await (const record of parser as AsyncIterable<string[]>) {
+      row += 1;
       if (header === undefined) {
         header = headerNames(record);
         continue;

@@ -7,7 +7,7 @@ import type { GraphService } from '../../graph/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChunkOptions } from '../chunk.js';
 import { type ExtractorPool, createExtractorPool } from '../extract/pool.js';
-import type { MappingConfig } from '../mapping/index.js';
+import type { IngestRowsOptions, MappingConfig } from '../mapping/index.js';
 import { detectKind, documentKinds, readFirstBytes } from '../parse/index.js';
 import { kindByExtension } from '../parse/detect.js';
 import { type ExtractionSchema, defaultSchema } from '../schema.js';
@@ -19,7 +19,7 @@ import { commitDocument, prepareDocument } from './document.js';
 import { expandPaths } from './expand-paths.js';
 import { extractionErrors } from './metrics.js';
 import { findSourceByUri, ingestedStatus, type SourceState } from './source-state.js';
-import { commitStructured, mappingsFor } from './structured.js';
+import { commitStructured, mappingsFor, orderByReferences } from './structured.js';
 
 /** What the pipeline needs: the store and the graph over it. */
 export interface IngestServices {
@@ -45,6 +45,8 @@ export interface IngestOptions {
   schema?: ExtractionSchema;
   /** Mapping for structured files; without one, a csv/xlsx/json/jsonl file fails with "no mapping for <file>". */
   mapping?: MappingConfig;
+  /** How the mapping engine reads and writes structured files (rows per batch, the size from which a worker thread reads them). */
+  rows?: IngestRowsOptions;
   /** The extractor to use (the LLM extractor, or one a test supplies); default: the built-in extractor in a worker pool, started on first need. */
   extractor?: Extractor;
   chunk?: ChunkOptions;
@@ -122,13 +124,14 @@ function failure(outcome: FileOutcome, error: unknown, stage: string): FileOutco
 export async function ingestPaths(services: IngestServices, tenantId: string, paths: readonly string[], options: IngestOptions = {}): Promise<IngestSummary> {
   const started = performance.now();
   // Structured files first: their mapped rows are the known entities that documents' names then join (see
-  // `joinToGraph`), whatever the file names. Sorted order within each group.
+  // `joinToGraph`), whatever the file names. Sorted order within each group, except that a structured file comes
+  // after the files of the datasets its mapping refers to.
   const expanded = expandPaths(paths);
   const isStructured = ({ file }: { file: string }) => {
     const kind = kindByExtension[path.extname(file).toLowerCase()];
     return kind !== undefined && !documentKinds.includes(kind);
   };
-  const planned = [...expanded.filter(isStructured), ...expanded.filter((item) => !isStructured(item))];
+  const planned = [...orderByReferences(expanded.filter(isStructured), options.mapping), ...expanded.filter((item) => !isStructured(item))];
   const sizes = planned.map(({ file }) => {
     try {
       return statSync(file).size;
@@ -207,15 +210,20 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
         );
         return { ...outcome, sourceId: written.sourceId, chunks: written.chunks, entities: written.entities, relations: written.relations };
       }
-      const written = await commitStructured(services, tenantId, {
-        file: outcome.file,
-        root: item.root,
-        kind: outcome.kind as SourceKind,
-        uri: outcome.uri,
-        contentHash: item.hash,
-        bytes: outcome.bytes,
-        config: options.mapping,
-      });
+      const written = await commitStructured(
+        services,
+        tenantId,
+        {
+          file: outcome.file,
+          root: item.root,
+          kind: outcome.kind as SourceKind,
+          uri: outcome.uri,
+          contentHash: item.hash,
+          bytes: outcome.bytes,
+          config: options.mapping,
+        },
+        options.rows,
+      );
       progress.entities += written.entities;
       return { ...outcome, sourceId: written.sourceId, entities: written.entities, relations: written.relations, quarantined: written.quarantined };
     } catch (error) {

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { TrellisError } from '../../core/errors.js';
 import type { GraphService } from '../../graph/index.js';
 import type { Store } from '../../store/index.js';
-import { type MappingConfig, ingestRows } from '../mapping/index.js';
-import { openRows } from '../parse/index.js';
+import { type IngestRowsOptions, type MappingConfig, ingestRows, referenceLevels } from '../mapping/index.js';
 import type { SourceKind } from '../types.js';
 import { ingestingStatus, markIngested } from './source-state.js';
 
@@ -29,6 +28,23 @@ export function mappingsFor(file: string, root: string, kind: SourceKind, config
 }
 
 /**
+ * Structured files in the given order, except that a file comes after the files of the datasets its mapping refers
+ * to, so that its references resolve (e.g. people.csv → teams.csv). Files no entry matches keep their place.
+ */
+export function orderByReferences<T extends { file: string; root: string }>(files: readonly T[], config: MappingConfig | undefined): T[] {
+  if (!config) return [...files];
+  const levels = referenceLevels(config.files);
+  const levelOf = ({ file, root }: T) => {
+    const relative = path.relative(root, file).split(path.sep).join('/');
+    return Math.max(0, ...config.files.filter((entry) => entry.matcher.test(relative)).map((entry) => levels.get(entry) ?? 0));
+  };
+  return files
+    .map((item, index) => ({ item, index, level: levelOf(item) }))
+    .sort((a, b) => a.level - b.level || a.index - b.index)
+    .map(({ item }) => item);
+}
+
+/**
  * Registers the file as a source ('ingesting'), runs its rows through every matching mapping entry, then marks it
  * 'ingested'. Rows that fail validation are quarantined by the engine, not errors of the file.
  */
@@ -36,6 +52,7 @@ export async function commitStructured(
   services: { store: Store; graph: GraphService },
   tenantId: string,
   input: { file: string; root: string; kind: SourceKind; uri: string; contentHash: string; bytes: number; config: MappingConfig | undefined },
+  options: IngestRowsOptions = {},
 ): Promise<CommittedRows> {
   const { relative, entries } = mappingsFor(input.file, input.root, input.kind, input.config);
   const source = await services.graph.createSource(tenantId, {
@@ -48,8 +65,8 @@ export async function commitStructured(
   });
   const total: CommittedRows = { sourceId: source.id, rows: 0, entities: 0, relations: 0, quarantined: 0 };
   for (const mapping of entries) {
-    const rows = openRows(input.file, input.kind, mapping.sheet === null ? {} : { sheet: mapping.sheet });
-    const summary = await ingestRows(services, tenantId, { id: source.id, file: relative }, rows, mapping);
+    const rows = { file: input.file, kind: input.kind, options: mapping.sheet === null ? {} : { sheet: mapping.sheet } };
+    const summary = await ingestRows(services, tenantId, { id: source.id, file: relative }, rows, mapping, options);
     total.rows += summary.rows;
     total.entities += summary.entities;
     total.relations += summary.relations;
