@@ -98,6 +98,11 @@ function bracketCue(tokens: Token[], open: number): { verdict?: Verdict; after: 
   const years = inside.filter((token) => /^(?:1[0-9]{3}|20[0-9]{2})$/.test(token.text)).length;
   const dash = texts.some((text) => text === '-' || text === '–' || text === '—');
   if (years >= 2 && dash && inside.length <= 14) return { verdict: { label: 'person', confidence: 0.85, rule: 'ner:life-dates' }, after: close + 1 };
+  // "X (a company based in Ohio)": an appositive in brackets.
+  if (articles.has(texts[0] ?? '')) {
+    const kind = appositiveKind(tokens, open, open);
+    if (kind) return { verdict: kind, after: close + 1 };
+  }
   if (inside.length === 1 && yearLike.test(inside[0]!.text) && years === 1)
     return { verdict: { label: 'misc', confidence: 0.6, rule: 'ner:work-year' }, after: close + 1 };
   return { after: close + 1 };
@@ -109,7 +114,7 @@ function appositiveKind(tokens: Token[], first: number, at: number): Verdict | u
   if (!start) return undefined;
   let i = at;
   // "… directed by X, the episode aired": after "by" the comma closes a clause, it does not describe X.
-  if (start.text === ',' && tokens[first - 1]?.text !== 'by') i++;
+  if ((start.text === ',' && tokens[first - 1]?.text !== 'by') || start.text === '(') i++;
   else if (copulas.has(start.text) && isSubject(tokens, first)) {
     i++;
     if (/^(?:also|now|currently|still|originally|formerly)$/.test(tokens[i]?.text ?? '')) i++;

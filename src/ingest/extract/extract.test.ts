@@ -164,3 +164,10 @@ test('offices and titles are cues, not part of the name: "Chief Executive Office
   assert.equal(found['Norway'], 'Place');
   assert.ok(!Object.keys(found).some((name) => name.includes('Chief') || name.startsWith('of ')), JSON.stringify(found));
 });
+
+test('an appositive in brackets types the name; a connector does not join a weekday ("Washington, D.C. on Monday")', () => {
+  const found = typesOf('We met in Washington, D.C. on Monday to sign with Globex (a company based in Ohio).');
+  assert.equal(found['Globex'], 'Organization');
+  assert.equal(found['D.C.'], 'Place');
+  assert.ok(!Object.keys(found).some((name) => name.includes('Monday')), JSON.stringify(found));
+});

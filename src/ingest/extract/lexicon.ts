@@ -42,7 +42,7 @@ Rocky Mountains|Amazon|Nile|Danube|Rhine|Thames|Mississippi|Yangtze|Ganges|Volga
 export const divisions = words(`Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Hawaii|Idaho|Illinois|
 Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|
 New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|
-South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|District of Columbia|Alberta|
+South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|District of Columbia|D.C.|Alberta|
 British Columbia|Manitoba|New Brunswick|Newfoundland|Labrador|Nova Scotia|Ontario|Prince Edward Island|Quebec|Saskatchewan|Yukon|
 Nunavut|Northwest Territories|New South Wales|Queensland|Victoria|Tasmania|Western Australia|South Australia|Northern Territory|
 Ontario|Punjab|Bengal|Kerala|Tamil Nadu|Maharashtra|Gujarat|Bihar|Kashmir|Sicily|Sardinia|Tuscany|Lombardy|Andalusia|Normandy|Brittany|

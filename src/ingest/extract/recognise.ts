@@ -159,6 +159,7 @@ const corporateSuffixes = new Set(['Inc.', 'Inc', 'Ltd.', 'Ltd', 'LLC', 'Corp.',
 // Words that take "of the" inside a name: "Church of the East", "Battle of the Bulge", "Order of the Red Star".
 const isHeadWord = (word: string): boolean =>
   lexicon.organizationWords.has(word) || lexicon.placeWords.has(word) || lexicon.polityWords.has(word) || lexicon.eventWords.has(word);
+const isCalendarOrCommon = (word: string): boolean => lexicon.commonCapitalised.has(word) || lexicon.weekdays.has(word) || lexicon.months.has(word);
 const isKnownWord = (word: string): boolean => isKnownName(word) || lexicon.demonyms.has(word);
 
 /**
@@ -175,8 +176,7 @@ function grow(text: string, tokens: Token[], taken: Uint8Array, first: number): 
     const next = tokens[last + 1];
     if (!next || !free(last + 1)) break;
     if (isNameToken(next)) last++;
-    else if (lexicon.nameConnectors.has(next.text) && free(last + 2) && isNameToken(tokens[last + 2]) && !lexicon.commonCapitalised.has(tokens[last + 2]!.text))
-      last += 2;
+    else if (lexicon.nameConnectors.has(next.text) && free(last + 2) && isNameToken(tokens[last + 2]) && !isCalendarOrCommon(tokens[last + 2]!.text)) last += 2;
     else if (next.text === 'of' && tokens[last + 2]?.text === 'the' && free(last + 3) && isNameToken(tokens[last + 3]) && isHeadWord(tokens[last]!.text))
       last += 3;
     else if (next.number && next.text.length <= 3 && /\d$/.test(next.text)) last++;
