@@ -3,6 +3,7 @@ import type { NerLabel } from '../schema.js';
 import {
   kindOf,
   organizationFollowers,
+  organizationFrames,
   organizationPossessions,
   organizationVerbs,
   personFollowers,
@@ -167,6 +168,10 @@ function verbBefore(tokens: Token[], first: number): Verdict | undefined {
   const two = isLowerWord(tokens[at - 1]) ? `${tokens[at - 1]!.text} ${one.text}` : '';
   if (organizationVerbs.has(two) || organizationVerbs.has(one.text)) return { label: 'organization', confidence: 0.7, rule: 'ner:verb' };
   if (personVerbs.has(two) || personVerbs.has(one.text)) return { label: 'person', confidence: 0.7, rule: 'ner:verb' };
+  const frame = organizationFrames.get(one.text);
+  if (frame)
+    for (let back = at - 1; back >= Math.max(0, at - 5) && tokens[back]!.sentence === one.sentence; back--)
+      if (frame.has(tokens[back]!.text.toLowerCase())) return { label: 'organization', confidence: 0.65, rule: 'ner:verb' };
   return undefined;
 }
 

@@ -176,3 +176,33 @@ export const organizationPossessions = new Set(
     founders|members|membership|lineup|line-up|roster|squad|stock|shares|logo|revenue|revenues|profits|executives|divisions|
     discography|frontman|leadership`),
 );
+
+/**
+ * A preposition right before a name and a word a few tokens before it that together make the name an organisation:
+ * "made 120 appearances for X", "signed a two-year contract with X", "was a professor at X", "was loaned out to X".
+ */
+export const organizationFrames = new Map<string, Set<string>>([
+  [
+    'for',
+    new Set(
+      words(`debut|appearances|appearance|games|matches|goals|caps|played|plays|playing|signed|scored|capped|competed|
+    competes|raced|races|drove|drives|worked|works|working|wrote|writes|writing|reported|reporting|recorded`),
+    ),
+  ],
+  ['with', new Set(words(`signed|contract|spells|spell|loan|deal|season|seasons|trial|signs|signing|re-signed|agreement|merged|merger`))],
+  [
+    'at',
+    new Set(
+      words(`studied|educated|professor|lecturer|taught|teaches|teaching|worked|works|working|trial|enrolled|student|
+    students|graduated|career|coached|coaching|employed|fellow|researcher|studies`),
+    ),
+  ],
+  ['to', new Set(words(`transferred|loaned|sold|signed|relegated|promoted|returned|transfer|loan|licensed`))],
+  [
+    'by',
+    new Set(
+      words(`signed|acquired|published|released|distributed|owned|operated|developed|manufactured|sponsored|drafted|
+    selected|bought|purchased|funded|issued|broadcast|aired`),
+    ),
+  ],
+]);

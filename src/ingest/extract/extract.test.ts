@@ -171,3 +171,9 @@ test('an appositive in brackets types the name; a connector does not join a week
   assert.equal(found['D.C.'], 'Place');
   assert.ok(!Object.keys(found).some((name) => name.includes('Monday')), JSON.stringify(found));
 });
+
+test('a preposition framed by a telling word a few words back makes an organisation: "made 120 appearances for X"', () => {
+  const found = typesOf('He made 120 appearances for Dravenholt and later was a professor at Kestrel Hollins.');
+  assert.equal(found['Dravenholt'], 'Organization');
+  assert.equal(found['Kestrel Hollins'], 'Organization');
+});
