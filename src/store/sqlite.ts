@@ -1,7 +1,8 @@
 /** @module The SQLite driver: better-sqlite3 in WAL mode, one writer connection behind a queue and one reader connection. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { type Checkpointer, type CheckpointerOptions, startCheckpointer } from './sqlite-checkpointer.js';
 import { TrellisError } from '../core/errors.js';
 import { announce } from './commit-listeners.js';
 import { type MigrationTarget, migrationStates, runMigrations } from './migrate.js';
@@ -13,6 +14,8 @@ type Db = Database.Database;
 export interface SqliteStoreOptions {
   /** Database file, or ":memory:". */
   file: string;
+  /** How the checkpoint thread works (see sqlite-checkpointer.ts). */
+  checkpoints?: CheckpointerOptions;
 }
 
 function configure(db: Db): void {
@@ -22,8 +25,9 @@ function configure(db: Db): void {
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -1048576');
   db.pragma('temp_store = MEMORY');
-  // Checkpoint every 64 MiB of WAL instead of 4 MiB: bulk writes touch many pages, and each checkpoint rewrites them.
-  db.pragma('wal_autocheckpoint = 16384');
+  // Checkpoints run in a thread of their own (sqlite-checkpointer.ts); a connection checkpoints by itself only past
+  // 1 GiB of WAL, a safety valve for a WAL that thread cannot keep down.
+  db.pragma('wal_autocheckpoint = 262144');
   db.pragma('mmap_size = 8589934592');
 }
 
@@ -87,6 +91,20 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   // An in-memory database is private to its connection, so reads share the writer there.
   const reader = memory ? writer : new Database(options.file);
   if (!memory) configure(reader);
+  // The checkpoint thread starts once the WAL passes 4 MiB (SQLite's own default threshold), so the many small stores
+  // of tools and tests never start one.
+  let checkpointer: Checkpointer | undefined;
+  const walFile = `${path.resolve(options.file)}-wal`;
+  const startCheckpointsWhenDue = () => {
+    if (checkpointer || memory || closed) return;
+    let size = 0;
+    try {
+      size = statSync(walFile).size;
+    } catch {
+      return;
+    }
+    if (size > 4 * 1024 * 1024) checkpointer = startCheckpointer(path.resolve(options.file), options.checkpoints);
+  };
   const prepareWrite = cachedPrepare(writer);
   const prepareRead = memory ? prepareWrite : cachedPrepare(reader);
   let queue: Promise<unknown> = Promise.resolve();
@@ -169,6 +187,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           const result = await fn(makeTx(writer, prepareWrite, tenantId, pending, noted));
           writer.exec('COMMIT');
           versions.clear();
+          startCheckpointsWhenDue();
           if (tenantId && noted.lastSeq > 0) announce(commitListeners, tenantId, noted.lastSeq);
           runAfterCommit(pending);
           return result;
@@ -210,6 +229,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       await exclusive(async () => {
         closed = true;
       });
+      await checkpointer?.stop();
       if (reader !== writer) reader.close();
       writer.close();
     },
