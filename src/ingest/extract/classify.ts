@@ -104,6 +104,9 @@ function fromWords(words: string[], head: string, lead: string): Verdict | undef
   if ((lexicon.clubPrefixes.has(lead) && !lexicon.commonAcronyms.has(lead) && !lexicon.demonyms.has(rest)) || lexicon.clubSuffixes.has(head))
     return { label: 'organization', confidence: 0.85, rule: 'ner:club' };
   if (lexicon.polityWords.has(lead) && words[1] === 'of') return { label: 'place', confidence: 0.85, rule: 'ner:polity' };
+  // "Order of Lenin", "Order of the Bath": in biographies, decorations; "Miss Brazil": a pageant.
+  if (lead === 'Order' && words[1] === 'of') return { label: 'misc', confidence: 0.75, rule: 'ner:award' };
+  if (lead === 'Miss') return { label: 'event', confidence: 0.75, rule: 'ner:pageant' };
   if (lexicon.organizationWords.has(head) && head !== 'City') return { label: 'organization', confidence: 0.85, rule: 'ner:organization-word' };
   if (count > 2 && (lexicon.organizationWords.has(lead) || lead === 'House') && words[1] === 'of')
     return { label: 'organization', confidence: 0.85, rule: 'ner:organization-word' };

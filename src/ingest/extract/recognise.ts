@@ -106,6 +106,8 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
       const token = tokens[first]!;
       const whole = spanText(text, tokens, first, last);
       if (isKnownName(whole)) break;
+      // "Miss" before a place or "World" names a beauty pageant, not a woman ("Miss Universe", "Miss Brazil").
+      if (token.text === 'Miss' && first < last && (isKnownName(spanText(text, tokens, first + 1, last)) || pageants.has(tokens[last]!.text))) break;
       // A title opening an institution's name is part of it ("Premier League", "Queen Elizabeth Hospital").
       if (lexicon.personTitles.has(token.text) && first < last && !isHeadWord(tokens[last]!.text)) {
         title = token.text;
@@ -159,6 +161,7 @@ const corporateSuffixes = new Set(['Inc.', 'Inc', 'Ltd.', 'Ltd', 'LLC', 'Corp.',
 // Words that take "of the" inside a name: "Church of the East", "Battle of the Bulge", "Order of the Red Star".
 const isHeadWord = (word: string): boolean =>
   lexicon.organizationWords.has(word) || lexicon.placeWords.has(word) || lexicon.polityWords.has(word) || lexicon.eventWords.has(word);
+const pageants = new Set(['World', 'Universe', 'Earth', 'International', 'Supranational', 'Grand', 'America', 'USA']);
 const isCalendarOrCommon = (word: string): boolean => lexicon.commonCapitalised.has(word) || lexicon.weekdays.has(word) || lexicon.months.has(word);
 const isKnownWord = (word: string): boolean => isKnownName(word) || lexicon.demonyms.has(word);
 
