@@ -177,7 +177,7 @@ Initially|Originally|Currently|Recently|Previously|Subsequently|Following|Accord
 Around|About|Above|Below|Behind|Beside|Besides|Beyond|Near|Against|Toward|Towards|Via|Per|Unlike|Like|Including|Except|Is|Was|Are|
 Were|Be|Been|Being|Has|Have|Had|Do|Does|Did|Will|Would|Can|Could|Shall|Should|May|Might|Must|Born|Located|Based|Founded|Formed|
 Released|Written|Directed|Produced|Published|Built|Named|Known|Called|Considered|Following|One|Two|Three|Four|Five|Six|Seven|Eight|
-Nine|Ten|First|Second|Third|Last|Next|Early|Late|Former|Formerly|Part|Its|Other|Most|Some|Often|Usually|Generally|Unlike|
+Nine|Ten|Last|Next|Early|Late|Former|Formerly|Part|Its|Other|Most|Some|Often|Usually|Generally|Unlike|
 Although|Whilst|Upon|Whether|Let|Yes|Oh|Please|Thank|Thanks|See|Note|Chapter|Section|Figure|Table|Page|Volume|Vol|No.|Episode|
 Act|Scene|Book|Part|Article|Item|Step|List|Phase|Stage|Level|Type|Class|Version|Edition|Unlike|Instead|Overall|Indeed|Perhaps|Nevertheless|
 Nonetheless|Otherwise|Similarly|Likewise|Consequently|Accordingly|Additionally|Notably|Specifically|Particularly|Especially|Altogether`);
