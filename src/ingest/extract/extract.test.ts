@@ -177,3 +177,10 @@ test('a preposition framed by a telling word a few words back makes an organisat
   assert.equal(found['Dravenholt'], 'Organization');
   assert.equal(found['Kestrel Hollins'], 'Organization');
 });
+
+test('a second complement of an institution\'s "of" stays in its name, a known place does not: "Ministry of Trade and Industry"', () => {
+  const found = typesOf('He joined the Ministry of Trade and Industry, then taught at the University of Oxford and Cambridge.');
+  assert.equal(found['Ministry of Trade and Industry'], 'Organization');
+  assert.equal(found['University of Oxford'], 'Organization');
+  assert.equal(found['Cambridge'], 'Place');
+});

@@ -208,7 +208,18 @@ function grow(text: string, tokens: Token[], taken: Uint8Array, first: number): 
         !isKnownWord(tokens[last + 2]!.text) &&
         !words.some((word) => lexicon.organizationWords.has(word)) &&
         !isKnownName(words.join(' '));
-      if (!completes) break;
+      // Or a second complement of an institution's "of" ("Academy of Sciences and Humanities", "Ministry of Trade and
+      // Industry"): one or two words that are neither a known name nor an organisation of their own.
+      const of = words.findIndex((word) => word === 'of' || word === 'on' || word === 'for');
+      const tail = tokens.slice(last + 2, end + 1).map((token) => token.text);
+      const continues =
+        of > 0 &&
+        lexicon.organizationWords.has(words[of - 1]!) &&
+        tail.length <= 2 &&
+        !tail.some((word) => lexicon.organizationWords.has(word) || isKnownWord(word)) &&
+        !isKnownName(tail.join(' ')) &&
+        tokens[end + 1]?.text !== 'of';
+      if (!completes && !continues) break;
       last = end;
     } else break;
   }
