@@ -140,7 +140,9 @@ export async function graphInputs(
   });
   out.fromRows = out.entities.length;
   if (mapping.relations.length === 0) return out;
-  const relationsOf = context.relationsOf ?? (() => allRelations(mapping));
+  const every = allRelations(mapping);
+  const relationsOf = context.relationsOf ?? (() => every);
+  const entityIndex = new Map(mapping.entities.map((entity, index) => [entity.as, index]));
 
   const wanted = new Map<string, Set<string>>();
   rows.forEach((row, position) => {
@@ -163,7 +165,7 @@ export async function graphInputs(
   const referenced = new Map<string, number>();
   const resolve = (end: EndpointMapping, row: ValidRow, position: number): Resolved => {
     if (end.kind === 'row') {
-      const index = own[position * mapping.entities.length + mapping.entities.findIndex((entity) => entity.as === end.as)] as number;
+      const index = own[position * mapping.entities.length + (entityIndex.get(end.as) as number)] as number;
       return index < 0 ? null : index;
     }
     const key = referenceKey(end, row.values);
