@@ -175,4 +175,30 @@ describe('ingestPaths', () => {
       rmSync(bad, { recursive: true, force: true });
     }
   });
+
+  it('names in a mapped gazetteer column are found in documents (built-in extractor in its worker pool)', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'trellis-ingest-gazetteer-'));
+    const { handle, graph, tenantId } = await open();
+    try {
+      writeFileSync(path.join(folder, 'products.csv'), 'sku,title\nW-1,zorblax nine\nW-2,Quibbleframe\n');
+      writeFileSync(path.join(folder, 'notes.txt'), 'The team shipped zorblax nine to every customer. Quibbleframe waits for review.\n');
+      const products = parseMapping(
+        `files:
+  - pattern: products.csv
+    dataset: products
+    columns: { sku: { type: string, required: true }, title: { type: string, required: true } }
+    key: sku
+    gazetteer: { column: title, type: Product }
+`,
+        'products.yaml',
+      );
+      const summary = await ingestPaths({ store: handle.store, graph }, tenantId, [folder], { mapping: products });
+      assert.equal(summary.failed, 0, JSON.stringify(summary.files));
+      const found = (await graph.listEntities(tenantId, { type: 'Product', limit: 10 })).items.map((entity) => entity.name).sort();
+      assert.deepEqual(found, ['Quibbleframe', 'zorblax nine'], 'a lower-case product name is found only through the gazetteer');
+    } finally {
+      await handle.dispose();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });

@@ -7,12 +7,13 @@ import type { GraphService } from '../../graph/index.js';
 import type { Store } from '../../store/index.js';
 import type { ChunkOptions } from '../chunk.js';
 import { type ExtractorPool, createExtractorPool } from '../extract/pool.js';
-import type { IngestRowsOptions, MappingConfig } from '../mapping/index.js';
+import { type IngestRowsOptions, type MappingConfig, gazetteerEntries } from '../mapping/index.js';
 import { detectKind, documentKinds, readFirstBytes } from '../parse/index.js';
 import { kindByExtension } from '../parse/detect.js';
 import { type ExtractionSchema, defaultSchema } from '../schema.js';
 import type { Extractor, SourceKind } from '../types.js';
 import { type BatchSizerOptions, createBatchSizer } from './batch-size.js';
+import { withDatasetNames } from './gazetteers.js';
 import { hashFile } from './content-hash.js';
 import type { PreparedDocument } from '../resolve/document.js';
 import { commitDocument, prepareDocument } from './document.js';
@@ -132,6 +133,7 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
     return kind !== undefined && !documentKinds.includes(kind);
   };
   const planned = [...orderByReferences(expanded.filter(isStructured), options.mapping), ...expanded.filter((item) => !isStructured(item))];
+  const structuredCount = expanded.filter(isStructured).length;
   const sizes = planned.map(({ file }) => {
     try {
       return statSync(file).size;
@@ -143,8 +145,16 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
   const chunkOptions = options.chunk ?? {};
   const sizer = createBatchSizer(options.batch);
   const lookahead = Math.max(1, options.lookahead ?? availableParallelism() - 1);
-  let pool: ExtractorPool | undefined;
-  const extractor = (): Extractor => options.extractor ?? (pool ??= createExtractorPool(options.schema ?? defaultSchema()));
+  // The built-in extractor's pool starts with the first document, after every structured file has committed, so its
+  // gazetteers know the names of mapped dataset columns (`gazetteer: { column, type }`), this run's and earlier ones'.
+  let starting: Promise<ExtractorPool> | undefined;
+  const extractor = async (): Promise<Extractor> => {
+    if (options.extractor) return options.extractor;
+    starting ??= gazetteerEntries(services.store, tenantId).then((names) =>
+      createExtractorPool(withDatasetNames(options.schema ?? defaultSchema(), names).schema),
+    );
+    return starting;
+  };
   const progress = { filesDone: 0, filesTotal: planned.length, bytesDone: 0, bytesTotal, chunks: 0, entities: 0, file: '' };
   const report = () => options.onProgress?.({ ...progress });
 
@@ -176,7 +186,7 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
         return { outcome, done: false, existing, hash, root };
       }
       stage = 'extract';
-      const prepared = await prepareDocument(file, kind, bytes, extractor(), chunkOptions);
+      const prepared = await prepareDocument(file, kind, bytes, await extractor(), chunkOptions);
       return { outcome, done: false, existing, hash, root, prepared };
     } catch (error) {
       return { outcome: failure(outcome, error, stage), done: true };
@@ -237,13 +247,15 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
     // Files are prepared ahead while earlier ones commit: as many at once as the pool has workers.
     const ahead: Promise<Planned>[] = [];
     let nextPlan = 0;
+    // Documents wait for every structured file to commit: their names are the known entities (see above).
     const fill = () => {
-      while (nextPlan < planned.length && ahead.length < lookahead) ahead.push(plan(nextPlan++));
+      while (nextPlan < planned.length && ahead.length < lookahead && (nextPlan < structuredCount || files.length >= structuredCount))
+        ahead.push(plan(nextPlan++));
     };
-    fill();
     for (let index = 0; index < planned.length; index++) {
       options.signal?.throwIfAborted();
       progress.file = planned[index]!.file;
+      fill();
       const item: Planned = await ahead.shift()!;
       fill();
       const outcome = item.done ? item.outcome : await commit(item);
@@ -253,7 +265,8 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
       report();
     }
   } finally {
-    await pool?.close();
+    // A pool still starting (a run stopped by its signal) is closed once it has started.
+    if (starting) await (await starting.catch(() => undefined))?.close();
   }
   const seconds = (performance.now() - started) / 1000;
   const sum = (field: 'bytes' | 'chunks' | 'entities' | 'relations' | 'quarantined') => files.reduce((total, file) => total + file[field], 0);
