@@ -11,29 +11,29 @@ describe('expandPaths', () => {
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-expand-'));
     mkdirSync(path.join(dir, 'a', 'b'), { recursive: true });
-    for (const file of ['z.txt', 'a/y.md', 'a/b/x.txt', 'a/b/w.csv', '.hidden.txt']) writeFileSync(path.join(dir, file), 'x');
+    mkdirSync(path.join(dir, '.git', 'objects'), { recursive: true });
+    for (const file of ['z.txt', 'a/y.md', 'a/b/x.txt', 'a/b/w.csv', '.hidden.txt', '.git/config', '.git/objects/ab.txt'])
+      writeFileSync(path.join(dir, file), 'x');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const names = (planned: { file: string }[]) => planned.map((item) => path.relative(dir, item.file));
 
-  it('walks folders (hidden files skipped), keeps files, drops duplicates, sorts', () => {
-    assert.deepEqual(names(expandPaths([path.join(dir, 'z.txt'), dir])), ['a/b/w.csv', 'a/b/x.txt', 'a/y.md', 'z.txt']);
+  it('walks folders (hidden files and hidden folders such as .git skipped), keeps files, drops duplicates, sorts', async () => {
+    assert.deepEqual(names(await expandPaths([path.join(dir, 'z.txt'), dir])), ['a/b/w.csv', 'a/b/x.txt', 'a/y.md', 'z.txt']);
+    assert.deepEqual(names(await expandPaths(['**/*.txt'], dir)), ['a/b/x.txt', 'z.txt']);
   });
 
-  it('expands * within a segment and ** across segments, relative to the glob’s fixed prefix', () => {
-    assert.deepEqual(names(expandPaths(['*.txt'], dir)), ['z.txt']);
-    assert.deepEqual(names(expandPaths(['**/*.txt'], dir)), ['a/b/x.txt', 'z.txt']);
-    const planned = expandPaths([`${dir}/a/**/*.csv`]);
+  it('expands * within a segment and ** across segments, relative to the glob’s fixed prefix', async () => {
+    assert.deepEqual(names(await expandPaths(['*.txt'], dir)), ['z.txt']);
+    assert.deepEqual(names(await expandPaths(['**/*.txt'], dir)), ['a/b/x.txt', 'z.txt']);
+    const planned = await expandPaths([`${dir}/a/**/*.csv`]);
     assert.deepEqual(names(planned), ['a/b/w.csv']);
     assert.equal(planned[0]?.root, path.join(dir, 'a'));
   });
 
-  it('a path or pattern naming nothing is not_found', () => {
-    assert.throws(
-      () => expandPaths([path.join(dir, 'missing.txt')]),
-      (error: unknown) => error instanceof TrellisError && error.code === 'not_found',
-    );
-    assert.throws(() => expandPaths(['**/*.pdf'], dir), /No file matches/);
+  it('a path or pattern naming nothing is not_found', async () => {
+    await assert.rejects(expandPaths([path.join(dir, 'missing.txt')]), (error: unknown) => error instanceof TrellisError && error.code === 'not_found');
+    await assert.rejects(expandPaths(['**/*.pdf'], dir), /No file matches/);
   });
 });

@@ -1,5 +1,5 @@
 /** @module Which files an ingest reads: folders walked, simple globs (`*`, `**`, `?`) expanded, the result sorted so every run sees the same order. */
-import { readdirSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TrellisError } from '../../core/errors.js';
 import { globToRegExp } from '../mapping/index.js';
@@ -12,10 +12,19 @@ export interface PlannedPath {
   root: string;
 }
 
-function walk(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
+/** Every file below `dir` (in the thread pool, so a large tree never blocks the event loop); hidden files and everything in hidden folders (`.git`) are left out. Symlinks are not followed. */
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
     .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-    .map((entry) => path.join(entry.parentPath, entry.name));
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter(
+      (file) =>
+        !path
+          .relative(dir, file)
+          .split(path.sep)
+          .some((segment) => segment.startsWith('.')),
+    );
 }
 
 /** The leading path segments of a pattern that hold no wildcard: the folder a glob is matched below. */
@@ -34,9 +43,9 @@ export function fixedPrefix(pattern: string): string {
  * `*`, `**` or `?` gives the files below its fixed prefix that it matches. Duplicates are dropped; the result is
  * sorted by absolute path. A path that names nothing is an error (`not_found`), before anything is read.
  * @example
- * expandPaths(['docs', 'data/**\/*.csv'])
+ * await expandPaths(['docs', 'data/**\/*.csv'])
  */
-export function expandPaths(paths: readonly string[], cwd = process.cwd()): PlannedPath[] {
+export async function expandPaths(paths: readonly string[], cwd = process.cwd()): Promise<PlannedPath[]> {
   const found = new Map<string, PlannedPath>();
   const add = (file: string, root: string) => {
     if (!found.has(file)) found.set(file, { file, root });
@@ -47,8 +56,8 @@ export function expandPaths(paths: readonly string[], cwd = process.cwd()): Plan
       const base = path.resolve(cwd, fixedPrefix(argument.split(path.sep).join('/')));
       const matcher = globToRegExp(path.relative(base, absolute).split(path.sep).join('/'));
       let matched = 0;
-      if (isDirectory(base)) {
-        for (const file of walk(base)) {
+      if (await isDirectory(base)) {
+        for (const file of await walk(base)) {
           if (matcher.test(path.relative(base, file).split(path.sep).join('/'))) {
             add(file, base);
             matched++;
@@ -58,21 +67,21 @@ export function expandPaths(paths: readonly string[], cwd = process.cwd()): Plan
       if (matched === 0) throw new TrellisError('not_found', `No file matches ${JSON.stringify(argument)}`, { path: argument });
       continue;
     }
-    let stat;
+    let found;
     try {
-      stat = statSync(absolute);
+      found = await stat(absolute);
     } catch {
       throw new TrellisError('not_found', `No such file or folder: ${argument}`, { path: argument });
     }
-    if (stat.isDirectory()) for (const file of walk(absolute)) add(file, absolute);
+    if (found.isDirectory()) for (const file of await walk(absolute)) add(file, absolute);
     else add(absolute, path.dirname(absolute));
   }
   return [...found.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
-function isDirectory(dir: string): boolean {
+async function isDirectory(dir: string): Promise<boolean> {
   try {
-    return statSync(dir).isDirectory();
+    return (await stat(dir)).isDirectory();
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 /** @module `ingestPaths`: files, folders and globs into the graph — hash, skip the unchanged, prepare, retract the old version, commit — with a summary per file. */
-import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { TrellisError } from '../../core/errors.js';
@@ -127,20 +127,21 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
   // Structured files first: their mapped rows are the known entities that documents' names then join (see
   // `joinToGraph`), whatever the file names. Sorted order within each group, except that a structured file comes
   // after the files of the datasets its mapping refers to.
-  const expanded = expandPaths(paths);
+  const expanded = await expandPaths(paths);
   const isStructured = ({ file }: { file: string }) => {
     const kind = kindByExtension[path.extname(file).toLowerCase()];
     return kind !== undefined && !documentKinds.includes(kind);
   };
   const planned = [...orderByReferences(expanded.filter(isStructured), options.mapping), ...expanded.filter((item) => !isStructured(item))];
   const structuredCount = expanded.filter(isStructured).length;
-  const sizes = planned.map(({ file }) => {
-    try {
-      return statSync(file).size;
-    } catch {
-      return 0;
-    }
-  });
+  const sizes = await Promise.all(
+    planned.map(({ file }) =>
+      stat(file).then(
+        (found) => found.size,
+        () => 0,
+      ),
+    ),
+  );
   const bytesTotal = sizes.reduce((sum, size) => sum + size, 0);
   const chunkOptions = options.chunk ?? {};
   const sizer = createBatchSizer(options.batch);

@@ -71,7 +71,7 @@ export async function resolveIngestPaths(configured: string | undefined, paths: 
  */
 export async function checkExpandedFiles(configured: string | undefined, paths: readonly string[]): Promise<number> {
   const { real } = await ingestRootOf(configured);
-  const files = expandPaths(paths);
+  const files = await expandPaths(paths);
   for (const { file } of files) {
     if (!isWithin(real, await realOf(file, file))) throw outside(file);
   }
