@@ -167,8 +167,11 @@ function fuzzy(candidates: Candidate[], key: string, threshold: number): Match {
   let bestScore = threshold;
   // Very short keys are too easy to confuse ("Ann"/"Anna"): fuzzy only from six characters.
   if (key.length < 6) return undefined;
+  // Jaro–Winkler is at most 0.6·jaro + 0.4, and jaro at most (2 + shorter/longer) / 3: keys whose lengths differ more
+  // than that allows cannot reach the threshold (at 0.93, one under 0.65 of the other's length).
+  const lengthRatio = Math.max(0, (3 * (threshold - 0.4)) / 0.6 - 2);
   for (const { entity } of candidates) {
-    if (entity.key.length < 6) continue;
+    if (entity.key.length < 6 || Math.min(key.length, entity.key.length) < lengthRatio * Math.max(key.length, entity.key.length)) continue;
     const score = similarity(key, entity.key);
     if (score >= bestScore && comparable(key, entity.key)) {
       bestScore = score;
