@@ -32,7 +32,7 @@ const flag = (name: string): string | undefined => {
 };
 const split = flag('--split') ?? 'all';
 if (!['all', 'even', 'odd'].includes(split)) throw new Error(`--split must be all, even or odd, not ${split}`);
-const file = args.find((arg, at) => !arg.startsWith('--') && args[at - 1] !== '--split') ?? '/work/shared/data/redocred/dev_revised.json';
+const file = args.find((arg, at) => !arg.startsWith('--') && args[at - 1] !== '--split' && args[at - 1] !== '--window') ?? '/work/shared/data/redocred/dev_revised.json';
 const documents = (JSON.parse(readFileSync(file, 'utf8')) as Document[]).filter((_, index) => split === 'all' || index % 2 === (split === 'even' ? 0 : 1));
 const labelOf: Record<string, string> = {
   Person: 'PER',
@@ -43,11 +43,20 @@ const labelOf: Record<string, string> = {
   Quantity: 'NUM',
   Event: 'MISC',
   Product: 'MISC',
+  Other: 'MISC',
   Project: 'MISC',
   Standard: 'MISC',
 };
 const labels = ['PER', 'ORG', 'LOC', 'TIME', 'NUM', 'MISC'];
-const compiled = compileSchema(defaultSchema());
+// --window N: the co-occurrence window in sentences (0: every pair of a chunk), instead of the default schema's.
+const window = flag('--window');
+const schema = defaultSchema();
+if (window !== undefined) {
+  const sentences = Number(window);
+  if (!Number.isInteger(sentences) || sentences < 0) throw new Error(`--window must be a whole number of sentences, not ${window}`);
+  for (const type of schema.relationTypes) if (type.cooccurrence) type.cooccurrence.sentences = sentences;
+}
+const compiled = compileSchema(schema);
 // The tokenised sentences joined with single spaces: gold names are written the same way.
 const texts = documents.map((document) => document.sents.map((sentence) => sentence.join(' ')).join(' '));
 

@@ -11,12 +11,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { createGraphService } from '../src/graph/index.js';
 import { ingestPaths } from '../src/ingest/pipeline/index.js';
+import { defaultSchema } from '../src/ingest/schema.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { generateText } from '../test/support/ingest-corpus.js';
 import { createTenant } from '../test/support/stores.js';
 
 const megabytes = Number(process.env.INGEST_BENCH_MB ?? 20);
 const prefill = Number(process.env.INGEST_BENCH_PREFILL ?? 0);
+// INGEST_BENCH_WINDOW=N: the co-occurrence window in sentences instead of the default schema's (0: every pair of a chunk).
+const schema = defaultSchema();
+if (process.env.INGEST_BENCH_WINDOW !== undefined)
+  for (const type of schema.relationTypes) if (type.cooccurrence) type.cooccurrence.sentences = Number(process.env.INGEST_BENCH_WINDOW);
 const fileKb = Number(process.env.INGEST_BENCH_FILE_KB ?? 100);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-ingest-'));
 const corpus = path.join(dir, 'corpus');
@@ -30,8 +35,8 @@ await store.migrate();
 const graph = createGraphService(store);
 const tenantId = await createTenant(store, 'bench');
 try {
-  const first = await ingestPaths({ store, graph }, tenantId, [corpus]);
-  const again = await ingestPaths({ store, graph }, tenantId, [corpus]);
+  const first = await ingestPaths({ store, graph }, tenantId, [corpus], { schema });
+  const again = await ingestPaths({ store, graph }, tenantId, [corpus], { schema });
   const counts = await store.read({ tenantId }, async (tx) => {
     const count = async (table: string) => Number((await tx.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`, [tenantId]))?.n ?? 0);
     return { entities: await count('entities'), relations: await count('relations'), evidence: await count('evidence'), chunks: await count('chunks') };
@@ -75,7 +80,7 @@ async function grown(baseline: number): Promise<void> {
       previous = ids[ids.length - 1];
     }
     console.log(`prefilled ${prefill} entities and ${prefill - 1} relations (with evidence) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    const run = await ingestPaths({ store: big, graph: bigGraph }, bigTenant, [corpus]);
+    const run = await ingestPaths({ store: big, graph: bigGraph }, bigTenant, [corpus], { schema });
     console.log(
       `first ingest into the ${prefill}-entity graph: ${run.seconds.toFixed(1)} s  ${run.megabytesPerSecond.toFixed(2)} MB/s  = ${(run.megabytesPerSecond / baseline).toFixed(2)} × the empty-graph rate`,
     );

@@ -121,7 +121,7 @@ test('life dates in brackets make a person; a year in brackets after a title mak
   const found = typesOf('Dren Kolvath ( born 4 May 1970 ) wrote Quiet Copper Days ( 1999 ) and met Ulla Brenk ( 1901 – 1975 ).');
   assert.equal(found['Dren Kolvath'], 'Person');
   assert.equal(found['Ulla Brenk'], 'Person');
-  assert.equal(found['Quiet Copper Days'], 'Product');
+  assert.equal(found['Quiet Copper Days'], 'Other');
 });
 
 test('two capitalised words with no cue are not taken for a person', () => {
@@ -131,7 +131,7 @@ test('two capitalised words with no cue are not taken for a person', () => {
 
 test('a quoted title is one name, whatever it holds; a quoted nickname stays inside the person name', () => {
   const found = typesOf('She recorded " Paper Moon Over Dallas " in 1999 with Wilhelm " Willi " Brandtner ( born 1950 ).');
-  assert.equal(found['Paper Moon Over Dallas'], 'Product');
+  assert.equal(found['Paper Moon Over Dallas'], 'Other');
   assert.equal(found['Dallas'], undefined);
   assert.equal(found['Wilhelm " Willi " Brandtner'], 'Person');
 });
