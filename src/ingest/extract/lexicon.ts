@@ -1,14 +1,6 @@
 /** @module Hand-written general world knowledge for the built-in recogniser: places, nationalities, titles, name and organisation cues. */
 
-/** Splits a `|`-separated list into a set (lists are written compactly so they stay readable). */
-function words(list: string): Set<string> {
-  return new Set(
-    list
-      .split('|')
-      .map((word) => word.trim())
-      .filter(Boolean),
-  );
-}
+import { words } from './word-list.js';
 
 /** Countries and other sovereign or well-known territories, as commonly written. */
 export const countries = words(`Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain|

@@ -1,14 +1,6 @@
 /** @module Widely known organisations whose names carry no organisation word ("Nestlé", "Juventus", "Reuters"): general knowledge by category. */
 
-/** Splits a `|`-separated list into a set. */
-function words(list: string): Set<string> {
-  return new Set(
-    list
-      .split('|')
-      .map((word) => word.trim())
-      .filter(Boolean),
-  );
-}
+import { words } from './word-list.js';
 
 /**
  * Well-known organisations, written by category from general knowledge (international bodies, sports bodies and

@@ -1,14 +1,6 @@
 /** @module Given names and surnames across languages: general cues that a capitalised span is a person, not a list of people. */
 
-/** Splits a `|`-separated list into a set. */
-function words(list: string): Set<string> {
-  return new Set(
-    list
-      .split('|')
-      .map((word) => word.trim())
-      .filter(Boolean),
-  );
-}
+import { words } from './word-list.js';
 
 /**
  * Common given names (English, French, German, Italian, Spanish, Portuguese, Dutch, Nordic, Slavic, Hungarian,
