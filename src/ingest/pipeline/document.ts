@@ -5,7 +5,7 @@ import type { Store } from '../../store/index.js';
 import { type ChunkOptions, chunkBlocks } from '../chunk.js';
 import { parseDocument, parseFailed } from '../parse/index.js';
 import type { ExtractorPool } from '../extract/pool.js';
-import { type PreparedDocument, resolveDocument } from '../resolve/document.js';
+import { type PreparedDocument, type ResolutionMerge, resolveDocument } from '../resolve/document.js';
 import type { ChunkDraft, Extraction, Extractor, SourceKind } from '../types.js';
 import type { BatchSizer } from './batch-size.js';
 import { batchDuration, chunksProcessed } from './metrics.js';
@@ -68,34 +68,39 @@ export interface CommitContext {
  * Entity resolution against the graph: a document entity whose name or an alias is already the name or an alias of
  * exactly one stored entity of its type takes that entity's key, so its upsert merges into it ("Alice Johnson" in a
  * report joins the Person a mapped spreadsheet row made, whatever key the mapping gave it). Runs at commit time,
- * after an earlier version of the source was retracted, so a redo sees the same graph as the first run. Returns how
- * many entities were joined.
+ * after an earlier version of the source was retracted, so a redo sees the same graph as the first run. Returns each
+ * join as a merge with rule `graph-alias`.
  */
-async function joinToGraph(graph: GraphService, tenantId: string, entities: PreparedDocument['entities']): Promise<number> {
-  if (entities.length === 0) return 0;
+async function joinToGraph(graph: GraphService, tenantId: string, entities: PreparedDocument['entities']): Promise<ResolutionMerge[]> {
+  if (entities.length === 0) return [];
   const types = [...new Set(entities.map((entity) => entity.type))];
   const matches = await graph.findByAliases(
     tenantId,
     types,
     entities.flatMap((entity) => [entity.name, ...entity.aliases]),
   );
-  const keysByName = new Map<string, Set<string>>();
+  const keysByName = new Map<string, Map<string, string>>();
   for (const match of matches) {
     const name = `${match.type}\u0000${match.aliasKey}`;
     let keys = keysByName.get(name);
-    if (!keys) keysByName.set(name, (keys = new Set()));
-    keys.add(match.key);
+    if (!keys) keysByName.set(name, (keys = new Map()));
+    keys.set(match.key, match.name);
   }
-  let joined = 0;
+  const joins: ResolutionMerge[] = [];
   for (const entity of entities) {
-    const keys = new Set<string>();
-    for (const name of [entity.name, ...entity.aliases]) for (const key of keysByName.get(`${entity.type}\u0000${canonicalKey(name)}`) ?? []) keys.add(key);
+    const keys = new Map<string, string>();
+    for (const name of [entity.name, ...entity.aliases])
+      for (const [key, stored] of keysByName.get(`${entity.type}\u0000${canonicalKey(name)}`) ?? []) keys.set(key, stored);
     if (keys.size !== 1 || keys.has(entity.key)) continue; // unknown, ambiguous, or already the same identity
-    entity.key = [...keys][0] as string;
-    joined++;
+    const [[key, stored]] = [...keys] as [[string, string]];
+    joins.push({ type: entity.type, name: entity.name, joined: stored, rule: 'graph-alias', score: 1 });
+    entity.key = key;
   }
-  return joined;
+  return joins;
 }
+
+/** Merges recorded on a source's metadata; `total` says how many there were. */
+const maxRecordedMerges = 500;
 
 const identityOf = (entity: { type: string; key: string }) => `${entity.type}\u0000${entity.key}`;
 
@@ -120,13 +125,23 @@ export async function commitDocument(
   prepared: PreparedDocument,
 ): Promise<CommittedDocument> {
   const { graph, tenantId, sizer } = context;
+  // Resolution against the graph reads only, so it runs before the source is written and its merges are recorded on it.
+  const joins = await joinToGraph(graph, tenantId, prepared.entities);
+  const merges = [...prepared.merges, ...joins];
   const source = await graph.createSource(tenantId, {
     uri,
     kind: prepared.info.kind,
     title: prepared.info.title ?? path.basename(file),
     contentHash,
     status: ingestingStatus,
-    metadata: { ...prepared.info.metadata, bytes, extractor: prepared.extractor.name, extractorVersion: prepared.extractor.version },
+    metadata: {
+      ...prepared.info.metadata,
+      bytes,
+      extractor: prepared.extractor.name,
+      extractorVersion: prepared.extractor.version,
+      // Every merge explained (which rule, which score), the first few hundred kept: GET /sources/{id} shows them.
+      resolution: { merges: merges.slice(0, maxRecordedMerges), total: merges.length },
+    },
     chunks: prepared.chunks.map((chunk) => ({
       text: chunk.text,
       start: chunk.start,
@@ -134,7 +149,6 @@ export async function commitDocument(
       ...(chunk.page === undefined ? {} : { page: chunk.page }),
     })),
   });
-  const joined = await joinToGraph(graph, tenantId, prepared.entities);
   const entityIds = new Map<number, string>();
   let relationCount = 0;
   const { name: extractor, version: extractorVersion } = prepared.extractor;
@@ -226,7 +240,7 @@ export async function commitDocument(
     context.onBatch?.(count, inputs.size);
     first += count;
   }
-  const summary = { chunks: prepared.chunks.length, entities: prepared.entities.length, joined, relations: relationCount };
+  const summary = { chunks: prepared.chunks.length, entities: prepared.entities.length, joined: joins.length, relations: relationCount };
   await markIngested(context.store, tenantId, source.id, summary);
   return { sourceId: source.id, ...summary };
 }

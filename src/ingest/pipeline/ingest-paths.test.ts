@@ -97,6 +97,15 @@ describe('ingestPaths', () => {
       const cited = new Set((await graph.getEntity(tenantId, alice[0]!.id)).evidence.map((evidence) => evidence.sourceId));
       const sourceOf = (name: string) => summary.files.find((file) => path.basename(file.file) === name)?.sourceId;
       for (const name of ['people.csv', 'b.md']) assert.ok(cited.has(sourceOf(name)!), `Alice Johnson cites ${name}`);
+      // The join is explained on the document's source: name, the entity it joined, rule and score.
+      const minutes = await graph.getSource(tenantId, sourceOf('b.md')!);
+      const resolution = minutes.metadata.resolution as { merges: { name: string; joined: string; rule: string; score: number }[]; total: number };
+      assert.ok(
+        resolution.merges.some(
+          (merge) => merge.name === 'Alice Johnson' && merge.rule === 'graph-alias' && merge.joined === 'Alice Johnson' && merge.score === 1,
+        ),
+        JSON.stringify(resolution),
+      );
     } finally {
       await handle.dispose();
     }

@@ -84,4 +84,17 @@ describe('resolveDocument', () => {
       [2, 0],
     );
   });
+
+  it('explains every merge other than an identical name: the name, the entity it joined, the rule and the score', () => {
+    const text = 'Barack Obama spoke. Obama left. Barack Obama returned.';
+    const mentions: Mention[] = ['Barack Obama', 'Obama'].map((name) => {
+      const at = text.indexOf(name === 'Obama' ? 'Obama left' : name);
+      return { type: 'Person', text: name, start: at, end: at + name.length, confidence: 0.9, rule: 'ner' };
+    });
+    const last = text.lastIndexOf('Barack Obama');
+    mentions.push({ type: 'Person', text: 'Barack Obama', start: last, end: last + 12, confidence: 0.9, rule: 'ner' });
+    const prepared = resolveDocument({ kind: 'txt', metadata: {} }, [chunk(0, 0, text)], [{ mentions, relations: [] }], extractor);
+    assert.equal(prepared.entities.length, 1);
+    assert.deepEqual(prepared.merges, [{ type: 'Person', name: 'Obama', joined: 'Barack Obama', rule: 'partial-name', score: 0.9 }]);
+  });
 });

@@ -9,11 +9,22 @@ export interface PlacedMention {
   entity: number;
 }
 
+/** One explained merge: the name that joined, the entity's name it joined, the rule and its score. */
+export interface ResolutionMerge {
+  type: string;
+  name: string;
+  joined: string;
+  rule: string;
+  score: number;
+}
+
 /** A document parsed, chunked, extracted and resolved: everything the commit writes, computed before anything is written. */
 export interface PreparedDocument {
   info: DocumentInfo;
   chunks: ChunkDraft[];
   entities: { type: string; name: string; key: string; aliases: string[] }[];
+  /** Why names were merged into entities: every merge by a rule other than an identical normalised name. */
+  merges: ResolutionMerge[];
   /** Mentions by chunk (duplicates from chunk overlap removed). */
   mentions: PlacedMention[][];
   /** Relations by chunk, endpoints as entity indexes. */
@@ -95,8 +106,23 @@ export function resolveDocument(
     info,
     chunks,
     entities: resolved.map((entity) => ({ type: entity.type, name: entity.name, key: entity.key, aliases: entity.aliases })),
+    merges: mergesOf(resolved, flat),
     mentions,
     relations,
     extractor: { name: extractor.name, version: extractor.version },
   };
+}
+
+/** The explained merges of a document's entities, one per distinct (entity, name, rule). */
+function mergesOf(resolved: ReturnType<typeof resolveMentions>, flat: { mention: Mention }[]): ResolutionMerge[] {
+  const merges = new Map<string, ResolutionMerge>();
+  for (const entity of resolved) {
+    for (const { mention, explanation } of entity.members) {
+      if (explanation.rule === 'first' || explanation.rule === 'normalised') continue;
+      const name = flat[mention]?.mention.text ?? '';
+      const merge = { type: entity.type, name, joined: explanation.matched, rule: explanation.rule, score: Math.round(explanation.score * 1000) / 1000 };
+      merges.set(`${entity.type}\u0000${name}\u0000${merge.joined}\u0000${merge.rule}`, merge);
+    }
+  }
+  return [...merges.values()];
 }
