@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ChunkOptions } from '../chunk.js';
 import type { PreparedDocument } from '../resolve/document.js';
 import { type ErrorCode, TrellisError } from '../../core/errors.js';
-import type { ChunkDraft, Extraction, ExtractionContext, Extractor, SourceKind } from '../types.js';
+import type { ChunkDraft, DocumentInfo, Extraction, ExtractionContext, Extractor, SourceKind } from '../types.js';
 import type { ExtractionSchema } from '../schema.js';
 import { builtinExtractorName, builtinExtractorVersion } from './builtin-extractor.js';
 
@@ -17,6 +17,8 @@ interface Pending {
 export interface ExtractorPool extends Extractor {
   /** A whole document's parsing, chunking, extraction and resolution (`resolveDocument`) in one worker: all the CPU work of a document off this thread. */
   prepare(file: string, kind: SourceKind, options: ChunkOptions): Promise<PreparedDocument>;
+  /** A whole document parsed and chunked in a worker, for an extractor that runs elsewhere (the LLM one). */
+  chunk(file: string, kind: SourceKind, options: ChunkOptions): Promise<{ info: DocumentInfo; chunks: ChunkDraft[] }>;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
     return { worker, pending };
   });
   let nextId = 0;
-  const request = <T>(message: { texts: string[] } | { file: string; kind: SourceKind; options: ChunkOptions }): Promise<T> => {
+  const request = <T>(message: { texts: string[] } | { file: string; kind: SourceKind; options: ChunkOptions; chunkOnly?: boolean }): Promise<T> => {
     const slot = workers.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -62,6 +64,9 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
     },
     prepare(file: string, kind: SourceKind, options: ChunkOptions): Promise<PreparedDocument> {
       return request({ file, kind, options });
+    },
+    chunk(file: string, kind: SourceKind, options: ChunkOptions): Promise<{ info: DocumentInfo; chunks: ChunkDraft[] }> {
+      return request({ file, kind, options, chunkOnly: true });
     },
     async close(): Promise<void> {
       await Promise.all(workers.map(({ worker }) => worker.terminate()));

@@ -10,8 +10,8 @@ import type { ChunkDraft, SourceKind } from '../types.js';
 import { builtinExtractorName, builtinExtractorVersion } from './builtin-extractor.js';
 import { compileSchema, extractTexts } from './extract.js';
 
-/** A request of the pool: extract chunk texts, or parse, chunk, extract and resolve a whole document. */
-type WorkerRequest = { id: number; texts: string[] } | { id: number; file: string; kind: SourceKind; options: ChunkOptions };
+/** A request of the pool: extract chunk texts, or parse and chunk a whole document, and then (unless `chunkOnly`) extract and resolve it. */
+type WorkerRequest = { id: number; texts: string[] } | { id: number; file: string; kind: SourceKind; options: ChunkOptions; chunkOnly?: boolean };
 
 const compiled = compileSchema((workerData as { schema: ExtractionSchema }).schema);
 const extractor = { name: builtinExtractorName, version: builtinExtractorVersion };
@@ -21,6 +21,7 @@ async function answer(message: WorkerRequest): Promise<unknown> {
   const parsed = await parseDocument(message.file, message.kind);
   const chunks: ChunkDraft[] = [];
   for await (const chunk of chunkBlocks(parsed.blocks, message.options)) chunks.push(chunk);
+  if (message.chunkOnly) return { info: parsed.info, chunks };
   const extractions = extractTexts(
     chunks.map((chunk) => chunk.text),
     compiled,

@@ -6,7 +6,7 @@ import { type ChunkOptions, chunkBlocks } from '../chunk.js';
 import { parseDocument, parseFailed } from '../parse/index.js';
 import type { ExtractorPool } from '../extract/pool.js';
 import { type PreparedDocument, type ResolutionMerge, resolveDocument } from '../resolve/document.js';
-import type { ChunkDraft, Extraction, Extractor, SourceKind } from '../types.js';
+import type { ChunkDraft, DocumentInfo, Extraction, Extractor, SourceKind } from '../types.js';
 import type { BatchSizer } from './batch-size.js';
 import { batchDuration, chunksProcessed } from './metrics.js';
 import { ingestingStatus, markIngested } from './source-state.js';
@@ -18,7 +18,8 @@ const extractGroup = 16;
  * Parses, chunks, extracts and resolves a document. Pure with respect to the store, so a file that fails here leaves
  * the graph (and any earlier version of the source) untouched. An empty file is refused with its name. With the
  * built-in extractor's pool, parsing, chunking, extraction and resolution all run in one worker (`ExtractorPool.prepare`),
- * so this thread only writes; any other extractor (the LLM one) gets the chunks in groups, several at once.
+ * so this thread only writes; any other extractor (the LLM one) gets the chunks in groups, several at once, from a
+ * document parsed and chunked in `chunker`'s worker when one is given (here otherwise).
  */
 export async function prepareDocument(
   file: string,
@@ -26,22 +27,34 @@ export async function prepareDocument(
   bytes: number,
   extractor: Extractor | ExtractorPool,
   chunkOptions: ChunkOptions,
+  chunker?: ExtractorPool,
 ): Promise<PreparedDocument> {
   if (bytes === 0) throw parseFailed(file, 'empty file: there is no text to ingest', { byte: 0 });
-  const prepared = 'prepare' in extractor ? await extractor.prepare(file, kind, chunkOptions) : await prepareHere(file, kind, extractor, chunkOptions);
+  const prepared = 'prepare' in extractor ? await extractor.prepare(file, kind, chunkOptions) : await prepareHere(file, kind, extractor, chunkOptions, chunker);
   if (prepared.chunks.length === 0) throw parseFailed(file, 'no text in the document (only markup or whitespace)');
   return prepared;
 }
 
-async function prepareHere(file: string, kind: SourceKind, extractor: Extractor, chunkOptions: ChunkOptions): Promise<PreparedDocument> {
-  const { info, blocks } = await parseDocument(file, kind);
-  const chunks: ChunkDraft[] = [];
-  for await (const chunk of chunkBlocks(blocks, chunkOptions)) chunks.push(chunk);
+async function prepareHere(
+  file: string,
+  kind: SourceKind,
+  extractor: Extractor,
+  chunkOptions: ChunkOptions,
+  chunker: ExtractorPool | undefined,
+): Promise<PreparedDocument> {
+  const { info, chunks } = chunker ? await chunker.chunk(file, kind, chunkOptions) : await chunkHere(file, kind, chunkOptions);
   if (chunks.length === 0) return resolveDocument(info, chunks, [], extractor);
   const groups: Promise<Extraction[]>[] = [];
   for (let index = 0; index < chunks.length; index += extractGroup)
     groups.push(extractor.extract(chunks.slice(index, index + extractGroup), { document: info }));
   return resolveDocument(info, chunks, (await Promise.all(groups)).flat(), extractor);
+}
+
+async function chunkHere(file: string, kind: SourceKind, chunkOptions: ChunkOptions): Promise<{ info: DocumentInfo; chunks: ChunkDraft[] }> {
+  const { info, blocks } = await parseDocument(file, kind);
+  const chunks: ChunkDraft[] = [];
+  for await (const chunk of chunkBlocks(blocks, chunkOptions)) chunks.push(chunk);
+  return { info, chunks };
 }
 
 /** What committing a document wrote. */

@@ -149,6 +149,9 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
   // The built-in extractor's pool starts with the first document, after every structured file has committed, so its
   // gazetteers know the names of mapped dataset columns (`gazetteer: { column, type }`), this run's and earlier ones'.
   let starting: Promise<ExtractorPool> | undefined;
+  // With another extractor (the LLM one), a one-worker pool still parses and chunks, off the event loop.
+  let chunking: ExtractorPool | undefined;
+  const chunker = (): ExtractorPool | undefined => (options.extractor ? (chunking ??= createExtractorPool(defaultSchema(), 1)) : undefined);
   const extractor = async (): Promise<Extractor> => {
     if (options.extractor) return options.extractor;
     starting ??= gazetteerEntries(services.store, tenantId).then((names) =>
@@ -187,7 +190,7 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
         return { outcome, done: false, existing, hash, root };
       }
       stage = 'extract';
-      const prepared = await prepareDocument(file, kind, bytes, await extractor(), chunkOptions);
+      const prepared = await prepareDocument(file, kind, bytes, await extractor(), chunkOptions, chunker());
       return { outcome, done: false, existing, hash, root, prepared };
     } catch (error) {
       return { outcome: failure(outcome, error, stage), done: true };
@@ -268,6 +271,7 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
   } finally {
     // A pool still starting (a run stopped by its signal) is closed once it has started.
     if (starting) await (await starting.catch(() => undefined))?.close();
+    await chunking?.close();
   }
   const seconds = (performance.now() - started) / 1000;
   const sum = (field: 'bytes' | 'chunks' | 'entities' | 'relations' | 'quarantined') => files.reduce((total, file) => total + file[field], 0);
