@@ -1,5 +1,6 @@
 /** @module Row validation in batches: rows as read → keys and typed values as JSON text, or quarantine entries. No store: it runs inline or in a worker. */
 import type { SourceRow } from '../types.js';
+import type { RowBlocks } from './row-blocks.js';
 import { coerceCell, invalidCell, invalidReason, isEmpty } from './coerce.js';
 import type { ColumnType, FileMapping } from './config.js';
 import type { QuarantineDraft } from './datasets.js';
@@ -80,37 +81,39 @@ function validate(row: SourceRow, columns: RowPlan['columns']): Record<string, u
  * values as validated). Keys repeated across batches are found by the store (see `storeRows`), so memory stays
  * bounded by one batch whatever the file's size.
  */
-export async function* preparedBatches(rows: AsyncIterable<SourceRow>, plan: RowPlan, limits: BatchLimits): AsyncGenerator<PreparedBatch> {
+export async function* preparedBatches(blocks: RowBlocks, plan: RowPlan, limits: BatchLimits): AsyncGenerator<PreparedBatch> {
   const maxChars = limits.chars ?? 8 * 1024 * 1024;
   const keyColumn = plan.key.join(',');
   let batch: PreparedBatch = { read: 0, keys: [], rows: [], values: [], quarantine: [] };
   let firstRows = new Map<string, number>();
   let chars = 0;
-  for await (const row of rows) {
-    if (plan.sheet !== null && row.sheet !== undefined && row.sheet !== plan.sheet) continue;
-    batch.read++;
-    const result = validate(row, plan.columns);
-    if (Array.isArray(result)) {
-      batch.quarantine.push({ file: plan.file, row: row.row, column: result[0], reason: result[1], values: row.values });
-    } else {
-      const key = rowKey(plan.key, result);
-      const first = firstRows.get(key);
-      if (first !== undefined) {
-        batch.quarantine.push({ file: plan.file, row: row.row, column: keyColumn, reason: duplicateReason(key, first), values: result });
+  for await (const block of blocks) {
+    for (const row of block) {
+      if (plan.sheet !== null && row.sheet !== undefined && row.sheet !== plan.sheet) continue;
+      batch.read++;
+      const result = validate(row, plan.columns);
+      if (Array.isArray(result)) {
+        batch.quarantine.push({ file: plan.file, row: row.row, column: result[0], reason: result[1], values: row.values });
       } else {
-        const json = JSON.stringify(result);
-        firstRows.set(key, row.row);
-        batch.keys.push(key);
-        batch.rows.push(row.row);
-        batch.values.push(json);
-        chars += json.length;
+        const key = rowKey(plan.key, result);
+        const first = firstRows.get(key);
+        if (first !== undefined) {
+          batch.quarantine.push({ file: plan.file, row: row.row, column: keyColumn, reason: duplicateReason(key, first), values: result });
+        } else {
+          const json = JSON.stringify(result);
+          firstRows.set(key, row.row);
+          batch.keys.push(key);
+          batch.rows.push(row.row);
+          batch.values.push(json);
+          chars += json.length;
+        }
       }
-    }
-    if (batch.keys.length >= limits.rows || batch.quarantine.length >= limits.rows || chars >= maxChars) {
-      yield batch;
-      batch = { read: 0, keys: [], rows: [], values: [], quarantine: [] };
-      firstRows = new Map();
-      chars = 0;
+      if (batch.keys.length >= limits.rows || batch.quarantine.length >= limits.rows || chars >= maxChars) {
+        yield batch;
+        batch = { read: 0, keys: [], rows: [], values: [], quarantine: [] };
+        firstRows = new Map();
+        chars = 0;
+      }
     }
   }
   if (batch.read > 0) yield batch;

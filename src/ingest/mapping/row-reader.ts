@@ -2,9 +2,10 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { TrellisError, type ErrorCode } from '../../core/errors.js';
-import { type RowOptions, openRows } from '../parse/index.js';
+import type { RowOptions } from '../parse/index.js';
 import type { SourceKind, SourceRow } from '../types.js';
 import { type BatchLimits, type PreparedBatch, type RowPlan, preparedBatches } from './row-batches.js';
+import { fileBlocks, inBlocks } from './row-blocks.js';
 import type { RowWorkerData, RowWorkerMessage } from './row-worker.js';
 
 /** A structured file to read: the engine chooses where (see {@link RowReadOptions.workerMinBytes}). */
@@ -32,7 +33,7 @@ function isRowFile(input: RowInput): input is RowFile {
 
 /** The validated batches of the rows, read in a worker when the input is a file of at least `workerMinBytes`. */
 export function readBatches(input: RowInput, plan: RowPlan, limits: BatchLimits, options: RowReadOptions = {}): AsyncIterable<PreparedBatch> {
-  if (!isRowFile(input)) return preparedBatches(input, plan, limits);
+  if (!isRowFile(input)) return preparedBatches(inBlocks(input), plan, limits);
   const options_ = input.options ?? {};
   const minBytes = options.workerMinBytes ?? 1024 * 1024;
   let size = 0;
@@ -41,7 +42,7 @@ export function readBatches(input: RowInput, plan: RowPlan, limits: BatchLimits,
   } catch {
     // A missing file fails in the reader, with the reader's message.
   }
-  if (size < minBytes) return preparedBatches(openRows(input.file, input.kind, options_), plan, limits);
+  if (size < minBytes) return preparedBatches(fileBlocks(input.file, input.kind, options_), plan, limits);
   return workerBatches({ file: input.file, kind: input.kind, options: options_, plan, limits, ahead: workerAhead });
 }
 

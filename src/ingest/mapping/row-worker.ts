@@ -2,7 +2,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { TrellisError } from '../../core/errors.js';
 import type { RowOptions } from '../parse/index.js';
-import type { SourceKind, SourceRow } from '../types.js';
+import type { SourceKind } from '../types.js';
+import { fileBlocks } from './row-blocks.js';
 import { type BatchLimits, type RowPlan, preparedBatches } from './row-batches.js';
 
 /** What the worker is started with. */
@@ -31,24 +32,8 @@ port.on('message', () => {
   wake = undefined;
 });
 
-/** The file's rows through its reader, imported alone: the parsers' index loads every format's library (over a second). */
-async function rowsOf(file: string, kind: SourceKind, options: RowOptions): Promise<AsyncIterable<SourceRow>> {
-  switch (kind) {
-    case 'csv':
-      return (await import('../parse/csv.js')).csvRows(file, options);
-    case 'json':
-      return (await import('../parse/json.js')).jsonRows(file, options);
-    case 'jsonl':
-      return (await import('../parse/json.js')).jsonlRows(file, options);
-    case 'xlsx':
-      return (await import('../parse/xlsx.js')).xlsxRows(file, options);
-    default:
-      throw new TrellisError('ingest_unsupported', `${file}: ${kind} is not a structured kind`, { file });
-  }
-}
-
 async function run(): Promise<void> {
-  for await (const batch of preparedBatches(await rowsOf(data.file, data.kind, data.options), data.plan, data.limits)) {
+  for await (const batch of preparedBatches(fileBlocks(data.file, data.kind, data.options), data.plan, data.limits)) {
     while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
     credits--;
     port.postMessage({ batch } satisfies RowWorkerMessage);

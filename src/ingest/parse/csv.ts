@@ -1,18 +1,16 @@
-/** @module CSV rows: streamed through csv-parse, the first record is the header; ragged rows are yielded with an error. */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { parse, CsvError } from 'csv-parse';
+/** @module CSV rows: decoded text through the CSV tokenizer, the first record is the header; ragged rows are yielded with an error. */
 import { TrellisError } from '../../core/errors.js';
 import type { SourceRow } from '../types.js';
+import { CsvSyntaxError, csvRecords } from './csv-records.js';
 import { messageOf, parseFailed, where } from './errors.js';
 import { headerNames } from './rows.js';
 import { readUtf8 } from './utf8.js';
 
 /** Options of {@link csvRows}. */
 export interface CsvOptions {
-  /** Field delimiter. @default "," */
+  /** Field delimiter: one character, not a quote or a line end. @default "," */
   delimiter?: string;
-  /** Longest field accepted, in characters; a longer one (a runaway quote) ends the file with an error. @default 16777216 */
+  /** Longest record accepted, in characters; a longer one (a runaway quote) ends the file with an error. @default 16777216 */
   maxFieldChars?: number;
 }
 
@@ -20,24 +18,23 @@ export interface CsvOptions {
  * Rows of a CSV file, one per record (row 1 is the header, so the first data row is row 2), values as strings.
  * A record with more or fewer fields than the header is still yielded, with `error` set ("row 7 has 5 fields, the
  * header has 4") and the fields it has; the reader goes on. Broken quoting ends the file with `ingest_parse_failed`
- * naming the line. Memory: one read block plus one record.
+ * naming the line. Memory: one read block plus its records.
  */
 export async function* csvRows(file: string, options: CsvOptions = {}): AsyncGenerator<SourceRow> {
-  const parser = parse({
-    delimiter: options.delimiter ?? ',',
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    max_record_size: options.maxFieldChars ?? 16 * 1024 * 1024,
-  });
-  const feeding = pipeline(Readable.from(readUtf8(file)), parser);
-  feeding.catch(() => undefined); // the same error surfaces from the iteration below
+  for await (const rows of csvRowBlocks(file, options)) yield* rows;
+}
+
+/**
+ * The rows of {@link csvRows} a read block at a time: for a consumer that goes through millions of rows, one await
+ * per block instead of one per row.
+ */
+export async function* csvRowBlocks(file: string, options: CsvOptions = {}): AsyncGenerator<SourceRow[]> {
   let header: string[] | undefined;
-  // The row number is the record count (what csv-parse's `info.records` gives); counted here because `info: true`
-  // builds an info object per record, which cost a third of the reader's time.
   let row = 0;
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+  /** The rows of completed records (the header's record gives none). */
+  const rowsOf = (records: string[][]): SourceRow[] => {
+    const out: SourceRow[] = [];
+    for (const record of records) {
       row += 1;
       if (header === undefined) {
         header = headerNames(record);
@@ -46,18 +43,21 @@ export async function* csvRows(file: string, options: CsvOptions = {}): AsyncGen
       const values: Record<string, unknown> = {};
       const count = Math.min(header.length, record.length);
       for (let index = 0; index < count; index += 1) values[header[index]!] = record[index];
-      if (record.length === header.length) yield { row, values };
+      if (record.length === header.length) out.push({ row, values });
       else {
         for (let index = count; index < record.length; index += 1) values[`column_${index + 1}`] = record[index];
-        yield { row, values, error: `${where(file, { row })}row has ${record.length} fields, the header has ${header.length}` };
+        out.push({ row, values, error: `${where(file, { row })}row has ${record.length} fields, the header has ${header.length}` });
       }
     }
-    await feeding;
+    return out;
+  };
+  try {
+    const records = csvRecords(options.delimiter ?? ',', options.maxFieldChars ?? 16 * 1024 * 1024);
+    // One read block's rows at a time: memory is a block plus its records.
+    for await (const text of readUtf8(file)) yield rowsOf(records.push(text));
+    yield rowsOf(records.end());
   } catch (error) {
-    if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines;
-      throw parseFailed(file, `malformed CSV: ${error.message}`, line === undefined ? {} : { line }, error);
-    }
+    if (error instanceof CsvSyntaxError) throw parseFailed(file, `malformed CSV: ${error.message}`, { line: error.line }, error);
     if (error instanceof TrellisError) throw error;
     throw parseFailed(file, `cannot read CSV: ${messageOf(error)}`, {}, error);
   }
