@@ -6,9 +6,11 @@
  * and for the csv reader alone. With --big-csv-mb M it also generates an M MB csv in the temporary folder and runs
  * `ingestPaths` over it in a child process per case (dataset only; dataset + graph), printing the child's peak RSS
  * (VmHWM of /proc/self/status) and rows/s; the file is deleted afterwards.
- *   node --import tsx bench/mapping.ts [--rows 500000] [--batch 5000] [--driver sqlite|postgres|both] [--big-csv-mb 1024] [--big-only]
+ *   node --import tsx bench/mapping.ts [--rows 500000] [--batch 5000] [--driver sqlite|postgres|both] [--big-csv-mb 1024] [--big-only] [--built]
+ * With --built the big-file cases run the built CLI (`trellis ingest`) under GNU time, as users run it.
  */
 import { spawnSync } from 'node:child_process';
+import { runBuiltCli } from './built-cli.js';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +32,8 @@ const { values } = parseArgs({
     driver: { type: 'string', default: 'both' },
     'big-csv-mb': { type: 'string', default: '0' },
     'big-only': { type: 'boolean', default: false },
+    // The big-file cases through the built CLI (dist/, as users run it) under GNU time instead of a tsx child.
+    built: { type: 'boolean', default: false },
     // Internal: run one big-file case in this (child) process and print its figures as JSON.
     child: { type: 'string' },
     dir: { type: 'string' },
@@ -167,6 +171,26 @@ async function bigCsv(megabytes: number): Promise<void> {
       `big csv: ${(bytes / 2 ** 20).toFixed(0)} MiB, ${rows.toLocaleString('en')} rows (~${Math.round(bytes / rows)} bytes each), SQLite, whole pipeline (ingestPaths), own child process each`,
     );
     for (const mode of ['dataset', 'graph']) {
+      if (values.built) {
+        const mappingFile = path.join(dir, `mapping-${mode}.yaml`);
+        writeFileSync(mappingFile, `files:${teamsEntry}${mode === 'graph' ? graphEntry('people.csv') : rowsOnlyEntry('people.csv', 'people')}\n`);
+        const run = runBuiltCli([
+          '--data-dir',
+          path.join(dir, `data-${mode}`),
+          '--json',
+          'ingest',
+          path.join(dir, 'teams.csv'),
+          file,
+          '--mapping',
+          mappingFile,
+        ]);
+        if (run.code !== 0) throw new Error(`the built CLI failed (${run.code}): ${run.stderr}`);
+        console.log(
+          `${mode === 'dataset' ? 'rows → dataset only   ' : 'rows → dataset + graph'}  built CLI: peak RSS ${(run.peakRss / 1e6).toFixed(0)} MB; ${rate(rows, run.seconds * 1000)} (whole command, start to exit)`,
+        );
+        rmSync(path.join(dir, `data-${mode}`), { recursive: true, force: true });
+        continue;
+      }
       const child = spawnSync(process.execPath, ['--import', 'tsx', ...process.argv.slice(1, 2), '--child', mode, '--dir', dir, '--batch', String(batchSize)], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
