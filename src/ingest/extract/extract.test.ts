@@ -184,3 +184,14 @@ test('a second complement of an institution\'s "of" stays in its name, a known p
   assert.equal(found['University of Oxford'], 'Organization');
   assert.equal(found['Cambridge'], 'Place');
 });
+
+test('a company suffix with its full stop ends the name; widely known organisations are found by name: "Zorvex Inc.", "Lufthansa"', () => {
+  const { mentions } = extractOne('The sensors were made by Zorvex Inc. Brindle Labs later sold them to Lufthansa and Purdue.');
+  const found = Object.fromEntries(mentions.map((m) => [m.text, m.type]));
+  assert.equal(found['Zorvex Inc.'], 'Organization');
+  assert.ok(!mentions.some((m) => m.text.includes('Inc. Brindle')));
+  assert.equal(found['Lufthansa'], 'Organization');
+  assert.equal(found['Purdue'], 'Organization');
+  const { mentions: withComma } = extractOne('She joined Kelvane Co., Ltd. in 2004.');
+  assert.ok(withComma.some((m) => m.text === 'Kelvane Co., Ltd.' && m.type === 'Organization'));
+});

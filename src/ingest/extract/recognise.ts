@@ -178,6 +178,9 @@ function grow(text: string, tokens: Token[], taken: Uint8Array, first: number): 
   for (;;) {
     const next = tokens[last + 1];
     if (!next || !free(last + 1)) break;
+    // A company's suffix with its full stop ends the name: "… formalised by Acme Inc. Widgets are …".
+    if (last > first && tokens[last]!.text.endsWith('.') && corporateSuffixes.has(tokens[last]!.text) && isNameToken(next) && !corporateSuffixes.has(next.text))
+      break;
     if (isNameToken(next)) last++;
     else if (lexicon.nameConnectors.has(next.text) && free(last + 2) && isNameToken(tokens[last + 2]) && !isCalendarOrCommon(tokens[last + 2]!.text)) last += 2;
     else if (next.text === 'of' && tokens[last + 2]?.text === 'the' && free(last + 3) && isNameToken(tokens[last + 3]) && isHeadWord(tokens[last]!.text))
