@@ -103,6 +103,9 @@ function fromWords(words: string[], head: string, lead: string): Verdict | undef
     return { label: 'place', confidence: 0.85, rule: 'ner:place-word' };
   if ((lexicon.clubPrefixes.has(lead) && !lexicon.commonAcronyms.has(lead) && !lexicon.demonyms.has(rest)) || lexicon.clubSuffixes.has(head))
     return { label: 'organization', confidence: 0.85, rule: 'ner:club' };
+  // "Department of Defense" is a ministry; "Department of Loreto" names a territory by its place.
+  if (lead === 'Department' && words[1] === 'of' && !isPlace(words.slice(2).join(' ')) && !isPlace(words[2]!))
+    return { label: 'organization', confidence: 0.8, rule: 'ner:organization-word' };
   if (lexicon.polityWords.has(lead) && words[1] === 'of') return { label: 'place', confidence: 0.85, rule: 'ner:polity' };
   // "Order of Lenin", "Order of the Bath": in biographies, decorations; "Miss Brazil": a pageant.
   if (lead === 'Order' && words[1] === 'of') return { label: 'misc', confidence: 0.75, rule: 'ner:award' };

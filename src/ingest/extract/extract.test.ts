@@ -195,3 +195,10 @@ test('a company suffix with its full stop ends the name; widely known organisati
   const { mentions: withComma } = extractOne('She joined Kelvane Co., Ltd. in 2004.');
   assert.ok(withComma.some((m) => m.text === 'Kelvane Co., Ltd.' && m.type === 'Organization'));
 });
+
+test('"Department of" a subject is a ministry, "Department of" a known place a territory', () => {
+  const { mentions } = extractOne('He joined the Department of Fisheries in 1990 and later moved to the Department of Paris.');
+  const found = Object.fromEntries(mentions.map((m) => [m.text, m.type]));
+  assert.equal(found['Department of Fisheries'], 'Organization');
+  assert.equal(found['Department of Paris'], 'Place');
+});
