@@ -32,7 +32,8 @@ const flag = (name: string): string | undefined => {
 };
 const split = flag('--split') ?? 'all';
 if (!['all', 'even', 'odd'].includes(split)) throw new Error(`--split must be all, even or odd, not ${split}`);
-const file = args.find((arg, at) => !arg.startsWith('--') && args[at - 1] !== '--split' && args[at - 1] !== '--window') ?? '/work/shared/data/redocred/dev_revised.json';
+const file =
+  args.find((arg, at) => !arg.startsWith('--') && args[at - 1] !== '--split' && args[at - 1] !== '--window') ?? '/work/shared/data/redocred/dev_revised.json';
 const documents = (JSON.parse(readFileSync(file, 'utf8')) as Document[]).filter((_, index) => split === 'all' || index % 2 === (split === 'even' ? 0 : 1));
 const labelOf: Record<string, string> = {
   Person: 'PER',
