@@ -202,3 +202,9 @@ test('"Department of" a subject is a ministry, "Department of" a known place a t
   assert.equal(found['Department of Fisheries'], 'Organization');
   assert.equal(found['Department of Paris'], 'Place');
 });
+
+test('a known organisation followed by offices is the organisation: "NATO Deputy Secretary General"', () => {
+  const { mentions } = extractOne('In 2012 she was appointed NATO Deputy Secretary General by the council.');
+  assert.ok(mentions.some((m) => m.text === 'NATO' && m.type === 'Organization'));
+  assert.ok(!mentions.some((m) => m.text.startsWith('NATO ')));
+});

@@ -132,6 +132,13 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
       if (!common) break;
       first++;
     }
+    // A known name followed by offices is the name ("CIA Acting Deputy Director"); the offices are no name.
+    const grown = last;
+    for (let cut = last; cut > first && (lexicon.officeWords.has(tokens[cut]!.text) || lexicon.personTitles.has(tokens[cut]!.text)); cut--)
+      if (isKnownName(spanText(text, tokens, first, cut - 1))) {
+        last = cut - 1;
+        break;
+      }
     while (first <= last && !isNameToken(tokens[first])) first++;
     while (last >= first && lexicon.nameConnectors.has(tokens[last]!.text)) last--;
     if (first > last) {
@@ -143,7 +150,7 @@ function names(text: string, tokens: Token[], taken: Uint8Array, known: Map<stri
     const article = tokens[first - 1];
     const titled = article?.text === 'The' && !article.sentenceStart && first - 1 >= i && verdict && (verdict.label === 'misc' || verdict.label === 'event');
     if (verdict) found.push({ first: titled ? first - 1 : first, last, ...verdict });
-    i = Math.max(i, last);
+    i = Math.max(i, last, grown);
   }
 
   for (const { first, last, label, confidence, rule } of propagate(text, tokens, found)) {
