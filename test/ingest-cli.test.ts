@@ -132,6 +132,35 @@ describe('trellis ingest (CLI process)', () => {
     assert.deepEqual(await fingerprintOf(dataDir, tenantId).then((print) => [print.sources, print.entities, print.evidence]), [0, 0, 0]);
   });
 
+  it('shows datasets, their rows and a source’s quarantine; an unknown dataset is not found (exit 3)', async () => {
+    const dataDir = path.join(dir, 'data-datasets');
+    await prepareDataDir(dataDir);
+    const folder = path.join(dir, 'tables');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, 'staff.csv'), 'id,name\nE-1,Alice Johnson\nE-2,\nE-3,Peter Pike\n');
+    const mappingFile = path.join(dir, 'staff.yaml');
+    writeFileSync(
+      mappingFile,
+      'files:\n  - pattern: staff.csv\n    dataset: staff\n    columns: { id: { type: string, required: true }, name: { type: string, required: true } }\n    key: id\n',
+    );
+    assert.equal((await run(dataDir, ['ingest', folder, '--mapping', mappingFile])).code, 0);
+    const listed = await run(dataDir, ['datasets', 'list']);
+    assert.match(listed.stdout, /staff\s+2\s+id/);
+    const rows = await run(dataDir, ['--json', 'datasets', 'rows', 'staff']);
+    assert.deepEqual(
+      (JSON.parse(rows.stdout) as { items: { key: string; row: number }[] }).items.map((row) => [row.key, row.row]),
+      [
+        ['E-1', 2],
+        ['E-3', 4],
+      ],
+    );
+    const quarantine = await run(dataDir, ['sources', 'quarantine', path.join(folder, 'staff.csv')]);
+    assert.match(quarantine.stdout, /staff\.csv\s+3\s+name\s+missing value/);
+    const unknown = await run(dataDir, ['datasets', 'rows', 'nope']);
+    assert.equal(unknown.code, 3, unknown.stderr);
+    assert.match(unknown.stderr, /Dataset "nope" does not exist/);
+  });
+
   it('works on a fresh data folder: the first command creates the default tenant and its admin key, once', async () => {
     const dataDir = path.join(dir, 'data-fresh');
     const first = await run(dataDir, ['ingest', path.join(corpus, 'doc-0.txt')]);

@@ -1,11 +1,11 @@
-/** @module CLI commands for ingestion: `ingest PATH…` with a progress bar and a summary, and `sources list|rm`. */
+/** @module CLI commands for ingestion: `ingest PATH…` with a progress bar and a summary, `sources list|quarantine|rm` and `datasets list|rows`. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { TrellisError } from '../core/errors.js';
 import { isId, normaliseId } from '../core/ids.js';
 import { llmExtractorFromConfig } from '../ingest/llm/index.js';
-import { parseMapping } from '../ingest/mapping/index.js';
+import { datasetRows, getDataset, listDatasets, parseMapping, quarantineOf } from '../ingest/mapping/index.js';
 import { type IngestProgress, type IngestSummary, findSourceByUri, ingestPaths } from '../ingest/pipeline/index.js';
 import { defaultSchema, loadSchema } from '../ingest/schema.js';
 import type { Services } from '../server/services.js';
@@ -132,6 +132,27 @@ export function registerIngestCommands(program: Command): void {
       });
     });
   sources
+    .command('quarantine <source>')
+    .description('rows of a structured source that were not stored: file, row, column and reason (by ID, URI or file path)')
+    .option('--tenant <slug|id>', 'tenant (default: default)')
+    .action(async (value: string, flags: { tenant?: string }, command: Command) => {
+      const options = globals(command);
+      await withServices(options, async (services) => {
+        const tenantId = await tenantOf(services, flags.tenant);
+        const id = await sourceIdOf(services, tenantId, value);
+        await services.graph.getSource(tenantId, id);
+        const items = await quarantineOf(services.store, tenantId, id);
+        emit(options.json ?? false, { items }, () =>
+          items.length === 0
+            ? 'no quarantined rows'
+            : table(
+                ['FILE', 'ROW', 'COLUMN', 'REASON'],
+                items.map((entry) => [entry.file, entry.row, entry.column ?? '-', entry.reason]),
+              ),
+        );
+      });
+    });
+  sources
     .command('rm <source>')
     .description('remove a source (by ID, URI or file path): retracts its evidence and deletes facts that came only from it')
     .option('--tenant <slug|id>', 'tenant (default: default)')
@@ -146,6 +167,47 @@ export function registerIngestCommands(program: Command): void {
           { id, ...result },
           () =>
             `removed source ${id}: ${result.retractedEvidence} evidence retracted, ${result.deletedEntities} entities and ${result.deletedRelations} relations deleted`,
+        );
+      });
+    });
+
+  const datasets = program.command('datasets').description('read the datasets that mapped files fill');
+  datasets
+    .command('list')
+    .description('list datasets with their row counts')
+    .option('--tenant <slug|id>', 'tenant (default: default)')
+    .action(async (flags: { tenant?: string }, command: Command) => {
+      const options = globals(command);
+      await withServices(options, async (services) => {
+        const items = await listDatasets(services.store, await tenantOf(services, flags.tenant));
+        emit(options.json ?? false, { items }, () =>
+          table(
+            ['NAME', 'ROWS', 'KEY', 'UPDATED'],
+            items.map((dataset) => [dataset.name, dataset.rowCount, dataset.definition.key.join(','), dataset.updatedAt]),
+          ),
+        );
+      });
+    });
+  datasets
+    .command('rows <name>')
+    .description('rows of a dataset in key order, with the row of the file each came from')
+    .option('--tenant <slug|id>', 'tenant (default: default)')
+    .option('--limit <n>', 'rows (1 to 10000)', '50')
+    .option('--after <key>', 'continue after this row key')
+    .action(async (name: string, flags: { tenant?: string; limit: string; after?: string }, command: Command) => {
+      const options = globals(command);
+      const limit = Number(flags.limit);
+      if (!/^\d+$/.test(flags.limit) || limit < 1 || limit > 10_000)
+        throw new TrellisError('bad_request', `--limit must be an integer from 1 to 10000; got ${JSON.stringify(flags.limit)}`);
+      await withServices(options, async (services) => {
+        const tenantId = await tenantOf(services, flags.tenant);
+        if (!(await getDataset(services.store, tenantId, name))) throw new TrellisError('not_found', `Dataset ${JSON.stringify(name)} does not exist`);
+        const items = await datasetRows(services.store, tenantId, name, limit, flags.after);
+        emit(options.json ?? false, { items }, () =>
+          table(
+            ['KEY', 'ROW', 'VALUES'],
+            items.map((row) => [row.key, row.row, JSON.stringify(row.values)]),
+          ),
         );
       });
     });

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import pino from 'pino';
 import { newId } from '../core/ids.js';
 import { registerGraphRoutes } from '../graph/routes.js';
+import { registerDatasetRoutes } from '../ingest/dataset-routes.js';
 import { registerIngestRoutes } from '../ingest/routes.js';
 import { devContext, registerAuthHook } from '../platform/auth-hook.js';
 import { registerEventRoutes, websocketPluginOptions } from '../platform/events/routes.js';
@@ -111,6 +112,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerMetricsRoute(app, services);
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
+  registerDatasetRoutes(app, services);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
   // @fastify/multipart, too, hooks every route of its context; a child context keeps it to the ingest routes.

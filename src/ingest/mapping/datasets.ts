@@ -294,19 +294,20 @@ export function getDataset(store: Store, tenantId: string, name: string): Promis
   });
 }
 
-/** Rows of a dataset in key order, with their provenance. */
+/** Rows of a dataset in key order, with their provenance; `after` continues after that key (keyset paging). */
 export function datasetRows(
   store: Store,
   tenantId: string,
   name: string,
   limit = 1000,
+  after?: string,
 ): Promise<{ key: string; row: number; sourceId: string; values: Record<string, unknown> }[]> {
   return store.read({ tenantId }, async (tx) => {
     const rows = await tx.all<{ row_key: string; row_number: number; source_id: string; values_json: unknown }>(
       `SELECT r.row_key, r.row_number, r.source_id, r.values_json FROM datasets d
          JOIN dataset_rows r ON r.tenant_id = d.tenant_id AND r.dataset_id = d.id
-        WHERE d.tenant_id = ? AND d.name = ? ORDER BY r.row_key LIMIT ?`,
-      [tenantId, name, limit],
+        WHERE d.tenant_id = ? AND d.name = ?${after === undefined ? '' : ' AND r.row_key > ?'} ORDER BY r.row_key LIMIT ?`,
+      after === undefined ? [tenantId, name, limit] : [tenantId, name, after, limit],
     );
     return rows.map((row) => ({ key: row.row_key, row: Number(row.row_number), sourceId: row.source_id, values: parseJson(row.values_json) }));
   });
