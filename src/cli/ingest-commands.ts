@@ -69,7 +69,18 @@ async function sourceIdOf(services: Services, tenantId: string, value: string): 
   return found.id;
 }
 
-/** Registers `ingest` and `sources …`. */
+/** A command action for a `<source>` argument (ID, URI or file path): runs `work` with the services, the tenant and the source's ID. */
+function onSource(work: (services: Services, tenantId: string, id: string, json: boolean) => Promise<void>) {
+  return async (value: string, flags: { tenant?: string }, command: Command): Promise<void> => {
+    const options = globals(command);
+    await withServices(options, async (services) => {
+      const tenantId = await tenantOf(services, flags.tenant);
+      await work(services, tenantId, await sourceIdOf(services, tenantId, value), options.json ?? false);
+    });
+  };
+}
+
+/** Registers `ingest`, `sources …` and `datasets …`. */
 export function registerIngestCommands(program: Command): void {
   program
     .command('ingest <paths...>')
@@ -135,14 +146,11 @@ export function registerIngestCommands(program: Command): void {
     .command('quarantine <source>')
     .description('rows of a structured source that were not stored: file, row, column and reason (by ID, URI or file path)')
     .option('--tenant <slug|id>', 'tenant (default: default)')
-    .action(async (value: string, flags: { tenant?: string }, command: Command) => {
-      const options = globals(command);
-      await withServices(options, async (services) => {
-        const tenantId = await tenantOf(services, flags.tenant);
-        const id = await sourceIdOf(services, tenantId, value);
+    .action(
+      onSource(async (services, tenantId, id, json) => {
         await services.graph.getSource(tenantId, id);
         const items = await quarantineOf(services.store, tenantId, id);
-        emit(options.json ?? false, { items }, () =>
+        emit(json, { items }, () =>
           items.length === 0
             ? 'no quarantined rows'
             : table(
@@ -150,26 +158,23 @@ export function registerIngestCommands(program: Command): void {
                 items.map((entry) => [entry.file, entry.row, entry.column ?? '-', entry.reason]),
               ),
         );
-      });
-    });
+      }),
+    );
   sources
     .command('rm <source>')
     .description('remove a source (by ID, URI or file path): retracts its evidence and deletes facts that came only from it')
     .option('--tenant <slug|id>', 'tenant (default: default)')
-    .action(async (value: string, flags: { tenant?: string }, command: Command) => {
-      const options = globals(command);
-      await withServices(options, async (services) => {
-        const tenantId = await tenantOf(services, flags.tenant);
-        const id = await sourceIdOf(services, tenantId, value);
+    .action(
+      onSource(async (services, tenantId, id, json) => {
         const result = await services.graph.deleteSource(tenantId, id);
         emit(
-          options.json ?? false,
+          json,
           { id, ...result },
           () =>
             `removed source ${id}: ${result.retractedEvidence} evidence retracted, ${result.deletedEntities} entities and ${result.deletedRelations} relations deleted`,
         );
-      });
-    });
+      }),
+    );
 
   const datasets = program.command('datasets').description('read the datasets that mapped files fill');
   datasets
