@@ -124,9 +124,10 @@ function splitBulk<T>(items: T[]): T[][] {
 }
 
 /**
- * Writes a prepared document: the source ('ingesting') with all its chunks, then batches of chunks — each one bulk
- * upsert of the entities mentioned in it and one of its relations, every fact citing source, chunk and its offsets
- * in the source text — then marks the source 'ingested'. Every write is idempotent (entities and relations by
+ * Writes a prepared document: joins its entities to the graph (see {@link joinToGraph}), writes the source
+ * ('ingesting', with its chunks and the resolution's merges), then batches of chunks — each one transaction with the
+ * entities mentioned in it and then its relations, every fact citing source, chunk and its offsets in the source
+ * text — then marks the source 'ingested'. Every write is idempotent (entities and relations by
  * identity, evidence by fingerprint), so a run killed anywhere is redone from the source without duplicates.
  */
 export async function commitDocument(
