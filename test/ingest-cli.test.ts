@@ -143,7 +143,9 @@ describe('trellis ingest (CLI process)', () => {
       mappingFile,
       'files:\n  - pattern: staff.csv\n    dataset: staff\n    columns: { id: { type: string, required: true }, name: { type: string, required: true } }\n    key: id\n',
     );
-    assert.equal((await run(dataDir, ['ingest', folder, '--mapping', mappingFile])).code, 0);
+    const ingested = await run(dataDir, ['ingest', folder, '--mapping', mappingFile]);
+    assert.equal(ingested.code, 0, ingested.stderr);
+    assert.match(ingested.stdout, /1 row\(s\) of .*staff\.csv quarantined: trellis sources quarantine .*staff\.csv/);
     const listed = await run(dataDir, ['datasets', 'list']);
     assert.match(listed.stdout, /staff\s+2\s+id/);
     const rows = await run(dataDir, ['--json', 'datasets', 'rows', 'staff']);

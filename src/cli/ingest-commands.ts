@@ -54,6 +54,9 @@ function summaryText(summary: IngestSummary): string {
   const lines = [
     `files: ${summary.ingested} ingested, ${summary.unchanged} unchanged, ${summary.failed} failed (of ${summary.files.length})`,
     ...summary.files.filter((file) => file.status === 'failed').map((file) => `  failed ${file.file}: ${file.error?.message}`),
+    ...summary.files
+      .filter((file) => file.quarantined > 0)
+      .map((file) => `  ${file.quarantined} row(s) of ${file.file} quarantined: trellis sources quarantine ${file.file}`),
     `chunks ${summary.chunks}, entities ${summary.entities}, relations ${summary.relations}, quarantined rows ${summary.quarantined}`,
     `${megabytes(summary.bytes)} MB in ${summary.seconds.toFixed(1)} s: ${summary.megabytesPerSecond.toFixed(2)} MB/s`,
   ];
