@@ -67,7 +67,7 @@ function summaryText(summary: IngestSummary): string {
 async function sourceIdOf(services: Services, tenantId: string, value: string): Promise<string> {
   if (isId(normaliseId(value))) return normaliseId(value);
   const uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `file://${path.resolve(value)}`;
-  const found = await findSourceByUri(services.store, tenantId, uri);
+  const found = await findSourceByUri(services.graph, tenantId, uri);
   if (!found) throw new TrellisError('not_found', `No source with uri ${JSON.stringify(uri)}`, { uri });
   return found.id;
 }

@@ -292,5 +292,20 @@ for (const dialect of dialects) {
       await assert.rejects(graph.createSource(tenant, { uri: 'file:///dup.txt', kind: 'text' }), rejectsWith('conflict'));
       await graph.createSource(other, { uri: 'file:///dup.txt', kind: 'text' });
     });
+
+    it('finds a source by URI and sets its status with a source.<status> event, within the tenant only', async () => {
+      const created = await graph.createSource(tenant, { uri: 'file:///status.txt', kind: 'text', status: 'ingesting', contentHash: 'sha256:ab' });
+      const found = await graph.findSourceByUri(tenant, 'file:///status.txt');
+      assert.deepEqual([found?.id, found?.status, found?.contentHash], [created.id, 'ingesting', 'sha256:ab']);
+      assert.equal(await graph.findSourceByUri(other, 'file:///status.txt'), undefined);
+      assert.equal(await graph.findSourceByUri(tenant, "file:///x' OR '1'='1"), undefined);
+      await graph.setSourceStatus(tenant, created.id, 'ingested', { chunks: 0 });
+      assert.equal((await graph.getSource(tenant, created.id)).status, 'ingested');
+      assert.equal((await eventTypes(test, tenant)).at(-1), 'source.ingested');
+      await assert.rejects(graph.setSourceStatus(other, created.id, 'ingested'), rejectsWith('not_found'));
+      await assert.rejects(graph.setSourceStatus(tenant, newId(), 'ingested'), rejectsWith('not_found'));
+      await assert.rejects(graph.setSourceStatus(tenant, created.id, 'Bad Status!'), rejectsWith('unprocessable'));
+      assert.equal((await graph.getSource(tenant, created.id)).status, 'ingested');
+    });
   });
 }

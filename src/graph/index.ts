@@ -9,7 +9,7 @@ import { checkEvidenceTargets, deleteFacts, evidenceFor, retractSource } from '.
 import { upsertEntitiesPostgres, upsertRelationsPostgres } from './postgres.js';
 import { type PreparedEntity, type PreparedRelation, idsByInput, prepareEntities, prepareRelations } from './prepare.js';
 import { findRelation, listRelations, type RelationFilter } from './relations.js';
-import { chunksOf, deleteSourceRows, findSource, insertSource, listSources } from './sources.js';
+import { chunksOf, deleteSourceRows, findSource, findSourceByUri, insertSource, listSources } from './sources.js';
 import { upsertEntitiesSqlite, upsertRelationsSqlite } from './sqlite.js';
 import { type GraphDelta, type ProjectionInfo, type ProjectionOptions, type Projections, createProjections } from './projection.js';
 import { projectedNeighbourhood, projectedPath } from './projection-traversal.js';
@@ -72,6 +72,13 @@ export interface GraphService {
   createSource(tenantId: string, input: SourceInput): Promise<Source & { chunks: Chunk[] }>;
   getSource(tenantId: string, id: string): Promise<Source & { chunks: Chunk[] }>;
   listSources(tenantId: string, filter: { kind?: string; limit: number; cursor?: string }): Promise<Page<Source>>;
+  /** The source with this URI (its identity in a tenant), without its chunks; undefined when there is none. */
+  findSourceByUri(tenantId: string, uri: string): Promise<Source | undefined>;
+  /**
+   * Sets a source's status (a lower-case word, e.g. the pipeline's `ingesting` → `ingested` checkpoint) and appends
+   * `source.<status>` with `payload` in the same transaction. An unknown or another tenant's source is not_found.
+   */
+  setSourceStatus(tenantId: string, id: string, status: string, payload?: Record<string, unknown>): Promise<void>;
   /** Deletes a source: retracts its evidence and removes every fact left without evidence. */
   deleteSource(
     tenantId: string,
@@ -372,6 +379,18 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
     },
 
     listSources: (tenantId, filter) => store.read(scope(tenantId), (tx) => listSources(tx, tenantId, filter)),
+
+    findSourceByUri: (tenantId, uri) => store.read(scope(tenantId), (tx) => findSourceByUri(tx, tenantId, uri)),
+
+    async setSourceStatus(tenantId, rawId, status, payload = {}) {
+      const id = normalise(rawId);
+      if (!/^[a-z][a-z_-]{0,31}$/.test(status)) throw new TrellisError('unprocessable', `A source status is a lower-case word; got ${JSON.stringify(status)}`);
+      await store.transaction(scope(tenantId), async (tx) => {
+        if (!isId(id) || (await tx.run('UPDATE sources SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?', [status, nowIso(), tenantId, id])) === 0)
+          throw notFound('Source', id);
+        await appendEvent(tx, { type: `source.${status}`, subject: id, payload: { id, ...payload } });
+      });
+    },
 
     async deleteSource(tenantId, rawId, options = {}) {
       const id = normalise(rawId);

@@ -92,6 +92,12 @@ export async function findSource(tx: Tx, tenantId: string, id: string): Promise<
   return row ? toSource(row) : undefined;
 }
 
+/** The source with this URI in the tenant, or undefined. */
+export async function findSourceByUri(tx: Tx, tenantId: string, uri: string): Promise<Source | undefined> {
+  const row = await tx.get<SourceRow>(`SELECT ${columns} FROM sources WHERE tenant_id = ? AND uri = ?`, [tenantId, uri]);
+  return row ? toSource(row) : undefined;
+}
+
 /** The chunks of a source in order. */
 export async function chunksOf(tx: Tx, tenantId: string, sourceId: string): Promise<Chunk[]> {
   const rows = await tx.all<{ id: string; ordinal: number; text: string; start_offset: number; end_offset: number; page: number | null }>(

@@ -255,6 +255,6 @@ export async function commitDocument(
     first += count;
   }
   const summary = { chunks: prepared.chunks.length, entities: prepared.entities.length, joined: joins.length, relations: relationCount };
-  await markIngested(context.store, tenantId, source.id, summary);
+  await markIngested(context.graph, tenantId, source.id, summary);
   return { sourceId: source.id, ...summary };
 }

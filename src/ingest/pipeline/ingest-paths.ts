@@ -180,7 +180,7 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
       outcome.kind = kind;
       const { hash, bytes } = await hashFile(file);
       outcome.bytes = bytes;
-      const existing = await findSourceByUri(services.store, tenantId, outcome.uri);
+      const existing = await findSourceByUri(services.graph, tenantId, outcome.uri);
       if (existing && existing.contentHash === hash && existing.status === ingestedStatus) {
         return { outcome: { ...outcome, status: 'unchanged', sourceId: existing.id }, done: true };
       }

@@ -72,7 +72,7 @@ export async function commitStructured(
     total.relations += summary.relations;
     total.quarantined += summary.quarantined;
   }
-  await markIngested(services.store, tenantId, source.id, {
+  await markIngested(services.graph, tenantId, source.id, {
     rows: total.rows,
     entities: total.entities,
     relations: total.relations,

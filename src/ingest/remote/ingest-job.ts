@@ -183,7 +183,7 @@ function emptySummary(): IngestSummary {
  * kept file (graph source deletion listener).
  */
 export function registerIngestJobTypes(jobs: JobService, services: IngestJobServices): void {
-  const uploads = createUploadFiles(services.config.dataDir, services.store);
+  const uploads = createUploadFiles(services.config.dataDir, services.graph);
   services.graph.onSourceDeleted((tenantId, source) => uploads.sourceDeleted(tenantId, source));
   const options = { retry: { maxAttempts: ingestJobAttempts }, timeoutMs: ingestJobTimeoutMs, concurrency: 1 };
   jobs.register(ingestPathsJobType, (job, context) => runIngestJob(services, uploads, 'paths', job, context), options);

@@ -1,6 +1,6 @@
 /** @module The lifetime of kept uploads in one process: files an ingest job is using are held, and a kept file goes when no source uses it any more. */
 import type { Source } from '../../graph/index.js';
-import type { Store } from '../../store/index.js';
+import type { GraphService } from '../../graph/index.js';
 import { isKeptFileUsed, parseKeptPath, removeKeptFile, removeUploadOfSource, uploadPath } from './upload-store.js';
 
 /** Kept uploads of this process's jobs. */
@@ -17,7 +17,11 @@ export interface UploadFiles {
 }
 
 /** Creates the registry of a process's kept uploads under `dataDir`. */
-export function createUploadFiles(dataDir: string, store: Store, warn: (message: string) => void = (message) => process.emitWarning(message)): UploadFiles {
+export function createUploadFiles(
+  dataDir: string,
+  graph: GraphService,
+  warn: (message: string) => void = (message) => process.emitWarning(message),
+): UploadFiles {
   const held = new Map<string, number>();
   const report = (error: unknown) => warn(`removing an uploaded file failed: ${(error as Error).message}`);
   return {
@@ -45,7 +49,7 @@ export function createUploadFiles(dataDir: string, store: Store, warn: (message:
         if (!removeUnused) continue;
         try {
           const { hash, name } = parseKeptPath(dataDir, tenantId, file);
-          if (!(await isKeptFileUsed(store, tenantId, name, hash))) removeKeptFile(file);
+          if (!(await isKeptFileUsed(graph, tenantId, name, hash))) removeKeptFile(file);
         } catch (error) {
           report(error);
         }

@@ -7,8 +7,7 @@ import { rmSync, rmdirSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TrellisError } from '../../core/errors.js';
-import type { Source } from '../../graph/index.js';
-import type { Store } from '../../store/index.js';
+import type { GraphService, Source } from '../../graph/index.js';
 import { findSourceByUri } from '../pipeline/index.js';
 
 /** The URI scheme of uploaded sources. */
@@ -131,8 +130,8 @@ export function parseKeptPath(dataDir: string, tenantId: string, file: string): 
 }
 
 /** Whether a tenant's source still uses the kept file (a source of its URI with its content hash). */
-export async function isKeptFileUsed(store: Store, tenantId: string, name: string, hash: string): Promise<boolean> {
-  const source = await findSourceByUri(store, tenantId, uploadUri(name));
+export async function isKeptFileUsed(graph: GraphService, tenantId: string, name: string, hash: string): Promise<boolean> {
+  const source = await findSourceByUri(graph, tenantId, uploadUri(name));
   return source?.contentHash === `sha256:${hash}`;
 }
 
