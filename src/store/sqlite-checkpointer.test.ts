@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTenant } from '../../test/support/stores.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { openSqliteStore } from './sqlite.js';
 
 describe('SQLite WAL checkpoints in a thread', () => {
@@ -41,6 +42,19 @@ describe('SQLite WAL checkpoints in a thread', () => {
       await reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a checkpoint thread that cannot open its database warns and stops, without taking the process down', async () => {
+    const warned = new Promise<string>((resolve) => process.once('warning', (warning) => resolve(warning.message)));
+    // The thread is unreferenced (it never keeps a process alive): a timer keeps this test's loop running meanwhile.
+    const alive = setInterval(() => undefined, 20);
+    try {
+      const checkpointer = startCheckpointer(path.join(os.tmpdir(), 'trellis-no-such-folder', 'x', 'trellis.db'), { intervalMs: 10 });
+      assert.match(await warned, /SQLite checkpoint thread stopped/);
+      await checkpointer.stop();
+    } finally {
+      clearInterval(alive);
     }
   });
 });

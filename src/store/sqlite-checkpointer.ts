@@ -63,10 +63,16 @@ export function startCheckpointer(file: string, options: CheckpointerOptions = {
     },
   });
   worker.unref();
+  // A thread that cannot checkpoint (its connection failed) must not take the process down: the writer's own
+  // checkpoint past 1 GiB of WAL still bounds the WAL.
+  worker.on('error', (error) => process.emitWarning(`SQLite checkpoint thread stopped: ${error.message}`));
+  let exited = false;
+  worker.once('exit', () => (exited = true));
   let stopped: Promise<void> | undefined;
   return {
     stop() {
       stopped ??= new Promise<void>((resolve) => {
+        if (exited) return resolve(); // it stopped on its own (an error)
         worker.ref(); // unreferenced while it runs, so it never keeps a process alive; referenced while it ends
         worker.once('exit', () => resolve());
         Atomics.store(new Int32Array(signal), 0, 1);
