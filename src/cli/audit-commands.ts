@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { TrellisError } from '../core/errors.js';
 import { backupStore, restoreStore } from '../store/backup.js';
 import { configFrom, globals, tenantOf, withServices } from './context.js';
-import { emit, table } from './output.js';
+import { emit, limitFlag, table } from './output.js';
 
 function summary(report: Awaited<ReturnType<typeof backupStore>>, seconds: number): string {
   const rows = report.manifest.tables.reduce((sum, entry) => sum + entry.rows, 0);
@@ -37,8 +37,7 @@ export function registerAuditCommands(program: Command): void {
         command: Command,
       ) => {
         const options = globals(command);
-        const limit = Number(flags.limit);
-        if (!Number.isInteger(limit)) throw new TrellisError('bad_request', `--limit must be an integer from 1 to 500; got ${JSON.stringify(flags.limit)}`);
+        const limit = limitFlag(flags.limit, 500);
         await withServices(options, async (services) => {
           const tenantId = await tenantOf(services, flags.tenant);
           const { tenant: _tenant, limit: _limit, ...filter } = flags;

@@ -10,7 +10,7 @@ import { type IngestProgress, type IngestSummary, findSourceByUri, ingestPaths }
 import { defaultSchema, loadSchema } from '../ingest/schema.js';
 import type { Services } from '../server/services.js';
 import { globals, tenantOf, withServices } from './context.js';
-import { emit, exitCodes, table } from './output.js';
+import { emit, exitCodes, limitFlag, table } from './output.js';
 
 const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
 
@@ -131,9 +131,7 @@ export function registerIngestCommands(program: Command): void {
     .option('--cursor <cursor>', 'continue after a previous page')
     .action(async (flags: { tenant?: string; kind?: string; limit: string; cursor?: string }, command: Command) => {
       const options = globals(command);
-      const limit = Number(flags.limit);
-      if (!/^\d+$/.test(flags.limit) || limit < 1 || limit > 1000)
-        throw new TrellisError('bad_request', `--limit must be an integer from 1 to 1000; got ${JSON.stringify(flags.limit)}`);
+      const limit = limitFlag(flags.limit, 1000);
       await withServices(options, async (services) => {
         const page = await services.graph.listSources(await tenantOf(services, flags.tenant), { kind: flags.kind, limit, cursor: flags.cursor });
         emit(options.json ?? false, page, () => {
@@ -204,9 +202,7 @@ export function registerIngestCommands(program: Command): void {
     .option('--after <key>', 'continue after this row key')
     .action(async (name: string, flags: { tenant?: string; limit: string; after?: string }, command: Command) => {
       const options = globals(command);
-      const limit = Number(flags.limit);
-      if (!/^\d+$/.test(flags.limit) || limit < 1 || limit > 10_000)
-        throw new TrellisError('bad_request', `--limit must be an integer from 1 to 10000; got ${JSON.stringify(flags.limit)}`);
+      const limit = limitFlag(flags.limit, 10_000);
       await withServices(options, async (services) => {
         const tenantId = await tenantOf(services, flags.tenant);
         if (!(await getDataset(services.store, tenantId, name))) throw new TrellisError('not_found', `Dataset ${JSON.stringify(name)} does not exist`);

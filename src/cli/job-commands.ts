@@ -4,7 +4,7 @@ import { TrellisError } from '../core/errors.js';
 import { isId } from '../core/ids.js';
 import { type Job, type JobStatus, type Schedule, jobStatuses } from '../platform/jobs/index.js';
 import { globals, tenantOf, withServices } from './context.js';
-import { emit, table } from './output.js';
+import { emit, limitFlag, table } from './output.js';
 
 function jobId(value: string): string {
   if (!isId(value)) throw new TrellisError('bad_request', `A job ID is a UUID; got ${JSON.stringify(value)}`);
@@ -51,9 +51,7 @@ export function registerJobCommands(program: Command): void {
       if (flags.status !== undefined && !jobStatuses.includes(flags.status as JobStatus)) {
         throw new TrellisError('bad_request', `--status must be one of ${jobStatuses.join(', ')}; got ${JSON.stringify(flags.status)}`);
       }
-      const limit = Number(flags.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500)
-        throw new TrellisError('bad_request', `--limit must be an integer from 1 to 500; got ${JSON.stringify(flags.limit)}`);
+      const limit = limitFlag(flags.limit, 500);
       await withServices(options, async (services) => {
         const tenantId = flags.tenant === undefined ? undefined : await tenantOf(services, flags.tenant);
         const page = await services.jobs.list({ tenantId, status: flags.status as JobStatus | undefined, type: flags.type, limit, cursor: flags.cursor });

@@ -9,6 +9,14 @@ export function emit(json: boolean, value: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
+/** A `--limit` flag's value: an integer from 1 to `max`, or a bad_request naming the flag, its range and the value. */
+export function limitFlag(value: string, max: number): number {
+  const limit = Number(value);
+  if (!/^\d+$/.test(value) || limit < 1 || limit > max)
+    throw new TrellisError('bad_request', `--limit must be an integer from 1 to ${max}; got ${JSON.stringify(value)}`);
+  return limit;
+}
+
 /** A plain text table with a header row. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))))];
