@@ -158,6 +158,9 @@ describe('trellis ingest (CLI process)', () => {
     );
     const quarantine = await run(dataDir, ['sources', 'quarantine', path.join(folder, 'staff.csv')]);
     assert.match(quarantine.stdout, /staff\.csv\s+3\s+name\s+missing value/);
+    const badLimit = await run(dataDir, ['datasets', 'rows', 'staff', '--limit', '0']);
+    assert.equal(badLimit.code, 2, badLimit.stderr);
+    assert.match(badLimit.stderr, /--limit must be an integer from 1 to 10000; got "0"/);
     const unknown = await run(dataDir, ['datasets', 'rows', 'nope']);
     assert.equal(unknown.code, 3, unknown.stderr);
     assert.match(unknown.stderr, /Dataset "nope" does not exist/);
