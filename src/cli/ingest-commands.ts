@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { TrellisError } from '../core/errors.js';
 import { isId, normaliseId } from '../core/ids.js';
 import { llmExtractorFromConfig } from '../ingest/llm/index.js';
-import { datasetRows, getDataset, listDatasets, parseMapping, quarantineOf } from '../ingest/mapping/index.js';
+import { datasetRowsIfAny, listDatasets, parseMapping, quarantineOf } from '../ingest/mapping/index.js';
 import { type IngestProgress, type IngestSummary, findSourceByUri, ingestPaths } from '../ingest/pipeline/index.js';
 import { defaultSchema, loadSchema } from '../ingest/schema.js';
 import type { Services } from '../server/services.js';
@@ -205,8 +205,8 @@ export function registerIngestCommands(program: Command): void {
       const limit = limitFlag(flags.limit, 10_000);
       await withServices(options, async (services) => {
         const tenantId = await tenantOf(services, flags.tenant);
-        if (!(await getDataset(services.store, tenantId, name))) throw new TrellisError('not_found', `Dataset ${JSON.stringify(name)} does not exist`);
-        const items = await datasetRows(services.store, tenantId, name, limit, flags.after);
+        const items = await datasetRowsIfAny(services.store, tenantId, name, limit, flags.after);
+        if (!items) throw new TrellisError('not_found', `Dataset ${JSON.stringify(name)} does not exist`);
         emit(options.json ?? false, { items }, () =>
           table(
             ['KEY', 'ROW', 'VALUES'],

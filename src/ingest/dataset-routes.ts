@@ -8,7 +8,7 @@ import { notFound } from '../core/errors.js';
 import { IdParams } from '../graph/schemas.js';
 import { problemResponses } from '../server/responses.js';
 import type { Services } from '../server/services.js';
-import { datasetRows, getDataset, listDatasets, quarantineOf } from './mapping/index.js';
+import { datasetRowsIfAny, getDataset, listDatasets, quarantineOf } from './mapping/index.js';
 
 const datasetName = Type.String({ minLength: 1, maxLength: 200, description: 'The dataset name of the mapping' });
 const NameParams = Type.Object({ name: datasetName }, { additionalProperties: false });
@@ -86,10 +86,9 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services):
       },
     },
     async (request) => {
-      const { tenantId } = request.auth;
-      if (!(await getDataset(store, tenantId, request.params.name))) throw notFound('Dataset', request.params.name);
       const { limit, cursor } = request.query;
-      const items = await datasetRows(store, tenantId, request.params.name, limit + 1, cursor);
+      const items = await datasetRowsIfAny(store, request.auth.tenantId, request.params.name, limit + 1, cursor);
+      if (!items) throw notFound('Dataset', request.params.name);
       const more = items.length > limit;
       if (more) items.pop();
       return { items, nextCursor: more ? (items.at(-1)?.key ?? null) : null };

@@ -294,23 +294,37 @@ export function getDataset(store: Store, tenantId: string, name: string): Promis
   });
 }
 
+/** A stored row of a dataset, with its provenance. */
+export interface DatasetRowItem {
+  key: string;
+  row: number;
+  sourceId: string;
+  values: Record<string, unknown>;
+}
+
+async function rowsOf(tx: Tx, tenantId: string, name: string, limit: number, after: string | undefined): Promise<DatasetRowItem[]> {
+  const rows = await tx.all<{ row_key: string; row_number: number; source_id: string; values_json: unknown }>(
+    `SELECT r.row_key, r.row_number, r.source_id, r.values_json FROM datasets d
+       JOIN dataset_rows r ON r.tenant_id = d.tenant_id AND r.dataset_id = d.id
+      WHERE d.tenant_id = ? AND d.name = ?${after === undefined ? '' : ' AND r.row_key > ?'} ORDER BY r.row_key LIMIT ?`,
+    after === undefined ? [tenantId, name, limit] : [tenantId, name, after, limit],
+  );
+  return rows.map((row) => ({ key: row.row_key, row: Number(row.row_number), sourceId: row.source_id, values: parseJson(row.values_json) }));
+}
+
 /** Rows of a dataset in key order, with their provenance; `after` continues after that key (keyset paging). */
-export function datasetRows(
-  store: Store,
-  tenantId: string,
-  name: string,
-  limit = 1000,
-  after?: string,
-): Promise<{ key: string; row: number; sourceId: string; values: Record<string, unknown> }[]> {
-  return store.read({ tenantId }, async (tx) => {
-    const rows = await tx.all<{ row_key: string; row_number: number; source_id: string; values_json: unknown }>(
-      `SELECT r.row_key, r.row_number, r.source_id, r.values_json FROM datasets d
-         JOIN dataset_rows r ON r.tenant_id = d.tenant_id AND r.dataset_id = d.id
-        WHERE d.tenant_id = ? AND d.name = ?${after === undefined ? '' : ' AND r.row_key > ?'} ORDER BY r.row_key LIMIT ?`,
-      after === undefined ? [tenantId, name, limit] : [tenantId, name, after, limit],
-    );
-    return rows.map((row) => ({ key: row.row_key, row: Number(row.row_number), sourceId: row.source_id, values: parseJson(row.values_json) }));
-  });
+export function datasetRows(store: Store, tenantId: string, name: string, limit = 1000, after?: string): Promise<DatasetRowItem[]> {
+  return store.read({ tenantId }, (tx) => rowsOf(tx, tenantId, name, limit, after));
+}
+
+/**
+ * Like {@link datasetRows}, but undefined when the tenant has no dataset of that name (so "no such dataset" and "no
+ * rows" differ), in one read and without counting the dataset's rows as {@link getDataset} does.
+ */
+export function datasetRowsIfAny(store: Store, tenantId: string, name: string, limit: number, after?: string): Promise<DatasetRowItem[] | undefined> {
+  return store.read({ tenantId }, async (tx) =>
+    (await tx.get('SELECT 1 AS found FROM datasets WHERE tenant_id = ? AND name = ?', [tenantId, name])) ? rowsOf(tx, tenantId, name, limit, after) : undefined,
+  );
 }
 
 /** The quarantine entries of a source, in row order. */

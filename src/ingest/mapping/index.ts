@@ -10,7 +10,17 @@ import { planFiles } from './glob.js';
 export { parseMapping, type ColumnType, type FileMapping, type MappingConfig } from './config.js';
 export { globToRegExp, planFiles, referenceLevels, type PlannedFile } from './glob.js';
 export { ingestRows, type IngestRowsOptions, type MappingServices, type MappingSummary, type RowFile, type RowInput, type RowSource } from './engine.js';
-export { datasetRows, gazetteerEntries, getDataset, listDatasets, quarantineOf, type Dataset, type GazetteerEntry, type QuarantineEntry } from './datasets.js';
+export {
+  datasetRows,
+  datasetRowsIfAny,
+  gazetteerEntries,
+  getDataset,
+  listDatasets,
+  quarantineOf,
+  type Dataset,
+  type GazetteerEntry,
+  type QuarantineEntry,
+} from './datasets.js';
 
 /** What {@link ingestFiles} did for one file. */
 export interface IngestedFile {
