@@ -7,6 +7,7 @@ import { type ErrorCode, TrellisError } from '../../core/errors.js';
 import type { ChunkDraft, DocumentInfo, Extraction, ExtractionContext, Extractor, SourceKind } from '../types.js';
 import type { ExtractionSchema } from '../schema.js';
 import { builtinExtractorName, builtinExtractorVersion } from './builtin-extractor.js';
+import type { WorkerMessage } from './worker.js';
 
 interface Pending {
   resolve: (result: never) => void;
@@ -47,7 +48,7 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
     return { worker, pending };
   });
   let nextId = 0;
-  const request = <T>(message: { texts: string[] } | { file: string; kind: SourceKind; options: ChunkOptions; chunkOnly?: boolean }): Promise<T> => {
+  const request = <T>(message: WorkerMessage): Promise<T> => {
     const slot = workers.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {

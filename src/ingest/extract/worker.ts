@@ -11,7 +11,8 @@ import { builtinExtractorName, builtinExtractorVersion } from './builtin-extract
 import { compileSchema, extractTexts } from './extract.js';
 
 /** A request of the pool: extract chunk texts, or parse and chunk a whole document, and then (unless `chunkOnly`) extract and resolve it. */
-type WorkerRequest = { id: number; texts: string[] } | { id: number; file: string; kind: SourceKind; options: ChunkOptions; chunkOnly?: boolean };
+export type WorkerMessage = { texts: string[] } | { file: string; kind: SourceKind; options: ChunkOptions; chunkOnly?: boolean };
+type WorkerRequest = WorkerMessage & { id: number };
 
 const compiled = compileSchema((workerData as { schema: ExtractionSchema }).schema);
 const extractor = { name: builtinExtractorName, version: builtinExtractorVersion };

@@ -132,8 +132,9 @@ export async function ingestPaths(services: IngestServices, tenantId: string, pa
     const kind = kindByExtension[path.extname(file).toLowerCase()];
     return kind !== undefined && !documentKinds.includes(kind);
   };
-  const planned = [...orderByReferences(expanded.filter(isStructured), options.mapping), ...expanded.filter((item) => !isStructured(item))];
-  const structuredCount = expanded.filter(isStructured).length;
+  const structured = expanded.filter(isStructured);
+  const planned = [...orderByReferences(structured, options.mapping), ...expanded.filter((item) => !isStructured(item))];
+  const structuredCount = structured.length;
   const sizes = await Promise.all(
     planned.map(({ file }) =>
       stat(file).then(
