@@ -18,19 +18,17 @@ export interface CheckpointerOptions {
 // Plain JavaScript, evaluated in the worker: no loader needed under tsx or from dist/. A PASSIVE checkpoint never waits
 // for the writer or readers; it copies what it can, and the writer starts the WAL over once all of it is copied.
 const source = `
-const { workerData, parentPort } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 const { statSync } = require('node:fs');
 const Database = require(workerData.module);
 const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch { return 0; } };
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 0');
 const wake = new Int32Array(workerData.signal);
-let copied = 0;
 while (Atomics.load(wake, 0) === 0) {
   try {
     if (walSize() >= workerData.walBytes) {
-      const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-      copied += result ? result.checkpointed : 0;
+      db.pragma('wal_checkpoint(PASSIVE)');
     }
   } catch (error) {
     // SQLITE_BUSY and the like: the next round tries again.
@@ -38,7 +36,6 @@ while (Atomics.load(wake, 0) === 0) {
   Atomics.wait(wake, 0, 0, workerData.intervalMs);
 }
 db.close();
-parentPort.postMessage({ copied });
 `;
 
 /**
