@@ -1,6 +1,7 @@
-/** @module The chunker: text blocks into sentence-aligned chunks with exact offsets, never across a page boundary. */
+/** @module The chunker: text blocks into sentence-aligned chunks with exact offsets, never across a page boundary; `chunkFile` parses and chunks a whole file. */
 import { sentenceSplitter } from './sentences.js';
-import type { ChunkDraft, TextBlock } from './types.js';
+import { parseDocument } from './parse/index.js';
+import type { ChunkDraft, DocumentInfo, SourceKind, TextBlock } from './types.js';
 
 /** Options of {@link chunkBlocks}. */
 export interface ChunkOptions {
@@ -161,4 +162,12 @@ export async function* chunkBlocks(blocks: AsyncIterable<TextBlock> | Iterable<T
   }
   segment(true);
   yield* emit(true);
+}
+
+/** A document file parsed (`parseDocument`) and chunked whole: its info and every chunk. Errors name file and place. */
+export async function chunkFile(file: string, kind: SourceKind, options: ChunkOptions = {}): Promise<{ info: DocumentInfo; chunks: ChunkDraft[] }> {
+  const { info, blocks } = await parseDocument(file, kind);
+  const chunks: ChunkDraft[] = [];
+  for await (const chunk of chunkBlocks(blocks, options)) chunks.push(chunk);
+  return { info, chunks };
 }

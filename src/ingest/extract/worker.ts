@@ -1,12 +1,11 @@
 /** @module Worker-thread entry of the extractor pool: compiles the schema once, then extracts chunk texts or prepares whole documents. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type ChunkOptions, chunkBlocks } from '../chunk.js';
+import { type ChunkOptions, chunkFile } from '../chunk.js';
 import { resolveDocument } from '../resolve/document.js';
 import type { ExtractionSchema } from '../schema.js';
 import { TrellisError } from '../../core/errors.js';
-import { parseDocument } from '../parse/index.js';
 import { messageOf } from '../parse/errors.js';
-import type { ChunkDraft, SourceKind } from '../types.js';
+import type { SourceKind } from '../types.js';
 import { builtinExtractorName, builtinExtractorVersion } from './builtin-extractor.js';
 import { compileSchema, extractTexts } from './extract.js';
 
@@ -19,15 +18,13 @@ const extractor = { name: builtinExtractorName, version: builtinExtractorVersion
 
 async function answer(message: WorkerRequest): Promise<unknown> {
   if ('texts' in message) return extractTexts(message.texts, compiled);
-  const parsed = await parseDocument(message.file, message.kind);
-  const chunks: ChunkDraft[] = [];
-  for await (const chunk of chunkBlocks(parsed.blocks, message.options)) chunks.push(chunk);
-  if (message.chunkOnly) return { info: parsed.info, chunks };
+  const { info, chunks } = await chunkFile(message.file, message.kind, message.options);
+  if (message.chunkOnly) return { info, chunks };
   const extractions = extractTexts(
     chunks.map((chunk) => chunk.text),
     compiled,
   );
-  return resolveDocument(parsed.info, chunks, extractions, extractor);
+  return resolveDocument(info, chunks, extractions, extractor);
 }
 
 parentPort!.on('message', (message: WorkerRequest) => {

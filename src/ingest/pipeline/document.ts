@@ -2,11 +2,11 @@
 import path from 'node:path';
 import { type EntityInput, type GraphService, type RelationInput, canonicalKey, maxBulkItems } from '../../graph/index.js';
 import type { Store } from '../../store/index.js';
-import { type ChunkOptions, chunkBlocks } from '../chunk.js';
-import { parseDocument, parseFailed } from '../parse/index.js';
+import { type ChunkOptions, chunkFile } from '../chunk.js';
+import { parseFailed } from '../parse/index.js';
 import type { ExtractorPool } from '../extract/pool.js';
 import { type PreparedDocument, type ResolutionMerge, resolveDocument } from '../resolve/document.js';
-import type { ChunkDraft, DocumentInfo, Extraction, Extractor, SourceKind } from '../types.js';
+import type { ChunkDraft, Extraction, Extractor, SourceKind } from '../types.js';
 import type { BatchSizer } from './batch-size.js';
 import { batchDuration, chunksProcessed } from './metrics.js';
 import { ingestingStatus, markIngested } from './source-state.js';
@@ -42,19 +42,12 @@ async function prepareHere(
   chunkOptions: ChunkOptions,
   chunker: ExtractorPool | undefined,
 ): Promise<PreparedDocument> {
-  const { info, chunks } = chunker ? await chunker.chunk(file, kind, chunkOptions) : await chunkHere(file, kind, chunkOptions);
+  const { info, chunks } = chunker ? await chunker.chunk(file, kind, chunkOptions) : await chunkFile(file, kind, chunkOptions);
   if (chunks.length === 0) return resolveDocument(info, chunks, [], extractor);
   const groups: Promise<Extraction[]>[] = [];
   for (let index = 0; index < chunks.length; index += extractGroup)
     groups.push(extractor.extract(chunks.slice(index, index + extractGroup), { document: info }));
   return resolveDocument(info, chunks, (await Promise.all(groups)).flat(), extractor);
-}
-
-async function chunkHere(file: string, kind: SourceKind, chunkOptions: ChunkOptions): Promise<{ info: DocumentInfo; chunks: ChunkDraft[] }> {
-  const { info, blocks } = await parseDocument(file, kind);
-  const chunks: ChunkDraft[] = [];
-  for await (const chunk of chunkBlocks(blocks, chunkOptions)) chunks.push(chunk);
-  return { info, chunks };
 }
 
 /** What committing a document wrote. */
