@@ -60,6 +60,18 @@ export async function findEntity(tx: Tx, tenantId: string, id: string): Promise<
   return toEntity(row, (await aliasesOf(tx, tenantId, [row])).get(row.id) ?? []);
 }
 
+/** The entities with these IDs in this tenant (IDs of other tenants or of nothing are left out), keyed by ID. */
+export async function entitiesByIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, Entity>> {
+  const out = new Map<string, Entity>();
+  const wanted = ids.filter(isId);
+  if (wanted.length === 0) return out;
+  const filter = matchAny(tx.dialect, 'id', 'uuid', wanted);
+  const rows = await tx.all<EntityRow>(`SELECT ${columns} FROM entities WHERE tenant_id = ? AND ${filter.sql}`, [tenantId, filter.param]);
+  const aliases = await aliasesOf(tx, tenantId, rows);
+  for (const row of rows) out.set(row.id, toEntity(row, aliases.get(row.id) ?? []));
+  return out;
+}
+
 /** Filters for listing entities. */
 export interface EntityFilter {
   type?: string;

@@ -2,14 +2,14 @@
 import { TrellisError, notFound } from '../core/errors.js';
 import { isId, normaliseId as normalise } from '../core/ids.js';
 import { type Store, type Tx, appendEvent, nowIso } from '../store/index.js';
-import { type AliasMatch, type EntityFilter, entitiesBySeq, entitySeqs, findByAliases, findEntity, listEntities } from './entities.js';
+import { type AliasMatch, type EntityFilter, entitiesByIds, entitiesBySeq, entitySeqs, findByAliases, findEntity, listEntities } from './entities.js';
 import { slices } from './dialect.js';
 import { canonicalKey } from './keys.js';
 import { checkEvidenceTargets, deleteFacts, evidenceFor, retractSource } from './evidence.js';
 import { upsertEntitiesPostgres, upsertRelationsPostgres } from './postgres.js';
 import { type PreparedEntity, type PreparedRelation, idsByInput, prepareEntities, prepareRelations } from './prepare.js';
 import { findRelation, listRelations, type RelationFilter } from './relations.js';
-import { chunksOf, deleteSourceRows, findSource, findSourceByUri, insertSource, listSources } from './sources.js';
+import { type Passage, chunksOf, deleteSourceRows, findSource, findSourceByUri, insertSource, listSources, passagesByIds } from './sources.js';
 import { upsertEntitiesSqlite, upsertRelationsSqlite } from './sqlite.js';
 import { type GraphDelta, type ProjectionInfo, type ProjectionOptions, type Projections, createProjections } from './projection.js';
 import { projectedNeighbourhood, projectedPath } from './projection-traversal.js';
@@ -18,6 +18,7 @@ import type { BulkResult, Chunk, Edge, Entity, EntityInput, Evidence, NodeSummar
 
 export type * from './types.js';
 export { canonicalKey } from './keys.js';
+export type { Passage } from './sources.js';
 export type { AliasMatch } from './entities.js';
 export type { ProjectionInfo, ProjectionOptions, ProjectionSource } from './projection.js';
 
@@ -45,6 +46,12 @@ export interface GraphService {
    * case, spaces): what entity resolution consults to join a new document's names to the graph.
    */
   findByAliases(tenantId: string, types: readonly string[], names: readonly string[]): Promise<AliasMatch[]>;
+  /** The entities with these IDs (with aliases, without evidence), keyed by ID; unknown and other tenants' IDs are left out. */
+  entitiesByIds(tenantId: string, ids: readonly string[]): Promise<Map<string, Entity>>;
+  /** The chunks with these IDs and their sources, keyed by ID; unknown and other tenants' IDs are left out. */
+  passages(tenantId: string, chunkIds: readonly string[]): Promise<Map<string, Passage>>;
+  /** The evidence of these entities or relations, oldest first, with citations resolved; grouped by subject. */
+  citations(tenantId: string, subjectIds: readonly string[]): Promise<Map<string, Evidence[]>>;
   listEntities(tenantId: string, filter: EntityFilter): Promise<Page<Entity>>;
   /** Deletes an entity, the relations touching it and all their evidence. */
   deleteEntity(tenantId: string, id: string, options?: DeleteOptions): Promise<{ relations: string[] }>;
@@ -236,6 +243,18 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
         const relations = await bulkRelations(tx, tenantId, prepareRelations(relationInputs), relationInputs.length);
         return { entities, relations };
       });
+    },
+
+    entitiesByIds(tenantId, ids) {
+      return store.read(scope(tenantId), (tx) => entitiesByIds(tx, tenantId, ids.map(normalise)));
+    },
+
+    passages(tenantId, chunkIds) {
+      return store.read(scope(tenantId), (tx) => passagesByIds(tx, tenantId, chunkIds.map(normalise)));
+    },
+
+    citations(tenantId, subjectIds) {
+      return store.read(scope(tenantId), (tx) => evidenceFor(tx, tenantId, subjectIds.map(normalise).filter(isId)));
     },
 
     async getEntity(tenantId, rawId) {

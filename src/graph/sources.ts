@@ -2,7 +2,7 @@
 import { TrellisError } from '../core/errors.js';
 import { isId, newId } from '../core/ids.js';
 import { type Tx, parseJson } from '../store/index.js';
-import { jsonParam } from './dialect.js';
+import { jsonParam, matchAny } from './dialect.js';
 import { maxOffset, storableText } from './prepare.js';
 import { pageClause, toPage } from './pagination.js';
 import type { Chunk, Page, Source, SourceInput } from './types.js';
@@ -132,4 +132,48 @@ export async function listSources(tx: Tx, tenantId: string, filter: { kind?: str
 export async function deleteSourceRows(tx: Tx, tenantId: string, id: string): Promise<void> {
   await tx.run('DELETE FROM chunks WHERE tenant_id = ? AND source_id = ?', [tenantId, id]);
   await tx.run('DELETE FROM sources WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+}
+
+/** A chunk with the source it belongs to: what a search result cites. */
+export interface Passage extends Chunk {
+  source: { id: string; uri: string; kind: string; title: string | null; createdAt: string };
+}
+
+/** The chunks with these IDs in this tenant, with their sources; IDs that are not this tenant's chunks are left out. */
+export async function passagesByIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, Passage>> {
+  const out = new Map<string, Passage>();
+  const wanted = ids.filter(isId);
+  if (wanted.length === 0) return out;
+  const filter = matchAny(tx.dialect, 'c.id', 'uuid', wanted);
+  const rows = await tx.all<{
+    id: string;
+    source_id: string;
+    ordinal: number;
+    text: string;
+    start_offset: number;
+    end_offset: number;
+    page: number | null;
+    uri: string;
+    kind: string;
+    title: string | null;
+    created_at: string;
+  }>(
+    `SELECT c.id, c.source_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, s.uri, s.kind, s.title, s.created_at
+       FROM chunks c JOIN sources s ON s.tenant_id = c.tenant_id AND s.id = c.source_id
+      WHERE c.tenant_id = ? AND ${filter.sql}`,
+    [tenantId, filter.param],
+  );
+  for (const row of rows) {
+    out.set(row.id, {
+      id: row.id,
+      sourceId: row.source_id,
+      ordinal: Number(row.ordinal),
+      text: row.text,
+      start: Number(row.start_offset),
+      end: Number(row.end_offset),
+      page: row.page === null ? null : Number(row.page),
+      source: { id: row.source_id, uri: row.uri, kind: row.kind, title: row.title, createdAt: String(row.created_at) },
+    });
+  }
+  return out;
 }
