@@ -34,20 +34,52 @@ function passage(row: EvidenceRow): string | null {
   return row.chunk_text.slice(row.start_offset - row.chunk_start, row.end_offset - row.chunk_start);
 }
 
-/** Evidence for the given subjects, with source URI, title, page and passage resolved. Grouped by subject. */
-export async function evidenceFor(tx: Tx, tenantId: string, subjectIds: readonly string[]): Promise<Map<string, Evidence[]>> {
+const evidenceColumns = `e.id, e.subject_kind, e.subject_id, e.source_id, e.chunk_id, e.start_offset, e.end_offset, e.quote, e.extractor, e.extractor_version, e.confidence, e.created_at,
+            s.uri, s.title, c.page, c.text AS chunk_text, c.start_offset AS chunk_start`;
+const citationJoins = `LEFT JOIN sources s ON s.tenant_id = e.tenant_id AND s.id = e.source_id
+       LEFT JOIN chunks c ON c.tenant_id = e.tenant_id AND c.id = e.chunk_id`;
+
+/** At most `perSubject` evidence rows of each subject (the first in key order): a bounded read for popular facts. */
+async function sampledEvidence(tx: Tx, tenantId: string, subjectIds: readonly string[], perSubject: number): Promise<EvidenceRow[]> {
+  if (tx.dialect === 'postgres') {
+    return tx.all<EvidenceRow>(
+      `SELECT ${evidenceColumns}
+         FROM unnest(?::uuid[]) AS wanted(id)
+         CROSS JOIN LATERAL (SELECT * FROM evidence x WHERE x.tenant_id = ? AND x.subject_id = wanted.id LIMIT ?) e
+         ${citationJoins}`,
+      [subjectIds as unknown as string, tenantId, perSubject],
+    );
+  }
+  const rows: EvidenceRow[] = [];
+  for (const id of subjectIds) {
+    rows.push(
+      ...(await tx.all<EvidenceRow>(`SELECT ${evidenceColumns} FROM evidence e ${citationJoins} WHERE e.tenant_id = ? AND e.subject_id = ? LIMIT ?`, [
+        tenantId,
+        id,
+        perSubject,
+      ])),
+    );
+  }
+  return rows;
+}
+
+/**
+ * Evidence for the given subjects, with source URI, title, page and passage resolved. Grouped by subject, oldest first.
+ * With `perSubject`, at most that many of each subject (which ones is stable but not the oldest): for results that show a
+ * few citations of entities that may have thousands.
+ */
+export async function evidenceFor(tx: Tx, tenantId: string, subjectIds: readonly string[], perSubject?: number): Promise<Map<string, Evidence[]>> {
   const out = new Map<string, Evidence[]>(subjectIds.map((id) => [id, []]));
   if (subjectIds.length === 0) return out;
-  const filter = matchAny(tx.dialect, 'e.subject_id', 'uuid', subjectIds);
-  const rows = await tx.all<EvidenceRow>(
-    `SELECT e.id, e.subject_kind, e.subject_id, e.source_id, e.chunk_id, e.start_offset, e.end_offset, e.quote, e.extractor, e.extractor_version, e.confidence, e.created_at,
-            s.uri, s.title, c.page, c.text AS chunk_text, c.start_offset AS chunk_start
-       FROM evidence e
-       LEFT JOIN sources s ON s.tenant_id = e.tenant_id AND s.id = e.source_id
-       LEFT JOIN chunks c ON c.tenant_id = e.tenant_id AND c.id = e.chunk_id
-      WHERE e.tenant_id = ? AND ${filter.sql}`,
-    [tenantId, filter.param],
-  );
+  let rows: EvidenceRow[];
+  if (perSubject !== undefined) rows = await sampledEvidence(tx, tenantId, subjectIds, perSubject);
+  else {
+    const filter = matchAny(tx.dialect, 'e.subject_id', 'uuid', subjectIds);
+    rows = await tx.all<EvidenceRow>(`SELECT ${evidenceColumns} FROM evidence e ${citationJoins} WHERE e.tenant_id = ? AND ${filter.sql}`, [
+      tenantId,
+      filter.param,
+    ]);
+  }
   // Oldest first; sorted here because the index order (subject, fingerprint) is not time order.
   rows.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
   for (const row of rows) {

@@ -50,8 +50,8 @@ export interface GraphService {
   entitiesByIds(tenantId: string, ids: readonly string[]): Promise<Map<string, Entity>>;
   /** The chunks with these IDs and their sources, keyed by ID; unknown and other tenants' IDs are left out. */
   passages(tenantId: string, chunkIds: readonly string[]): Promise<Map<string, Passage>>;
-  /** The evidence of these entities or relations, oldest first, with citations resolved; grouped by subject. */
-  citations(tenantId: string, subjectIds: readonly string[]): Promise<Map<string, Evidence[]>>;
+  /** The evidence of these entities or relations, oldest first, with citations resolved; grouped by subject. `perSubject` bounds each subject's list. */
+  citations(tenantId: string, subjectIds: readonly string[], perSubject?: number): Promise<Map<string, Evidence[]>>;
   listEntities(tenantId: string, filter: EntityFilter): Promise<Page<Entity>>;
   /** Deletes an entity, the relations touching it and all their evidence. */
   deleteEntity(tenantId: string, id: string, options?: DeleteOptions): Promise<{ relations: string[] }>;
@@ -253,8 +253,8 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
       return store.read(scope(tenantId), (tx) => passagesByIds(tx, tenantId, chunkIds.map(normalise)));
     },
 
-    citations(tenantId, subjectIds) {
-      return store.read(scope(tenantId), (tx) => evidenceFor(tx, tenantId, subjectIds.map(normalise).filter(isId)));
+    citations(tenantId, subjectIds, perSubject) {
+      return store.read(scope(tenantId), (tx) => evidenceFor(tx, tenantId, subjectIds.map(normalise).filter(isId), perSubject));
     },
 
     async getEntity(tenantId, rawId) {
