@@ -72,6 +72,14 @@ export function searchRequestOf(query: Static<typeof SearchQuery>) {
   const kinds = (query.kinds ? [...new Set(query.kinds.split(','))] : ['passage', 'entity']) as HitKind[];
   const since = query.since;
   const until = query.until;
+  // The route's schema checks these already; the CLI builds the same object from flags and relies on these checks.
+  if (query.types !== undefined && !new RegExp(`^${typeNamePattern}(,${typeNamePattern}){0,49}$`).test(query.types))
+    throw new TrellisError(
+      'bad_request',
+      `types must be comma-separated type names (a letter, then letters, digits, _ . -); got ${JSON.stringify(query.types)}`,
+    );
+  if (query.sources !== undefined && !new RegExp(`^${uuidList}(,${uuidList}){0,99}$`).test(query.sources))
+    throw new TrellisError('bad_request', `sources must be up to 100 comma-separated source IDs (UUIDs); got ${JSON.stringify(query.sources)}`);
   if (since !== undefined && until !== undefined && Date.parse(since) > Date.parse(until)) throw new TrellisError('bad_request', 'since is after until');
   return {
     query: query.q,
