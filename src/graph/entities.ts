@@ -140,6 +140,17 @@ export async function entitiesBySeq(tx: Tx, tenantId: string, seqs: readonly num
   return new Map(rows.map((row) => [Number(row.seq), { id: row.id, type: row.type, name: row.name }]));
 }
 
+/** Properties of entities by row number (for property filters). */
+export async function propertiesBySeq(tx: Tx, tenantId: string, seqs: readonly number[]): Promise<Map<number, Record<string, unknown>>> {
+  if (seqs.length === 0) return new Map();
+  const filter = inList(tx.dialect, 'seq', 'int8');
+  const rows = await tx.all<{ seq: number; properties: unknown }>(`SELECT seq, properties FROM entities WHERE ${filter.sql} AND ${tenantCheck(tx.dialect)}`, [
+    filter.param(seqs.map(String)),
+    tenantId,
+  ]);
+  return new Map(rows.map((row) => [Number(row.seq), parseJson<Record<string, unknown>>(row.properties)]));
+}
+
 /** An existing entity that carries a name as its name or alias. */
 export interface AliasMatch {
   /** The canonical key of the name looked up. */

@@ -2,8 +2,19 @@
 import { TrellisError, notFound } from '../core/errors.js';
 import { isId, normaliseId as normalise } from '../core/ids.js';
 import { type Store, type Tx, appendEvent, nowIso } from '../store/index.js';
-import { type AliasMatch, type EntityFilter, entitiesByIds, entitiesBySeq, entitySeqs, findByAliases, findEntity, listEntities } from './entities.js';
+import {
+  type AliasMatch,
+  type EntityFilter,
+  entitiesByIds,
+  entitiesBySeq,
+  entitySeqs,
+  findByAliases,
+  findEntity,
+  listEntities,
+  propertiesBySeq,
+} from './entities.js';
 import { slices } from './dialect.js';
+import type { EntityFilterOptions } from './filters.js';
 import { canonicalKey } from './keys.js';
 import { checkEvidenceTargets, deleteFacts, evidenceFor, retractSource } from './evidence.js';
 import { upsertEntitiesPostgres, upsertRelationsPostgres } from './postgres.js';
@@ -14,6 +25,7 @@ import { upsertEntitiesSqlite, upsertRelationsSqlite } from './sqlite.js';
 import { type GraphDelta, type ProjectionInfo, type ProjectionOptions, type Projections, createProjections } from './projection.js';
 import { projectedNeighbourhood, projectedPath } from './projection-traversal.js';
 import { type NeighbourOptions, type PathOptions, neighbourhood, shortestPath } from './traversal.js';
+import { type PathResult, type PathsOptions, type SubgraphQueryOptions, kPathsQuery, subgraphQuery } from './queries.js';
 import type { BulkResult, Chunk, Edge, Entity, EntityInput, Evidence, NodeSummary, Page, Relation, RelationInput, Source, SourceInput } from './types.js';
 
 export type * from './types.js';
@@ -21,6 +33,10 @@ export { canonicalKey } from './keys.js';
 export type { Passage } from './sources.js';
 export type { AliasMatch } from './entities.js';
 export type { ProjectionInfo, ProjectionOptions, ProjectionSource } from './projection.js';
+export type { PathResult, PathsOptions, SubgraphQueryOptions } from './queries.js';
+export type { NeighbourOptions, PathOptions } from './traversal.js';
+export { type PropertyFilter, checkPropertyFilter, parsePropertyFilter, propertyFilterFromConditions } from './filters.js';
+export { maxPathCount, maxSeeds } from './queries.js';
 
 /** Most items one bulk call accepts; larger loads are split by the caller. */
 export const maxBulkItems = 50_000;
@@ -70,12 +86,17 @@ export interface GraphService {
   listRelations(tenantId: string, filter: RelationFilter): Promise<Page<Relation>>;
   deleteRelation(tenantId: string, id: string, options?: DeleteOptions): Promise<void>;
   neighbours(tenantId: string, entityId: string, options: NeighbourOptions): Promise<{ root: string; nodes: NodeSummary[]; edges: Edge[]; truncated: boolean }>;
+  /** A shortest path; with an entity filter (`entityTypes`, `where`) the entities inside the path must pass it. */
   path(
     tenantId: string,
     from: string,
     to: string,
-    options: PathOptions,
+    options: PathOptions & EntityFilterOptions,
   ): Promise<{ found: boolean; length: number | null; nodes: NodeSummary[]; edges: Edge[] }>;
+  /** Up to k shortest loopless paths (Yen's algorithm), shortest first; `truncated` when the query's step budget ran out. */
+  paths(tenantId: string, from: string, to: string, options: PathsOptions): Promise<{ found: boolean; paths: PathResult[]; truncated: boolean }>;
+  /** The induced subgraph of seed entities and their neighbourhood to a depth, bounded in nodes and relations. */
+  subgraph(tenantId: string, seeds: readonly string[], options: SubgraphQueryOptions): Promise<{ nodes: NodeSummary[]; edges: Edge[]; truncated: boolean }>;
   createSource(tenantId: string, input: SourceInput): Promise<Source & { chunks: Chunk[] }>;
   getSource(tenantId: string, id: string): Promise<Source & { chunks: Chunk[] }>;
   listSources(tenantId: string, filter: { kind?: string; limit: number; cursor?: string }): Promise<Page<Source>>;
@@ -350,7 +371,13 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
         if (seq === undefined || !root) throw notFound('Entity', entityId);
         const start = { seq, ...root };
         const result = projection
-          ? await projectedNeighbourhood(projection, start, options, (seqs) => entitiesBySeq(tx, tenantId, seqs))
+          ? await projectedNeighbourhood(
+              projection,
+              start,
+              options,
+              (seqs) => entitiesBySeq(tx, tenantId, seqs),
+              (seqs) => propertiesBySeq(tx, tenantId, seqs),
+            )
           : await neighbourhood(tx, tenantId, start, options);
         projections?.served(projection !== null);
         return { root: root.id, ...result };
@@ -359,6 +386,12 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
 
     async path(tenantId, rawFrom, rawTo, options) {
       const [from, to] = [normalise(rawFrom), normalise(rawTo)];
+      if ((options.entityTypes && options.entityTypes.length > 0) || options.where) {
+        // With an entity filter, the first of the k shortest paths (the same search and tie-breaks as below).
+        const { paths } = await service.paths(tenantId, from, to, { ...options, k: 1 });
+        const first = paths[0];
+        return first ? { found: true, ...first } : { found: false, length: null, nodes: [], edges: [] };
+      }
       const projection = projections ? await projections.current(tenantId) : null;
       return store.read(scope(tenantId), async (tx) => {
         const ends = await entitySeqs(tx, tenantId, [from, to].filter(isId));
@@ -372,6 +405,24 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
         const nodes = found.nodes.map((seq, depth) => ({ id: idOf(seq), type: entities.get(seq)?.type ?? '', name: entities.get(seq)?.name ?? '', depth }));
         const edges = found.edges.map((edge) => ({ id: edge.id, type: edge.type, from: idOf(edge.from), to: idOf(edge.to) }));
         return { found: true, length: edges.length, nodes, edges };
+      });
+    },
+
+    async paths(tenantId, rawFrom, rawTo, options) {
+      const projection = projections ? await projections.current(tenantId) : null;
+      return store.read(scope(tenantId), async (tx) => {
+        const result = await kPathsQuery(tx, tenantId, projection, normalise(rawFrom), normalise(rawTo), options);
+        projections?.served(projection !== null);
+        return result;
+      });
+    },
+
+    async subgraph(tenantId, seeds, options) {
+      const projection = projections ? await projections.current(tenantId) : null;
+      return store.read(scope(tenantId), async (tx) => {
+        const result = await subgraphQuery(tx, tenantId, projection, seeds.map(normalise), options);
+        projections?.served(projection !== null);
+        return result;
       });
     },
 

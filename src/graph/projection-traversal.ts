@@ -1,13 +1,17 @@
 /** @module Neighbourhoods and shortest paths on a tenant's in-memory projection, with the same results as the SQL traversal. */
 import { type GraphProjection, type NodeLabel, labelOf, nodeOfSeq, relationOf, seqOfNode } from './projection-graph.js';
+import { compileFilter } from './filters.js';
 import type { NeighbourOptions, PathOptions, SeqEdge } from './traversal.js';
 import type { Direction, Edge, NodeSummary } from './types.js';
 
 /** Reads labels of entities by row number from the store (entities added since the build). */
 export type LabelReader = (seqs: number[]) => Promise<Map<number, NodeLabel>>;
 
+/** Reads properties of entities by row number from the store (for property filters). */
+export type PropertyReader = (seqs: number[]) => Promise<Map<number, Record<string, unknown>>>;
+
 /** Relations reached from a frontier, as parallel lists: near end, far end, relation number, whether it leaves `near`. */
-interface Steps {
+export interface Steps {
   near: number[];
   far: number[];
   relation: number[];
@@ -15,7 +19,7 @@ interface Steps {
 }
 
 /** A relation-type test on relation numbers, or null for any type. */
-function typeTest(projection: GraphProjection, relationTypes?: readonly string[]): ((relation: number) => boolean) | null {
+export function typeTest(projection: GraphProjection, relationTypes?: readonly string[]): ((relation: number) => boolean) | null {
   if (!relationTypes || relationTypes.length === 0) return null;
   const wanted = new Set(relationTypes);
   const { arrays } = projection;
@@ -28,7 +32,13 @@ function typeTest(projection: GraphProjection, relationTypes?: readonly string[]
 }
 
 /** Appends to `steps` every live relation at `near` in `direction` that passes `test` (a plain loop: no callback per relation). */
-function collectSteps(projection: GraphProjection, near: number, direction: Direction, test: ((relation: number) => boolean) | null, steps: Steps): void {
+export function collectSteps(
+  projection: GraphProjection,
+  near: number,
+  direction: Direction,
+  test: ((relation: number) => boolean) | null,
+  steps: Steps,
+): void {
   const { arrays, deletedRelations } = projection;
   const checkDeleted = deletedRelations.size > 0;
   for (let side = 0; side < 2; side++) {
@@ -65,7 +75,7 @@ function collectSteps(projection: GraphProjection, near: number, direction: Dire
 const emptySteps = (): Steps => ({ near: [], far: [], relation: [], out: [] });
 
 /** Labels for nodes, reading those of added entities from the store once. */
-async function ensureLabels(projection: GraphProjection, nodes: readonly number[], read: LabelReader): Promise<void> {
+export async function ensureLabels(projection: GraphProjection, nodes: readonly number[], read: LabelReader): Promise<void> {
   const missing = nodes.filter((node) => node >= projection.arrays.entityCount && labelOf(projection, node) === null);
   if (missing.length === 0) return;
   const found = await read(missing.map((node) => seqOfNode(projection, node)));
@@ -81,6 +91,7 @@ export async function projectedNeighbourhood(
   start: { seq: number } & NodeLabel,
   options: NeighbourOptions,
   read: LabelReader,
+  readProperties?: PropertyReader,
 ): Promise<{ nodes: NodeSummary[]; edges: Edge[]; truncated: boolean }> {
   const root = nodeOfSeq(projection, start.seq);
   const nodes: NodeSummary[] = [{ id: start.id, type: start.type, name: start.name, depth: 0 }];
@@ -89,6 +100,8 @@ export async function projectedNeighbourhood(
   const edges = new Map<number, Edge>();
   const test = typeTest(projection, options.relationTypes);
   const typeFilter = options.entityTypes && options.entityTypes.length > 0 ? new Set(options.entityTypes) : null;
+  const conditions = options.where ? compileFilter(options.where) : null;
+  if (conditions && !readProperties) throw new Error('a property filter needs a property reader');
   let frontier = [root];
   let truncated = false;
   for (let depth = 1; depth <= options.depth && frontier.length > 0 && !truncated; depth++) {
@@ -107,10 +120,17 @@ export async function projectedNeighbourhood(
     for (const node of fresh) if (node >= projection.arrays.entityCount) builtOnly = false;
     fresh.sort(builtOnly ? numeric : (a, b) => seqOfNode(projection, a) - seqOfNode(projection, b));
     await ensureLabels(projection, fresh, read);
+    const properties =
+      conditions && readProperties
+        ? await readProperties(
+            fresh.filter((node) => !typeFilter || typeFilter.has(labelOf(projection, node)?.type ?? '')).map((node) => seqOfNode(projection, node)),
+          )
+        : null;
     const next: number[] = [];
     for (const node of fresh) {
       const label = labelOf(projection, node);
       if (!label || (typeFilter && !typeFilter.has(label.type))) continue;
+      if (conditions && !conditions.test(properties?.get(seqOfNode(projection, node)) ?? {})) continue;
       if (nodes.length >= options.limit) {
         truncated = true;
         break;

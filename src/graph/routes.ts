@@ -15,6 +15,8 @@ import {
   NeighboursSchema,
   PathQuery,
   PathSchema,
+  PathsQuery,
+  PathsSchema,
   RelationInputSchema,
   RelationListQuery,
   RelationSchema,
@@ -23,10 +25,12 @@ import {
   SourceListQuery,
   SourceSchema,
   SourceWithChunksSchema,
+  SubgraphBody,
+  SubgraphSchema,
   pageOf,
 } from './schemas.js';
 import { Type } from 'typebox';
-import { type DeleteOptions, maxBulkItems } from './index.js';
+import { type DeleteOptions, checkPropertyFilter, maxBulkItems, parsePropertyFilter } from './index.js';
 import { createReadCache } from './read-cache.js';
 
 const splitList = (value: string | undefined) => (value ? value.split(',') : undefined);
@@ -227,6 +231,7 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
         direction: query.direction ?? 'both',
         relationTypes: splitList(query.relationTypes),
         entityTypes: splitList(query.entityTypes),
+        where: query.where === undefined ? undefined : parsePropertyFilter(query.where),
         limit: query.limit ?? 1000,
       });
     },
@@ -249,7 +254,66 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
         maxDepth: query.maxDepth ?? 6,
         direction: query.direction ?? 'both',
         relationTypes: splitList(query.relationTypes),
+        entityTypes: splitList(query.entityTypes),
+        where: query.where === undefined ? undefined : parsePropertyFilter(query.where),
       });
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof PathsQuery> }>(
+    '/graph/paths',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['graph'],
+        summary: 'The k shortest loopless paths between two entities (Yen), shortest first',
+        description:
+          'Paths count hops (relations). Two relations between the same entities make two paths. An unconnected pair answers found: false. Entities inside a path must pass entityTypes and where; the ends need not.',
+        querystring: PathsQuery,
+        response: { 200: PathsSchema, ...problemResponses(404) },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      return graph.paths(request.auth.tenantId, query.from.toLowerCase(), query.to.toLowerCase(), {
+        k: query.k ?? 3,
+        maxDepth: query.maxDepth ?? 6,
+        direction: query.direction ?? 'both',
+        relationTypes: splitList(query.relationTypes),
+        entityTypes: splitList(query.entityTypes),
+        where: query.where === undefined ? undefined : parsePropertyFilter(query.where),
+      });
+    },
+  );
+
+  app.post<{ Body: Static<typeof SubgraphBody> }>(
+    '/graph/subgraph',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['graph'],
+        summary: 'The induced subgraph of seed entities and their neighbourhood to a depth',
+        description:
+          'Nodes: the seeds (depth 0) and every entity within depth hops that passes entityTypes and where; relations: every relation of the allowed types among them. truncated when maxNodes or maxEdges cut the result.',
+        body: SubgraphBody,
+        response: { 200: SubgraphSchema, ...problemResponses(404) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      return graph.subgraph(
+        request.auth.tenantId,
+        body.seeds.map((seed) => seed.toLowerCase()),
+        {
+          depth: body.depth ?? 1,
+          direction: body.direction ?? 'both',
+          relationTypes: body.relationTypes,
+          entityTypes: body.entityTypes,
+          where: body.where === undefined ? undefined : checkPropertyFilter(body.where),
+          maxNodes: body.maxNodes ?? 1000,
+          maxEdges: body.maxEdges ?? 5000,
+        },
+      );
     },
   );
 

@@ -126,6 +126,13 @@ export const pageOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
 const direction = Type.Union([Type.Literal('out'), Type.Literal('in'), Type.Literal('both')], { default: 'both' });
 const typeList = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,63}(,[A-Za-z][A-Za-z0-9_.-]{0,63}){0,49}$', description: 'Comma-separated type names' });
 
+const where = Type.String({
+  minLength: 2,
+  maxLength: 8000,
+  description:
+    'Property filter as a JSON object: {"country":"FR","age":{"gte":18,"lt":65},"status":{"in":["open","new"]}}; conditions on top-level properties, all must hold',
+});
+
 export const NeighboursQuery = Type.Object(
   {
     entity: id('Start entity'),
@@ -133,6 +140,7 @@ export const NeighboursQuery = Type.Object(
     direction: Type.Optional(direction),
     relationTypes: Type.Optional(typeList),
     entityTypes: Type.Optional(typeList),
+    where: Type.Optional(where),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
   },
   { additionalProperties: false },
@@ -145,6 +153,40 @@ export const PathQuery = Type.Object(
     maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 6 })),
     direction: Type.Optional(direction),
     relationTypes: Type.Optional(typeList),
+    entityTypes: Type.Optional(typeList),
+    where: Type.Optional(where),
+  },
+  { additionalProperties: false },
+);
+
+export const PathsQuery = Type.Object(
+  {
+    from: id('Start entity'),
+    to: id('End entity'),
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'How many shortest paths' })),
+    maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 6 })),
+    direction: Type.Optional(direction),
+    relationTypes: Type.Optional(typeList),
+    entityTypes: Type.Optional(typeList),
+    where: Type.Optional(where),
+  },
+  { additionalProperties: false },
+);
+
+const typeArray = Type.Array(typeName, { maxItems: 50 });
+
+export const SubgraphBody = Type.Object(
+  {
+    seeds: Type.Array(id('Seed entity'), { minItems: 1, maxItems: 100 }),
+    depth: Type.Optional(Type.Integer({ minimum: 0, maximum: 3, default: 1, description: 'Hops from the seeds' })),
+    direction: Type.Optional(direction),
+    relationTypes: Type.Optional(typeArray),
+    entityTypes: Type.Optional(typeArray),
+    where: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'Property filter (see GET /graph/neighbors), as an object', maxProperties: 20 }),
+    ),
+    maxNodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
+    maxEdges: Type.Optional(Type.Integer({ minimum: 1, maximum: 50_000, default: 5000 })),
   },
   { additionalProperties: false },
 );
@@ -153,6 +195,12 @@ const NodeSchema = Type.Object({ id: Type.String(), type: Type.String(), name: T
 const EdgeSchema = Type.Object({ id: Type.String(), type: Type.String(), from: Type.String(), to: Type.String() });
 
 export const NeighboursSchema = Type.Object({ root: Type.String(), nodes: Type.Array(NodeSchema), edges: Type.Array(EdgeSchema), truncated: Type.Boolean() });
+export const SubgraphSchema = Type.Object({ nodes: Type.Array(NodeSchema), edges: Type.Array(EdgeSchema), truncated: Type.Boolean() });
+export const PathsSchema = Type.Object({
+  found: Type.Boolean(),
+  paths: Type.Array(Type.Object({ length: Type.Integer(), nodes: Type.Array(NodeSchema), edges: Type.Array(EdgeSchema) })),
+  truncated: Type.Boolean({ description: 'The query examined its most relations before finding k paths; the paths found are returned' }),
+});
 export const PathSchema = Type.Object({
   found: Type.Boolean(),
   length: Type.Union([Type.Integer(), Type.Null()]),

@@ -1,7 +1,8 @@
 /** @module Traversal on entity row numbers: neighbourhoods to depth k and shortest paths, one query per level and direction. */
 import type { Tx } from '../store/index.js';
 import { inList, tenantCheck } from './dialect.js';
-import { entitiesBySeq } from './entities.js';
+import { entitiesBySeq, propertiesBySeq } from './entities.js';
+import { type PropertyFilter, compileFilter } from './filters.js';
 import type { Direction, Edge, NodeSummary } from './types.js';
 
 /** A relation as traversal sees it: its ID and type, and its endpoints as entity row numbers. */
@@ -60,6 +61,8 @@ export interface NeighbourOptions {
   relationTypes?: string[];
   /** Only entities of these types are visited (and so returned and expanded). */
   entityTypes?: string[];
+  /** Only entities whose properties meet these conditions are visited (see filters.ts). */
+  where?: PropertyFilter;
   /** Most nodes returned, the start included. */
   limit: number;
 }
@@ -78,6 +81,7 @@ export async function neighbourhood(
   const nodes = new Map<number, NodeSummary>([[start.seq, { id: start.id, type: start.type, name: start.name, depth: 0 }]]);
   const edges = new Map<string, SeqEdge>();
   const typeFilter = options.entityTypes && options.entityTypes.length > 0 ? new Set(options.entityTypes) : null;
+  const conditions = options.where ? compileFilter(options.where) : null;
   let frontier = [start.seq];
   let truncated = false;
   for (let depth = 1; depth <= options.depth && frontier.length > 0 && !truncated; depth++) {
@@ -86,10 +90,18 @@ export async function neighbourhood(
     for (const step of found) if (!nodes.has(step.far)) fresh.add(step.far);
     const ordered = [...fresh].sort((a, b) => a - b);
     const known = await entitiesBySeq(tx, tenantId, ordered);
+    const properties = conditions
+      ? await propertiesBySeq(
+          tx,
+          tenantId,
+          ordered.filter((seq) => !typeFilter || typeFilter.has(known.get(seq)?.type ?? '')),
+        )
+      : null;
     const next: number[] = [];
     for (const seq of ordered) {
       const entity = known.get(seq);
       if (!entity || (typeFilter && !typeFilter.has(entity.type))) continue;
+      if (conditions && !conditions.test(properties?.get(seq) ?? {})) continue;
       if (nodes.size >= options.limit) {
         truncated = true;
         break;
