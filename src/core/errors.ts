@@ -53,6 +53,21 @@ export const errorCatalogue = {
     hint: 'Check TRELLIS_LLM_BASE_URL, TRELLIS_LLM_API_KEY and TRELLIS_LLM_MODEL; retryable failures (429, 5xx, timeouts) were already retried.',
   },
   llm_output_invalid: { status: 502, title: 'The LLM answer did not match the extraction schema, even after a repair request' },
+  embed_request_failed: {
+    status: 502,
+    title: 'The embeddings endpoint refused or failed the request',
+    hint: 'Check TRELLIS_EMBED_BASE_URL, TRELLIS_EMBED_API_KEY and TRELLIS_EMBED_MODEL; retryable failures (429, 5xx, timeouts) were already retried.',
+  },
+  embed_output_invalid: {
+    status: 502,
+    title: 'The embeddings endpoint answered something that is not one vector per text',
+    hint: 'Check that TRELLIS_EMBED_MODEL is an embedding model and TRELLIS_EMBED_DIMENSIONS matches it; try TRELLIS_EMBED_ENCODING=float.',
+  },
+  embedder_unavailable: {
+    status: 503,
+    title: 'The configured embedder cannot be loaded',
+    hint: 'For TRELLIS_EMBEDDER=transformers install @huggingface/transformers and point TRELLIS_EMBED_MODEL_PATH at a local model folder; see docs/embeddings.md.',
+  },
   store_unavailable: {
     status: 503,
     title: 'The store is unavailable',
