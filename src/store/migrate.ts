@@ -9,6 +9,7 @@ import { migration as webhooks } from './migrations/0006-webhooks.js';
 import { migration as webhooksOnJobs } from './migrations/0007-webhooks-on-jobs.js';
 import { migration as datasets } from './migrations/0008-datasets.js';
 import { migration as embeddings } from './migrations/0010-embeddings.js';
+import { migration as views } from './migrations/0012-views.js';
 import type { Dialect, MigrationReport, MigrationState } from './types.js';
 
 /** One schema change, written for both dialects. */
@@ -20,7 +21,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: never edit one that has shipped. */
-export const migrations: readonly Migration[] = [foundation, narrowIncomingIndex, jobs, audit, webhooks, webhooksOnJobs, datasets, embeddings];
+export const migrations: readonly Migration[] = [foundation, narrowIncomingIndex, jobs, audit, webhooks, webhooksOnJobs, datasets, embeddings, views];
 
 /** The SQL to run for a migration in a dialect, and its checksum (to spot edited migrations). */
 export function migrationSql(migration: Migration, dialect: Dialect): { sql: string; checksum: string } {
