@@ -38,12 +38,20 @@ export interface VectorHit {
   score: number;
 }
 
+/** Options of {@link Embedder.embed}. */
+export interface EmbedOptions {
+  signal?: AbortSignal;
+}
+
 /** Turns texts into unit-length vectors of a fixed dimension. */
 export interface Embedder {
   /** Stable name that changes whenever vectors from it would differ (provider, model, dimension, version). */
   readonly id: string;
   readonly dimensions: number;
-  /** One vector per text, in order, each of length `dimensions` and L2 norm 1 (or all zeros for an empty text). */
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * One vector per text, in order, each of length `dimensions` and L2 norm 1 (or all zeros for an empty text).
+   * `options.signal` stops waiting (remote providers abort requests and retry sleeps); local ones may ignore it.
+   */
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
   close?(): Promise<void>;
 }
