@@ -21,6 +21,7 @@ import { upsertEntitiesPostgres, upsertRelationsPostgres } from './postgres.js';
 import { type PreparedEntity, type PreparedRelation, idsByInput, prepareEntities, prepareRelations } from './prepare.js';
 import { findRelation, listRelations, type RelationFilter } from './relations.js';
 import { type Passage, chunksOf, deleteSourceRows, findSource, findSourceByUri, insertSource, listSources, passagesByIds } from './sources.js';
+import { type EntityPropertiesUpdate, mergeEntityProperties } from './entity-properties.js';
 import { upsertEntitiesSqlite, upsertRelationsSqlite } from './sqlite.js';
 import { type GraphDelta, type ProjectionInfo, type ProjectionOptions, type Projections, createProjections } from './projection.js';
 import { projectedNeighbourhood, projectedPath } from './projection-traversal.js';
@@ -29,6 +30,7 @@ import { type PathResult, type PathsOptions, type SubgraphQueryOptions, kPathsQu
 import type { BulkResult, Chunk, Edge, Entity, EntityInput, Evidence, NodeSummary, Page, Relation, RelationInput, Source, SourceInput } from './types.js';
 
 export type * from './types.js';
+export type { EntityPropertiesUpdate } from './entity-properties.js';
 export { canonicalKey } from './keys.js';
 export type { Passage } from './sources.js';
 export type { AliasMatch } from './entities.js';
@@ -69,6 +71,12 @@ export interface GraphService {
   /** The evidence of these entities or relations, oldest first, with citations resolved; grouped by subject. `perSubject` bounds each subject's list. */
   citations(tenantId: string, subjectIds: readonly string[], perSubject?: number): Promise<Map<string, Evidence[]>>;
   listEntities(tenantId: string, filter: EntityFilter): Promise<Page<Entity>>;
+  /**
+   * Merges properties into existing entities by ID (a JSON merge patch each; identity, aliases and evidence stay as
+   * they are) in one transaction with one `entity.bulk_updated` event. IDs that are not the tenant's entities are
+   * skipped and answered in `missing`. At most {@link maxBulkItems} updates; analytics write-back uses it.
+   */
+  setEntityProperties(tenantId: string, updates: readonly EntityPropertiesUpdate[]): Promise<{ updated: number; missing: string[] }>;
   /** Deletes an entity, the relations touching it and all their evidence. */
   deleteEntity(tenantId: string, id: string, options?: DeleteOptions): Promise<{ relations: string[] }>;
   upsertRelation(tenantId: string, input: RelationInput): Promise<{ relation: Relation; created: boolean }>;
@@ -289,6 +297,25 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
     },
 
     listEntities: (tenantId, filter) => store.read(scope(tenantId), (tx) => listEntities(tx, tenantId, filter)),
+
+    async setEntityProperties(tenantId, updates) {
+      checkBulkSize(updates.length);
+      const keys = new Set<string>();
+      updates.forEach((update, index) => {
+        const { properties } = update;
+        if (properties === null || typeof properties !== 'object' || Array.isArray(properties))
+          throw new TrellisError('unprocessable', `updates[${index}].properties must be an object`, { path: `updates[${index}].properties` });
+        for (const key of Object.keys(properties)) keys.add(key);
+      });
+      return store.transaction(scope(tenantId), async (tx) => {
+        const { updated, missing } = await mergeEntityProperties(tx, tenantId, updates, nowIso());
+        if (updated.length > 0) {
+          const payload = { count: updated.length, properties: [...keys].sort(), ids: updated };
+          track(tx, tenantId, await appendEvent(tx, { type: 'entity.bulk_updated', payload }));
+        }
+        return { updated: updated.length, missing };
+      });
+    },
 
     findByAliases: (tenantId, types, names) =>
       store.read(scope(tenantId), async (tx) => {
