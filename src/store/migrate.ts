@@ -8,6 +8,7 @@ import { migration as audit } from './migrations/0005-audit.js';
 import { migration as webhooks } from './migrations/0006-webhooks.js';
 import { migration as webhooksOnJobs } from './migrations/0007-webhooks-on-jobs.js';
 import { migration as datasets } from './migrations/0008-datasets.js';
+import { migration as searchText } from './migrations/0009-search-text.js';
 import { migration as embeddings } from './migrations/0010-embeddings.js';
 import { migration as views } from './migrations/0012-views.js';
 import type { Dialect, MigrationReport, MigrationState } from './types.js';
@@ -21,7 +22,7 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: never edit one that has shipped. */
-export const migrations: readonly Migration[] = [foundation, narrowIncomingIndex, jobs, audit, webhooks, webhooksOnJobs, datasets, embeddings, views];
+export const migrations: readonly Migration[] = [foundation, narrowIncomingIndex, jobs, audit, webhooks, webhooksOnJobs, datasets, searchText, embeddings, views];
 
 /** The SQL to run for a migration in a dialect, and its checksum (to spot edited migrations). */
 export function migrationSql(migration: Migration, dialect: Dialect): { sql: string; checksum: string } {
