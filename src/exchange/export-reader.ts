@@ -1,0 +1,309 @@
+/**
+ * @module What an export reads: entities, relations and dataset rows in keyset pages (by ID or row key), their
+ * citations page by page, and the property names and value kinds of a tenant's facts. Read-only SQL for both dialects.
+ */
+import type { Dialect, SqlValue } from '../store/index.js';
+import { parseJson } from '../store/index.js';
+
+/** The one query method the reader needs: a store read, a worker's snapshot connection. Placeholders are `?`. */
+export interface SqlSource {
+  readonly dialect: Dialect;
+  all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]>;
+}
+
+/** An entity as exported. */
+export interface ExportEntity {
+  id: string;
+  type: string;
+  name: string;
+  key: string;
+  aliases: string[];
+  properties: Record<string, unknown>;
+  confidence: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A relation as exported, with its endpoints' names (for tables). */
+export interface ExportRelation {
+  id: string;
+  type: string;
+  from: string;
+  to: string;
+  fromName: string;
+  toName: string;
+  properties: Record<string, unknown>;
+  confidence: number;
+  validFrom: string | null;
+  validTo: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One citation of a fact: where it came from (source URI, chunk, span, passage) and who asserted it. */
+export interface Citation {
+  evidenceId: string;
+  sourceId: string | null;
+  uri: string | null;
+  title: string | null;
+  page: number | null;
+  chunkId: string | null;
+  start: number | null;
+  end: number | null;
+  quote: string | null;
+  extractor: string;
+  confidence: number;
+}
+
+/** A dataset row as exported. */
+export interface ExportRow {
+  key: string;
+  row: number;
+  sourceId: string;
+  uri: string | null;
+  values: Record<string, unknown>;
+}
+
+/** The kinds of value a property holds across all facts: SQLite's json_each types, PostgreSQL's mapped to the same words. */
+export type ValueKind = 'integer' | 'real' | 'text' | 'boolean' | 'array' | 'object' | 'null';
+
+/** Options of {@link createExportReader}. */
+export interface ExportReaderOptions {
+  /** Rows per page. @default 2000 */
+  pageSize?: number;
+  /**
+   * Only facts created at or before this time (ISO-8601). Set when the reads do not share one snapshot, so a fact
+   * written during the export (a relation to an entity the node pass has passed) is left out rather than dangling.
+   */
+  createdBefore?: string;
+}
+
+interface EntityRow {
+  id: string;
+  type: string;
+  name: string;
+  canonical_key: string;
+  properties: unknown;
+  confidence: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface RelationRow {
+  id: string;
+  type: string;
+  from_id: string;
+  to_id: string;
+  from_name: string;
+  to_name: string;
+  properties: unknown;
+  confidence: number;
+  valid_from: string | null;
+  valid_to: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Reads one tenant's facts for an export. */
+export function createExportReader(sql: SqlSource, tenantId: string, options: ExportReaderOptions = {}) {
+  const pageSize = options.pageSize ?? 2000;
+  const before = options.createdBefore;
+  const timeFilter = (alias: string) => (before === undefined ? '' : ` AND ${alias}created_at <= ?`);
+  const timeParams: SqlValue[] = before === undefined ? [] : [before];
+
+  /** Aliases of a page of entities (other than each one's name): one range read on the alias table's primary key. */
+  async function aliasesOf(rows: EntityRow[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (rows.length === 0) return out;
+    const first = (rows[0] as EntityRow).id;
+    const last = (rows[rows.length - 1] as EntityRow).id;
+    const found = await sql.all<{ entity_id: string; alias: string }>(
+      'SELECT entity_id, alias FROM entity_aliases WHERE tenant_id = ? AND entity_id >= ? AND entity_id <= ? ORDER BY entity_id, alias_key',
+      [tenantId, first, last],
+    );
+    const names = new Map(rows.map((row) => [row.id, row.name]));
+    for (const row of found) {
+      const name = names.get(row.entity_id);
+      if (name === undefined || name === row.alias) continue;
+      let list = out.get(row.entity_id);
+      if (!list) out.set(row.entity_id, (list = []));
+      list.push(row.alias);
+    }
+    return out;
+  }
+
+  return {
+    dialect: sql.dialect,
+
+    /** Entities in ID order, a page at a time. */
+    async *entityPages(): AsyncGenerator<ExportEntity[]> {
+      let after = '';
+      for (;;) {
+        const rows = await sql.all<EntityRow>(
+          `SELECT id, type, name, canonical_key, properties, confidence, created_at, updated_at FROM entities
+            WHERE tenant_id = ?${after === '' ? '' : ' AND id > ?'}${timeFilter('')} ORDER BY id LIMIT ?`,
+          [tenantId, ...(after === '' ? [] : [after]), ...timeParams, pageSize],
+        );
+        if (rows.length === 0) return;
+        const aliases = await aliasesOf(rows);
+        yield rows.map((row) => ({
+          id: row.id,
+          type: row.type,
+          name: row.name,
+          key: row.canonical_key,
+          aliases: aliases.get(row.id) ?? [],
+          properties: parseJson(row.properties),
+          confidence: Number(row.confidence),
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        }));
+        if (rows.length < pageSize) return;
+        after = (rows[rows.length - 1] as EntityRow).id;
+      }
+    },
+
+    /** Relations in ID order, a page at a time, with their endpoints' IDs and names. */
+    async *relationPages(): AsyncGenerator<ExportRelation[]> {
+      let after = '';
+      for (;;) {
+        const rows = await sql.all<RelationRow>(
+          `SELECT r.id, r.type, f.id AS from_id, t.id AS to_id, f.name AS from_name, t.name AS to_name, r.properties, r.confidence,
+                  r.valid_from, r.valid_to, r.created_at, r.updated_at
+             FROM relations r
+             JOIN entities f ON f.seq = r.from_seq AND f.tenant_id = r.tenant_id
+             JOIN entities t ON t.seq = r.to_seq AND t.tenant_id = r.tenant_id
+            WHERE r.tenant_id = ?${after === '' ? '' : ' AND r.id > ?'}${timeFilter('r.')} ORDER BY r.id LIMIT ?`,
+          [tenantId, ...(after === '' ? [] : [after]), ...timeParams, pageSize],
+        );
+        if (rows.length === 0) return;
+        yield rows.map((row) => ({
+          id: row.id,
+          type: row.type,
+          from: row.from_id,
+          to: row.to_id,
+          fromName: row.from_name,
+          toName: row.to_name,
+          properties: parseJson(row.properties),
+          confidence: Number(row.confidence),
+          validFrom: row.valid_from,
+          validTo: row.valid_to,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        }));
+        if (rows.length < pageSize) return;
+        after = (rows[rows.length - 1] as RelationRow).id;
+      }
+    },
+
+    /**
+     * Citations of a page of facts (IDs in ascending order), oldest first, at most `limit` per fact: one range read
+     * on the evidence table's primary key, the passage cut from the chunk when no quote was stored.
+     */
+    async citations(kind: 'entity' | 'relation', ids: readonly string[], limit: number): Promise<Map<string, Citation[]>> {
+      const out = new Map<string, Citation[]>();
+      if (ids.length === 0 || limit === 0) return out;
+      const rows = await sql.all<{
+        id: string;
+        subject_id: string;
+        source_id: string | null;
+        chunk_id: string | null;
+        start_offset: number | null;
+        end_offset: number | null;
+        quote: string | null;
+        extractor: string;
+        confidence: number;
+        uri: string | null;
+        title: string | null;
+        page: number | null;
+        chunk_text: string | null;
+        chunk_start: number | null;
+      }>(
+        `SELECT x.id, x.subject_id, x.source_id, x.chunk_id, x.start_offset, x.end_offset, x.quote, x.extractor, x.confidence,
+                s.uri, s.title, c.page, c.text AS chunk_text, c.start_offset AS chunk_start
+           FROM (SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.subject_id ORDER BY e.created_at, e.id) AS n
+                   FROM evidence e
+                  WHERE e.tenant_id = ? AND e.subject_kind = ? AND e.subject_id >= ? AND e.subject_id <= ?) x
+           LEFT JOIN sources s ON s.tenant_id = x.tenant_id AND s.id = x.source_id
+           LEFT JOIN chunks c ON c.tenant_id = x.tenant_id AND c.id = x.chunk_id
+          WHERE x.n <= ?
+          ORDER BY x.subject_id, x.n`,
+        [tenantId, kind, ids[0] as string, ids[ids.length - 1] as string, limit],
+      );
+      for (const row of rows) {
+        let list = out.get(row.subject_id);
+        if (!list) out.set(row.subject_id, (list = []));
+        const start = row.start_offset === null ? null : Number(row.start_offset);
+        const end = row.end_offset === null ? null : Number(row.end_offset);
+        let quote = row.quote;
+        if (quote === null && row.chunk_text !== null) {
+          const chunkStart = row.chunk_start === null ? null : Number(row.chunk_start);
+          quote =
+            start === null || end === null || chunkStart === null ? row.chunk_text.slice(0, 500) : row.chunk_text.slice(start - chunkStart, end - chunkStart);
+        }
+        list.push({
+          evidenceId: row.id,
+          sourceId: row.source_id,
+          uri: row.uri,
+          title: row.title,
+          page: row.page === null ? null : Number(row.page),
+          chunkId: row.chunk_id,
+          start,
+          end,
+          quote,
+          extractor: row.extractor,
+          confidence: Number(row.confidence),
+        });
+      }
+      return out;
+    },
+
+    /** Every property name of the tenant's entities or relations, with the kinds of value it holds (one pass over the table). */
+    async propertyKinds(table: 'entities' | 'relations'): Promise<Map<string, Set<ValueKind>>> {
+      const query =
+        sql.dialect === 'sqlite'
+          ? `SELECT j.key AS name, j.type AS kind FROM ${table} x, json_each(x.properties) j WHERE x.tenant_id = ?${timeFilter('x.')} GROUP BY j.key, j.type`
+          : `SELECT p.key AS name,
+                    CASE jsonb_typeof(p.value) WHEN 'number' THEN CASE WHEN p.value::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END
+                         WHEN 'string' THEN 'text' ELSE jsonb_typeof(p.value) END AS kind
+               FROM ${table} x, jsonb_each(x.properties) p WHERE x.tenant_id = ?${timeFilter('x.')} GROUP BY 1, 2`;
+      const rows = await sql.all<{ name: string; kind: string }>(query, [tenantId, ...timeParams]);
+      const out = new Map<string, Set<ValueKind>>();
+      for (const row of rows) {
+        const kind = (row.kind === 'true' || row.kind === 'false' ? 'boolean' : row.kind) as ValueKind;
+        let kinds = out.get(row.name);
+        if (!kinds) out.set(row.name, (kinds = new Set()));
+        kinds.add(kind);
+      }
+      return out;
+    },
+
+    /** A dataset's ID and declared columns (in declaration order), or undefined when the tenant has none of that name. */
+    async dataset(name: string): Promise<{ id: string; columns: string[] } | undefined> {
+      const rows = await sql.all<{ id: string; definition: unknown }>('SELECT id, definition FROM datasets WHERE tenant_id = ? AND name = ?', [tenantId, name]);
+      const row = rows[0];
+      if (!row) return undefined;
+      const definition = parseJson<{ columns?: Record<string, unknown> }>(row.definition);
+      return { id: row.id, columns: Object.keys(definition.columns ?? {}) };
+    },
+
+    /** A dataset's rows in key order, a page at a time, each with the source it came from. */
+    async *datasetPages(datasetId: string): AsyncGenerator<ExportRow[]> {
+      let after: string | null = null;
+      for (;;) {
+        const rows: { row_key: string; row_number: number; source_id: string; values_json: unknown; uri: string | null }[] = await sql.all(
+          `SELECT r.row_key, r.row_number, r.source_id, r.values_json, s.uri FROM dataset_rows r
+             LEFT JOIN sources s ON s.tenant_id = r.tenant_id AND s.id = r.source_id
+            WHERE r.tenant_id = ? AND r.dataset_id = ?${after === null ? '' : ' AND r.row_key > ?'} ORDER BY r.row_key LIMIT ?`,
+          [tenantId, datasetId, ...(after === null ? [] : [after]), pageSize],
+        );
+        if (rows.length === 0) return;
+        yield rows.map((row) => ({ key: row.row_key, row: Number(row.row_number), sourceId: row.source_id, uri: row.uri, values: parseJson(row.values_json) }));
+        if (rows.length < pageSize) return;
+        after = (rows[rows.length - 1] as { row_key: string }).row_key;
+      }
+    },
+  };
+}
+
+/** The reader {@link createExportReader} returns. */
+export type ExportReader = ReturnType<typeof createExportReader>;
