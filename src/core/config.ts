@@ -167,6 +167,34 @@ export interface TrellisConfig {
   ingestRoot: string | undefined;
   /** Largest total size of the files of one `POST /sources` upload, in bytes; more is refused with 413 and nothing is kept. @default 268435456 (256 MiB) */
   ingestUploadMaxBytes: number;
+  /** Which embedder makes vectors: "builtin" (offline feature hashing), "openai" (an OpenAI-compatible /v1/embeddings endpoint) or "transformers" (a local model folder). @default "builtin" */
+  embedder: 'builtin' | 'openai' | 'transformers';
+  /** Vector length: the built-in embedder's (16 to 4096), or sent to the endpoint as `dimensions`; unset: 384 built-in, the model's own otherwise. @default undefined */
+  embedDimensions: number | undefined;
+  /** Base URL of the embeddings endpoint, up to and including `/v1` (required for "openai"). @default undefined */
+  embedBaseUrl: string | undefined;
+  /** Embedding model name at the endpoint (required for "openai"), e.g. "text-embedding-3-small", "nomic-embed-text". @default undefined */
+  embedModel: string | undefined;
+  /** Bearer token of the embeddings endpoint; never logged or echoed in errors. @default undefined */
+  embedApiKey: string | undefined;
+  /** Folder of a local transformers.js model (config.json, tokenizer.json, onnx/model.onnx); required for "transformers". @default undefined */
+  embedModelPath: string | undefined;
+  /** Texts per request to the endpoint (and per batch of a local model). @default 64 */
+  embedBatchSize: number;
+  /** Embedding requests in flight at once. @default 4 */
+  embedConcurrency: number;
+  /** Time allowed for one embedding request, in ms. @default 60000 */
+  embedTimeoutMs: number;
+  /** Retries of an embedding request after 429, 5xx, timeouts and connection errors (never after other 4xx). @default 5 */
+  embedMaxRetries: number;
+  /** How vectors travel from the endpoint: "base64" (little-endian float32, 4x smaller) or "float" (JSON numbers); answers in either form are accepted. @default "base64" */
+  embedEncoding: 'base64' | 'float';
+  /** Texts longer than this many characters are cut before a remote or local model embeds them (at whitespace near the limit). @default 8192 */
+  embedMaxChars: number;
+  /** Worker threads of the built-in embedder's pool; 0: available cores − 1 (at least 1). @default 0 */
+  embedWorkers: number;
+  /** "on" queues a `search.embed` job for a tenant after each of its ingest jobs succeeds. @default "on" */
+  embedAfterIngest: 'on' | 'off';
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
 }
@@ -754,6 +782,76 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     allowed: 'bytes, an integer from 1 to 68719476736 (64 GiB)',
     parse: integer(1, 64 * 1024 ** 3),
   },
+  embedder: {
+    env: 'TRELLIS_EMBEDDER',
+    yaml: 'embedder',
+    default: 'builtin',
+    allowed: 'builtin, openai or transformers',
+    parse: oneOf('builtin', 'openai', 'transformers'),
+  },
+  embedDimensions: {
+    env: 'TRELLIS_EMBED_DIMENSIONS',
+    yaml: 'embedDimensions',
+    default: undefined,
+    allowed: 'an integer from 16 to 8192, or empty for the default',
+    parse: (raw) => (optionalText(raw) === undefined ? undefined : integer(16, 8192)(raw)),
+  },
+  embedBaseUrl: {
+    env: 'TRELLIS_EMBED_BASE_URL',
+    yaml: 'embedBaseUrl',
+    default: undefined,
+    allowed: 'an http:// or https:// URL (e.g. http://127.0.0.1:11434/v1), or empty',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && (!/^https?:\/\/\S+$/.test(value) || !URL.canParse(value))) throw new BadValue();
+      return value;
+    },
+  },
+  embedModel: {
+    env: 'TRELLIS_EMBED_MODEL',
+    yaml: 'embedModel',
+    default: undefined,
+    allowed: 'a model name of 1 to 200 visible characters',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && !/^[\x21-\x7e]{1,200}$/.test(value)) throw new BadValue();
+      return value;
+    },
+  },
+  // Accepts any text, so a bad key is never echoed back in a configuration error.
+  embedApiKey: { env: 'TRELLIS_EMBED_API_KEY', yaml: 'embedApiKey', default: undefined, allowed: 'a string', parse: optionalText },
+  embedModelPath: {
+    env: 'TRELLIS_EMBED_MODEL_PATH',
+    yaml: 'embedModelPath',
+    default: undefined,
+    allowed: 'a folder path (resolved against the working folder), or empty',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value === undefined) return undefined;
+      if (value.includes('\u0000')) throw new BadValue();
+      return path.resolve(value);
+    },
+  },
+  embedBatchSize: { env: 'TRELLIS_EMBED_BATCH_SIZE', yaml: 'embedBatchSize', default: 64, allowed: 'an integer from 1 to 2048', parse: integer(1, 2048) },
+  embedConcurrency: { env: 'TRELLIS_EMBED_CONCURRENCY', yaml: 'embedConcurrency', default: 4, allowed: 'an integer from 1 to 256', parse: integer(1, 256) },
+  embedTimeoutMs: {
+    env: 'TRELLIS_EMBED_TIMEOUT_MS',
+    yaml: 'embedTimeoutMs',
+    default: 60_000,
+    allowed: 'milliseconds, an integer from 100 to 3600000',
+    parse: integer(100, 3_600_000),
+  },
+  embedMaxRetries: { env: 'TRELLIS_EMBED_MAX_RETRIES', yaml: 'embedMaxRetries', default: 5, allowed: 'an integer from 0 to 50', parse: integer(0, 50) },
+  embedEncoding: { env: 'TRELLIS_EMBED_ENCODING', yaml: 'embedEncoding', default: 'base64', allowed: 'base64 or float', parse: oneOf('base64', 'float') },
+  embedMaxChars: {
+    env: 'TRELLIS_EMBED_MAX_CHARS',
+    yaml: 'embedMaxChars',
+    default: 8192,
+    allowed: 'characters, an integer from 16 to 1000000',
+    parse: integer(16, 1_000_000),
+  },
+  embedWorkers: { env: 'TRELLIS_EMBED_WORKERS', yaml: 'embedWorkers', default: 0, allowed: 'an integer from 0 (cores − 1) to 256', parse: integer(0, 256) },
+  embedAfterIngest: { env: 'TRELLIS_EMBED_AFTER_INGEST', yaml: 'embedAfterIngest', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
   otlpEndpoint: {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     yaml: 'otlpEndpoint',
@@ -827,7 +925,33 @@ export function loadConfig(options: LoadConfigOptions = {}): TrellisConfig {
       { key: 'TRELLIS_AUTH', value: 'off', allowed: 'on, or off with a loopback host' },
     );
   }
+  checkEmbedder(result);
   return result;
+}
+
+/** The embedder settings that only make sense together: each provider's required keys, and the built-in dimension range. */
+function checkEmbedder(config: TrellisConfig): void {
+  const missing = (key: string, env: string) =>
+    new TrellisError('config_invalid', `Invalid configuration: TRELLIS_EMBEDDER=${config.embedder} needs ${env} (${key})`, {
+      key: env,
+      allowed: `a value for ${key}`,
+    });
+  if (config.embedder === 'openai') {
+    if (config.embedBaseUrl === undefined) throw missing('embedBaseUrl', 'TRELLIS_EMBED_BASE_URL');
+    if (config.embedModel === undefined) throw missing('embedModel', 'TRELLIS_EMBED_MODEL');
+  }
+  if (config.embedder === 'transformers' && config.embedModelPath === undefined) throw missing('embedModelPath', 'TRELLIS_EMBED_MODEL_PATH');
+  if (config.embedder === 'builtin' && config.embedDimensions !== undefined && config.embedDimensions > 4096) {
+    throw new TrellisError(
+      'config_invalid',
+      `Invalid configuration: the built-in embedder makes 16 to 4096 dimensions, not ${config.embedDimensions} (TRELLIS_EMBED_DIMENSIONS)`,
+      {
+        key: 'TRELLIS_EMBED_DIMENSIONS',
+        value: config.embedDimensions,
+        allowed: 'an integer from 16 to 4096',
+      },
+    );
+  }
 }
 
 function readYaml(file: string): Record<string, unknown> {
