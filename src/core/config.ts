@@ -43,6 +43,10 @@ export interface TrellisConfig {
   graphProjectionMaxRelations: number;
   /** Bytes of serialised entity and relation answers kept for repeat reads, each valid until its tenant's next write; 0 disables. @default 67108864 (64 MiB) */
   readCacheMaxBytes: number;
+  /** A view whose inputs hold more rows than this is materialised by a job (`POST /views` answers 202); smaller ones at once. @default 50000 */
+  viewInlineMaxRows: number;
+  /** Most rows one view may read (entities, relations or dataset rows); a bigger view is refused. @default 2000000 */
+  viewMaxRows: number;
   /** How often followers of the event log (live streams, webhooks) poll for commits they cannot be told about (other processes on SQLite), in ms. @default 200 */
   eventPollMs: number;
   /** Events older than this many days are deleted (a tenant's newest event is always kept); 0 keeps them regardless of age. @default 30 */
@@ -484,6 +488,20 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     default: 64 * 2 ** 20,
     allowed: 'an integer from 0 to 17179869184 (16 GiB)',
     parse: integer(0, 16 * 2 ** 30),
+  },
+  viewInlineMaxRows: {
+    env: 'TRELLIS_VIEW_INLINE_MAX_ROWS',
+    yaml: 'viewInlineMaxRows',
+    default: 50_000,
+    allowed: 'an integer from 0 to 100000000',
+    parse: integer(0, 100_000_000),
+  },
+  viewMaxRows: {
+    env: 'TRELLIS_VIEW_MAX_ROWS',
+    yaml: 'viewMaxRows',
+    default: 2_000_000,
+    allowed: 'an integer from 1 to 100000000',
+    parse: integer(1, 100_000_000),
   },
   apiKeyCacheMs: {
     env: 'TRELLIS_API_KEY_CACHE_MS',
