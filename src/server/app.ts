@@ -18,6 +18,7 @@ import { registerHttpMetrics, registerMetricsRoute, registerTracingHooks } from 
 import { registerJobRoutes } from '../platform/jobs/routes.js';
 import { registerPlatformRoutes } from '../platform/routes.js';
 import { registerWebhookRoutes } from '../platform/webhooks/routes.js';
+import { registerEmbeddingRoutes } from '../search/embed/index.js';
 import { version } from '../version.js';
 import { registerHealthRoutes } from './health.js';
 import { ProblemSchema, frameworkErrorHandler, registerProblemHandlers } from './problem.js';
@@ -113,6 +114,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
   registerDatasetRoutes(app, services);
+  registerEmbeddingRoutes(app, services.embeddings);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
   // @fastify/multipart, too, hooks every route of its context; a child context keeps it to the ingest routes.

@@ -10,6 +10,7 @@ import { type LimitsService, createLimits } from '../platform/limits/index.js';
 import { type ObservabilityService, createObservability, recordJob, setJobCounts } from '../platform/observability/index.js';
 import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
 import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
+import { type EmbeddingService, createEmbeddingService } from '../search/embed/index.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -43,6 +44,8 @@ export interface Services {
   observability: ObservabilityService;
   /** Webhook endpoints, the delivery log, and the dispatcher and delivery workers (`webhooks.runner`). */
   webhooks: WebhookService;
+  /** Embeddings: the configured embedder, query vectors, status, and the `search.embed` job that fills the embeddings table. */
+  embeddings: EmbeddingService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
   background: BackgroundWork[];
 }
@@ -65,6 +68,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const jobs = createJobService(store, config);
   registerBuiltinJobTypes(jobs, store, config);
   registerIngestJobTypes(jobs, { store, graph, config });
+  const embeddings = createEmbeddingService({ store, config, jobs });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
   const webhooks = createWebhookService(store, config, { changes: events.notifier, jobs });
@@ -81,7 +85,8 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     limits,
     observability,
     webhooks,
-    background: [observability.background, limits.background, events.background, jobs.worker, webhooks.runner],
+    embeddings,
+    background: [observability.background, limits.background, events.background, embeddings.background, jobs.worker, webhooks.runner],
   };
 }
 
