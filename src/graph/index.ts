@@ -27,6 +27,7 @@ import { type GraphDelta, type ProjectionInfo, type ProjectionOptions, type Proj
 import { projectedNeighbourhood, projectedPath } from './projection-traversal.js';
 import { type NeighbourOptions, type PathOptions, neighbourhood, shortestPath } from './traversal.js';
 import { type PathResult, type PathsOptions, type SubgraphQueryOptions, kPathsQuery, subgraphQuery } from './queries.js';
+import { type GraphWithin, createGraphWithin } from './within.js';
 import type { BulkResult, Chunk, Edge, Entity, EntityInput, Evidence, NodeSummary, Page, Relation, RelationInput, Source, SourceInput } from './types.js';
 
 export type * from './types.js';
@@ -37,8 +38,9 @@ export type { AliasMatch } from './entities.js';
 export type { ProjectionInfo, ProjectionOptions, ProjectionSource } from './projection.js';
 export type { PathResult, PathsOptions, SubgraphQueryOptions } from './queries.js';
 export type { NeighbourOptions, PathOptions } from './traversal.js';
-export { type PropertyFilter, checkPropertyFilter, parsePropertyFilter, propertyFilterFromConditions } from './filters.js';
+export { type PropertyFilter, checkPropertyFilter, compileFilter, parsePropertyFilter, propertyFilterFromConditions } from './filters.js';
 export { maxPathCount, maxSeeds } from './queries.js';
+export type { GraphWithin, Retraction, ScannedEntity, ScannedRelation } from './within.js';
 
 /** Most items one bulk call accepts; larger loads are split by the caller. */
 export const maxBulkItems = 50_000;
@@ -103,6 +105,11 @@ export interface GraphService {
   ): Promise<{ found: boolean; length: number | null; nodes: NodeSummary[]; edges: Edge[] }>;
   /** Up to k shortest loopless paths (Yen's algorithm), shortest first; `truncated` when the query's step budget ran out. */
   paths(tenantId: string, from: string, to: string, options: PathsOptions): Promise<{ found: boolean; paths: PathResult[]; truncated: boolean }>;
+  /**
+   * The graph inside the caller's transaction `tx` (scoped to `tenantId`): scans, sources, bulk writes and retraction
+   * that commit or roll back with the caller's own rows. Writes keep the traversal projection current.
+   */
+  within(tx: Tx, tenantId: string): GraphWithin;
   /** The induced subgraph of seed entities and their neighbourhood to a depth, bounded in nodes and relations. */
   subgraph(tenantId: string, seeds: readonly string[], options: SubgraphQueryOptions): Promise<{ nodes: NodeSummary[]; edges: Edge[]; truncated: boolean }>;
   createSource(tenantId: string, input: SourceInput): Promise<Source & { chunks: Chunk[] }>;
@@ -432,6 +439,20 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
         const nodes = found.nodes.map((seq, depth) => ({ id: idOf(seq), type: entities.get(seq)?.type ?? '', name: entities.get(seq)?.name ?? '', depth }));
         const edges = found.edges.map((edge) => ({ id: edge.id, type: edge.type, from: idOf(edge.from), to: idOf(edge.to) }));
         return { found: true, length: edges.length, nodes, edges };
+      });
+    },
+
+    within(tx, tenantId) {
+      return createGraphWithin(tx, tenantId, {
+        track,
+        async upsertEntitiesAndRelations(tx, tenantId, entityInputs, relationsFor) {
+          checkBulkSize(entityInputs.length);
+          const entities = await bulkEntities(tx, tenantId, prepareEntities(entityInputs), entityInputs.length);
+          const relationInputs = relationsFor(entities.ids);
+          checkBulkSize(relationInputs.length);
+          const relations = await bulkRelations(tx, tenantId, prepareRelations(relationInputs), relationInputs.length);
+          return { entities, relations };
+        },
       });
     },
 

@@ -20,6 +20,7 @@ import { registerPlatformRoutes } from '../platform/routes.js';
 import { registerWebhookRoutes } from '../platform/webhooks/routes.js';
 import { registerEmbeddingRoutes } from '../search/embed/index.js';
 import { version } from '../version.js';
+import { registerViewRoutes } from '../views/routes.js';
 import { registerHealthRoutes } from './health.js';
 import { ProblemSchema, frameworkErrorHandler, registerProblemHandlers } from './problem.js';
 import { RequestLog } from './request-log.js';
@@ -114,6 +115,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
   registerDatasetRoutes(app, services);
+  registerViewRoutes(app, services);
   registerEmbeddingRoutes(app, services.embeddings);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);

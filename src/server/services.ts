@@ -12,6 +12,7 @@ import { type WebhookService, createWebhookService } from '../platform/webhooks/
 import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
 import { type EmbeddingService, createEmbeddingService } from '../search/embed/index.js';
 import type { Store } from '../store/index.js';
+import { type ViewService, createViewService } from '../views/index.js';
 
 /**
  * Work a service runs in the background while a server is up (job workers, webhook dispatch, schedulers,
@@ -46,6 +47,8 @@ export interface Services {
   webhooks: WebhookService;
   /** Embeddings: the configured embedder, query vectors, status, and the `search.embed` job that fills the embeddings table. */
   embeddings: EmbeddingService;
+  /** Views: stored definitions that derive datasets from the graph (and graph facts from datasets), with lineage. */
+  views: ViewService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
   background: BackgroundWork[];
 }
@@ -86,6 +89,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     observability,
     webhooks,
     embeddings,
+    views: createViewService({ store, graph, events, jobs, config }),
     background: [observability.background, limits.background, events.background, embeddings.background, jobs.worker, webhooks.runner],
   };
 }
