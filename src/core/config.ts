@@ -41,6 +41,10 @@ export interface TrellisConfig {
   graphProjection: 'on' | 'off';
   /** Tenants with more relations than this are never projected (their traversals use SQL). @default 20000000 */
   graphProjectionMaxRelations: number;
+  /** Graph analytics on a tenant with at most this many relations (and entities) answers in the request; larger runs as a `graph.analytics` job. @default 50000 */
+  analyticsInlineMaxRelations: number;
+  /** Threads one analytics run may use (its worker and helpers sharing memory; PageRank and betweenness split across them). @default 2 */
+  analyticsThreads: number;
   /** Bytes of serialised entity and relation answers kept for repeat reads, each valid until its tenant's next write; 0 disables. @default 67108864 (64 MiB) */
   readCacheMaxBytes: number;
   /** A view whose inputs hold more rows than this is materialised by a job (`POST /views` answers 202); smaller ones at once. @default 50000 */
@@ -363,6 +367,14 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     allowed: 'an integer from 0 to 1000000000',
     parse: integer(0, 1_000_000_000),
   },
+  analyticsInlineMaxRelations: {
+    env: 'TRELLIS_ANALYTICS_INLINE_MAX_RELATIONS',
+    yaml: 'analyticsInlineMaxRelations',
+    default: 50_000,
+    allowed: 'an integer from 0 to 1000000000',
+    parse: integer(0, 1_000_000_000),
+  },
+  analyticsThreads: { env: 'TRELLIS_ANALYTICS_THREADS', yaml: 'analyticsThreads', default: 2, allowed: 'an integer from 1 to 64', parse: integer(1, 64) },
   jobsWorker: { env: 'TRELLIS_JOBS_WORKER', yaml: 'jobsWorker', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
   jobsConcurrency: { env: 'TRELLIS_JOBS_CONCURRENCY', yaml: 'jobsConcurrency', default: 4, allowed: 'an integer from 1 to 256', parse: integer(1, 256) },
   jobsPollIntervalMs: {
