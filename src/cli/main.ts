@@ -7,6 +7,7 @@ import { registerAdminCommands } from './admin-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { configFrom, globals } from './context.js';
 import { registerDoctor } from './doctor.js';
+import { registerEmbedCommands } from './embed-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerJobCommands } from './job-commands.js';
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerGraphCommands(program);
   registerIngestCommands(program);
   registerJobCommands(program);
+  registerEmbedCommands(program);
   registerDoctor(program);
   return program;
 }

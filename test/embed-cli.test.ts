@@ -1,0 +1,90 @@
+/**
+ * @module `trellis embed` as a real process: embed now with --wait, --status, queueing a job, and bad flags on SQLite;
+ * --wait once on PostgreSQL (the service under it is tested on both drivers in embed.test.ts). Each run starts a process.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, dialects } from './support/stores.js';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+function run(dataDir: string, args: string[], databaseUrl?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), '--data-dir', dataDir, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, TRELLIS_EMBED_DIMENSIONS: '96', TRELLIS_EMBED_WORKERS: '1', ...(databaseUrl ? { TRELLIS_DATABASE_URL: databaseUrl } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+for (const dialect of dialects) {
+  describe(`trellis embed (${dialect})`, () => {
+    let dataDir: string;
+    let databaseUrl: string | undefined;
+    let drop: (() => Promise<void>) | undefined;
+
+    before(async () => {
+      dataDir = mkdtempSync(path.join(os.tmpdir(), 'trellis-embed-cli-'));
+      if (dialect === 'postgres') {
+        const database = await createTestDatabase();
+        databaseUrl = database.url;
+        drop = database.drop;
+      }
+      const file = path.join(dataDir, 'notes.txt');
+      writeFileSync(file, 'Marie Curie worked in Paris with Pierre Curie.\n\nLise Meitner worked in Berlin with Otto Hahn.');
+      const ingest = await run(dataDir, ['ingest', file], databaseUrl);
+      assert.equal(ingest.code, 0, ingest.stderr);
+    });
+    after(async () => {
+      await drop?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('--status shows what is missing; --wait embeds it in this process and prints the summary', async () => {
+      const before = await run(dataDir, ['--json', 'embed', '--status'], databaseUrl);
+      assert.equal(before.code, 0, before.stderr);
+      const status = JSON.parse(before.stdout) as { embedderId: string; missing: number; passages: { total: number } };
+      assert.match(status.embedderId, /^builtin-hash\/v1\/d96$/);
+      assert.ok(status.missing >= status.passages.total && status.passages.total >= 1);
+
+      const waited = await run(dataDir, ['--json', 'embed', '--wait'], databaseUrl);
+      assert.equal(waited.code, 0, waited.stderr);
+      const summary = JSON.parse(waited.stdout) as { passages: number; entities: number; status: { missing: number; embedded: number } };
+      assert.equal(summary.passages, status.passages.total);
+      assert.equal(summary.status.missing, 0);
+      assert.equal(summary.status.embedded, status.missing);
+
+      if (dialect === 'postgres') return;
+      const human = await run(dataDir, ['embed', '--wait', '--kind', 'entity'], databaseUrl);
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, /embedded 0 passages and 0 entities \(\d+ entities unchanged\)/);
+      assert.match(human.stdout, /passage\s+\d+\s+\d+\s+0/);
+    });
+
+    if (dialect === 'postgres') return;
+
+    it('without --wait queues a search.embed job for the server', async () => {
+      const queued = await run(dataDir, ['--json', 'embed', '--kind', 'passage'], databaseUrl);
+      assert.equal(queued.code, 0, queued.stderr);
+      const job = JSON.parse(queued.stdout) as { type: string; status: string; payload: unknown };
+      assert.deepEqual([job.type, job.status, job.payload], ['search.embed', 'queued', { kinds: ['passage'] }]);
+    });
+
+    it('refuses a bad --kind and an unknown tenant with the usage and not-found exit codes', async () => {
+      const kind = await run(dataDir, ['embed', '--kind', 'row'], databaseUrl);
+      assert.equal(kind.code, 2);
+      assert.match(kind.stderr, /--kind must be passage or entity/);
+      const tenant = await run(dataDir, ['embed', '--tenant', 'nobody', '--wait'], databaseUrl);
+      assert.equal(tenant.code, 3, tenant.stderr);
+    });
+  });
+}
