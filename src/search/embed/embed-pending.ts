@@ -64,11 +64,51 @@ export async function embedPending(store: Store, embedder: Embedder, tenantId: s
   const batchSize = options.batchSize ?? 256;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const summary: EmbedSummary = { embedderId: embedder.id, passages: 0, entities: 0, unchanged: 0, seconds: 0 };
-  const done = () => summary.passages + summary.entities;
+  let taken = 0;
 
-  const write = async (kind: PendingKind, ids: string[], texts: string[]) => {
-    const vectors = await embedder.embed(texts, options.signal ? { signal: options.signal } : {});
-    const writes: EmbeddingWrite[] = ids.map((ownerId, index) => ({ ownerId, vector: vectors[index]!, contentHash: contentHash(texts[index]!) }));
+  /** The batches to embed, in order: missing passages, then missing or stale entities; at most `limit` texts. */
+  async function* batches(): AsyncGenerator<Batch> {
+    if (kinds.includes('passage')) {
+      let after = '';
+      while (taken < limit) {
+        const rows = await store.read({ tenantId }, (tx) => pendingPassages(tx, tenantId, embedder.id, after, Math.min(batchSize, limit - taken)));
+        if (rows.length === 0) break;
+        after = String(rows.at(-1)!.id);
+        taken += rows.length;
+        yield { kind: 'passage', ids: rows.map((row) => String(row.id)), texts: rows.map((row) => cleanText(row.text)) };
+      }
+    }
+    if (kinds.includes('entity')) {
+      let after = '';
+      let batch: Batch = { kind: 'entity', ids: [], texts: [] };
+      let exhausted = false;
+      while (!exhausted && taken < limit) {
+        const page = await store.read({ tenantId }, (tx) => entityPage(tx, tenantId, after, entityPageSize));
+        exhausted = page.length < entityPageSize;
+        if (page.length > 0) after = page.at(-1)!.id;
+        for (const entity of page) {
+          if (taken >= limit) break;
+          const text = cleanText(entityText(entity));
+          if (entity.embedder === embedder.id && entity.contentHash === contentHash(text)) {
+            summary.unchanged += 1;
+            continue;
+          }
+          batch.ids.push(entity.id);
+          batch.texts.push(text);
+          taken += 1;
+          if (batch.ids.length >= batchSize) {
+            yield batch;
+            batch = { kind: 'entity', ids: [], texts: [] };
+          }
+        }
+      }
+      if (batch.ids.length > 0) yield batch;
+    }
+  }
+
+  const write = async (batch: Batch, vectors: Float32Array[]) => {
+    const writes: EmbeddingWrite[] = batch.ids.map((ownerId, index) => ({ ownerId, vector: vectors[index]!, contentHash: contentHash(batch.texts[index]!) }));
+    const kind = batch.kind;
     const written = await store.transaction({ tenantId }, async (tx) => {
       const count = await writeEmbeddings(tx, tenantId, kind, embedder.id, writes, nowIso());
       if (count > 0) await appendEvent(tx, { type: 'embeddings.written', payload: { kind, count, embedder: embedder.id } });
@@ -79,50 +119,29 @@ export async function embedPending(store: Store, embedder: Embedder, tenantId: s
     options.onProgress?.({ kind, passages: summary.passages, entities: summary.entities });
   };
 
-  if (kinds.includes('passage')) {
-    let after = '';
-    while (done() < limit) {
+  // A pipeline of two: batch N is written (on this thread) while batch N + 1 is read and embedded (in the worker pool
+  // or at the endpoint). One write at a time, in order; nothing is written after the signal aborts.
+  let writing: Promise<void> | undefined;
+  try {
+    for await (const batch of batches()) {
       options.signal?.throwIfAborted();
-      const take = Math.min(batchSize, limit - done());
-      const rows = await store.read({ tenantId }, (tx) => pendingPassages(tx, tenantId, embedder.id, after, take));
-      if (rows.length === 0) break;
-      after = String(rows.at(-1)!.id);
-      await write(
-        'passage',
-        rows.map((row) => String(row.id)),
-        rows.map((row) => cleanText(row.text)),
-      );
-    }
-  }
-
-  if (kinds.includes('entity')) {
-    let after = '';
-    let ids: string[] = [];
-    let texts: string[] = [];
-    let exhausted = false;
-    while (!exhausted && done() < limit) {
+      const vectors = await embedder.embed(batch.texts, options.signal ? { signal: options.signal } : {});
+      await writing;
       options.signal?.throwIfAborted();
-      const page = await store.read({ tenantId }, (tx) => entityPage(tx, tenantId, after, entityPageSize));
-      exhausted = page.length < entityPageSize;
-      if (page.length > 0) after = page.at(-1)!.id;
-      for (const entity of page) {
-        const text = cleanText(entityText(entity));
-        if (entity.embedder === embedder.id && entity.contentHash === contentHash(text)) {
-          summary.unchanged += 1;
-          continue;
-        }
-        ids.push(entity.id);
-        texts.push(text);
-        if (ids.length >= Math.min(batchSize, limit - done())) {
-          await write('entity', ids, texts);
-          ids = [];
-          texts = [];
-          if (done() >= limit) break;
-        }
-      }
+      writing = write(batch, vectors);
+      writing.catch(() => undefined);
     }
-    if (ids.length > 0 && done() < limit) await write('entity', ids, texts);
+    await writing;
+  } finally {
+    await writing?.catch(() => undefined);
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
+}
+
+/** Owners of one kind and their texts, embedded and written together. */
+interface Batch {
+  kind: PendingKind;
+  ids: string[];
+  texts: string[];
 }
