@@ -69,8 +69,14 @@ export type ValueKind = 'integer' | 'real' | 'text' | 'boolean' | 'array' | 'obj
 
 /** Options of {@link createExportReader}. */
 export interface ExportReaderOptions {
-  /** Rows per page. @default 2000 */
+  /** Most rows per page. @default 2000 */
   pageSize?: number;
+  /**
+   * Rows per page adapt to their size: each page asks for about this many characters of names, properties and
+   * values, judged by the page before (the first page is small), so memory stays bounded for large rows too.
+   * @default 1048576
+   */
+  pageChars?: number;
   /**
    * Only facts created at or before this time (ISO-8601). Set when the reads do not share one snapshot, so a fact
    * written during the export (a relation to an entity the node pass has passed) is left out rather than dangling.
@@ -106,7 +112,13 @@ interface RelationRow {
 
 /** Reads one tenant's facts for an export. */
 export function createExportReader(sql: SqlSource, tenantId: string, options: ExportReaderOptions = {}) {
-  const pageSize = options.pageSize ?? 2000;
+  const maxPage = options.pageSize ?? 2000;
+  const pageChars = options.pageChars ?? 1024 * 1024;
+  /** The size of the next page from the one just read: as many rows as fit in `pageChars` at that page's mean row size. */
+  const nextSize = (rows: number, chars: number) => Math.max(10, Math.min(maxPage, Math.floor((pageChars * rows) / Math.max(chars, 1))));
+  /** JSON columns as text on both drivers, so their size is known before they are parsed. */
+  const asText = (column: string) => (sql.dialect === 'postgres' ? `${column}::text` : column);
+  const textLength = (value: unknown) => (typeof value === 'string' ? value.length : 0);
   const before = options.createdBefore;
   const timeFilter = (alias: string) => (before === undefined ? '' : ` AND ${alias}created_at <= ?`);
   const timeParams: SqlValue[] = before === undefined ? [] : [before];
@@ -138,9 +150,10 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
     /** Entities in ID order, a page at a time. */
     async *entityPages(): AsyncGenerator<ExportEntity[]> {
       let after = '';
+      let pageSize = Math.min(maxPage, 250);
       for (;;) {
         const rows = await sql.all<EntityRow>(
-          `SELECT id, type, name, canonical_key, properties, confidence, created_at, updated_at FROM entities
+          `SELECT id, type, name, canonical_key, ${asText('properties')} AS properties, confidence, created_at, updated_at FROM entities
             WHERE tenant_id = ?${after === '' ? '' : ' AND id > ?'}${timeFilter('')} ORDER BY id LIMIT ?`,
           [tenantId, ...(after === '' ? [] : [after]), ...timeParams, pageSize],
         );
@@ -159,15 +172,20 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
         }));
         if (rows.length < pageSize) return;
         after = (rows[rows.length - 1] as EntityRow).id;
+        pageSize = nextSize(
+          rows.length,
+          rows.reduce((sum, row) => sum + 150 + row.name.length * 2 + textLength(row.properties), 0),
+        );
       }
     },
 
     /** Relations in ID order, a page at a time, with their endpoints' IDs and names. */
     async *relationPages(): AsyncGenerator<ExportRelation[]> {
       let after = '';
+      let pageSize = Math.min(maxPage, 250);
       for (;;) {
         const rows = await sql.all<RelationRow>(
-          `SELECT r.id, r.type, f.id AS from_id, t.id AS to_id, f.name AS from_name, t.name AS to_name, r.properties, r.confidence,
+          `SELECT r.id, r.type, f.id AS from_id, t.id AS to_id, f.name AS from_name, t.name AS to_name, ${asText('r.properties')} AS properties, r.confidence,
                   r.valid_from, r.valid_to, r.created_at, r.updated_at
              FROM relations r
              JOIN entities f ON f.seq = r.from_seq AND f.tenant_id = r.tenant_id
@@ -192,6 +210,10 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
         }));
         if (rows.length < pageSize) return;
         after = (rows[rows.length - 1] as RelationRow).id;
+        pageSize = nextSize(
+          rows.length,
+          rows.reduce((sum, row) => sum + 250 + row.from_name.length + row.to_name.length + textLength(row.properties), 0),
+        );
       }
     },
 
@@ -263,7 +285,7 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
         sql.dialect === 'sqlite'
           ? `SELECT j.key AS name, j.type AS kind FROM ${table} x, json_each(x.properties) j WHERE x.tenant_id = ?${timeFilter('x.')} GROUP BY j.key, j.type`
           : `SELECT p.key AS name,
-                    CASE jsonb_typeof(p.value) WHEN 'number' THEN CASE WHEN p.value::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END
+                    CASE jsonb_typeof(p.value) WHEN 'number' THEN CASE WHEN p.value::text ~ '^-{0,1}[0-9]+$' THEN 'integer' ELSE 'real' END
                          WHEN 'string' THEN 'text' ELSE jsonb_typeof(p.value) END AS kind
                FROM ${table} x, jsonb_each(x.properties) p WHERE x.tenant_id = ?${timeFilter('x.')} GROUP BY 1, 2`;
       const rows = await sql.all<{ name: string; kind: string }>(query, [tenantId, ...timeParams]);
@@ -277,21 +299,27 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
       return out;
     },
 
-    /** A dataset's ID and declared columns (in declaration order), or undefined when the tenant has none of that name. */
+    /** A dataset's ID and declared columns (key columns first, then the others by name), or undefined when the tenant has none of that name. */
     async dataset(name: string): Promise<{ id: string; columns: string[] } | undefined> {
       const rows = await sql.all<{ id: string; definition: unknown }>('SELECT id, definition FROM datasets WHERE tenant_id = ? AND name = ?', [tenantId, name]);
       const row = rows[0];
       if (!row) return undefined;
-      const definition = parseJson<{ columns?: Record<string, unknown> }>(row.definition);
-      return { id: row.id, columns: Object.keys(definition.columns ?? {}) };
+      const definition = parseJson<{ columns?: Record<string, unknown>; key?: string[] }>(row.definition);
+      // PostgreSQL's jsonb does not keep the declaration order, so both drivers use one order: the key columns, then the rest by name.
+      const key = (definition.key ?? []).filter((column) => column in (definition.columns ?? {}));
+      const rest = Object.keys(definition.columns ?? {})
+        .filter((column) => !key.includes(column))
+        .sort();
+      return { id: row.id, columns: [...key, ...rest] };
     },
 
     /** A dataset's rows in key order, a page at a time, each with the source it came from. */
     async *datasetPages(datasetId: string): AsyncGenerator<ExportRow[]> {
       let after: string | null = null;
+      let pageSize = Math.min(maxPage, 250);
       for (;;) {
         const rows: { row_key: string; row_number: number; source_id: string; values_json: unknown; uri: string | null }[] = await sql.all(
-          `SELECT r.row_key, r.row_number, r.source_id, r.values_json, s.uri FROM dataset_rows r
+          `SELECT r.row_key, r.row_number, r.source_id, ${asText('r.values_json')} AS values_json, s.uri FROM dataset_rows r
              LEFT JOIN sources s ON s.tenant_id = r.tenant_id AND s.id = r.source_id
             WHERE r.tenant_id = ? AND r.dataset_id = ?${after === null ? '' : ' AND r.row_key > ?'} ORDER BY r.row_key LIMIT ?`,
           [tenantId, datasetId, ...(after === null ? [] : [after]), pageSize],
@@ -300,6 +328,10 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
         yield rows.map((row) => ({ key: row.row_key, row: Number(row.row_number), sourceId: row.source_id, uri: row.uri, values: parseJson(row.values_json) }));
         if (rows.length < pageSize) return;
         after = (rows[rows.length - 1] as { row_key: string }).row_key;
+        pageSize = nextSize(
+          rows.length,
+          rows.reduce((sum, row) => sum + 100 + row.row_key.length + textLength(row.values_json), 0),
+        );
       }
     },
   };

@@ -40,6 +40,13 @@ export function runningExportWorkers(): number {
   return running.size;
 }
 
+let produced = 0;
+
+/** Bytes every export of this process has produced so far (handed to its stream): for tests and metrics. */
+export function exportedBytes(): number {
+  return produced;
+}
+
 type Pull = () => Promise<Uint8Array | null>;
 
 /** A Readable fed by `pull` whenever it wants more, that calls `release` once it ends or is destroyed. */
@@ -59,6 +66,7 @@ class PullStream extends Readable {
     this.pull().then(
       (bytes) => {
         this.pulling = false;
+        if (bytes !== null) produced += bytes.byteLength;
         if (!this.destroyed) this.push(bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       },
       (error: unknown) => {

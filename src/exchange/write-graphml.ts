@@ -15,7 +15,7 @@ export const graphmlPropertyDesc = 'trellis:property ';
 export const graphmlJsonDesc = 'trellis:json-property ';
 
 /** Node attributes every export declares (attr.name), besides the properties. */
-export const graphmlNodeFixed = ['type', 'label', 'key', 'aliases', 'confidence', 'citations'];
+export const graphmlNodeFixed = ['type', 'label', 'name', 'key', 'aliases', 'confidence', 'citations'];
 /** Edge attributes every export declares, besides the properties; `label` holds the relation type. */
 export const graphmlEdgeFixed = ['label', 'type', 'confidence', 'valid_from', 'valid_to', 'citations'];
 
