@@ -2,6 +2,7 @@
 import type { TrellisConfig } from '../core/config.js';
 import { type GraphService, type ProjectionSource, createGraphService } from '../graph/index.js';
 import { registerIngestJobTypes } from '../ingest/remote/index.js';
+import { registerImportJobType } from '../exchange/import-job.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
@@ -71,6 +72,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const jobs = createJobService(store, config);
   registerBuiltinJobTypes(jobs, store, config);
   registerIngestJobTypes(jobs, { store, graph, config });
+  registerImportJobType(jobs, { store, graph, config });
   const embeddings = createEmbeddingService({ store, config, jobs });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
