@@ -9,8 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import pino from 'pino';
 import { newId } from '../core/ids.js';
 import { registerGraphRoutes } from '../graph/routes.js';
+import { registerAnalyticsRoutes } from '../graph/analytics/index.js';
 import { registerDatasetRoutes } from '../ingest/dataset-routes.js';
-import { registerExchangeRoutes } from '../exchange/routes.js';
 import { registerIngestRoutes } from '../ingest/routes.js';
 import { devContext, registerAuthHook } from '../platform/auth-hook.js';
 import { registerEventRoutes, websocketPluginOptions } from '../platform/events/routes.js';
@@ -115,13 +115,12 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerMetricsRoute(app, services);
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
+  registerAnalyticsRoutes(app, services.analytics);
   registerDatasetRoutes(app, services);
   registerViewRoutes(app, services);
   registerEmbeddingRoutes(app, services.embeddings);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
-  // Its own context: POST /import reads its body as a raw stream.
-  await registerExchangeRoutes(app, services);
   // @fastify/multipart, too, hooks every route of its context; a child context keeps it to the ingest routes.
   await app.register(async (ingest) => {
     await ingest.register(multipart, { throwFileSizeLimit: true });

@@ -1,8 +1,8 @@
 /** @module The services one Trellis process runs, built once and shared by the server, the CLI and tests. */
 import type { TrellisConfig } from '../core/config.js';
 import { type GraphService, type ProjectionSource, createGraphService } from '../graph/index.js';
+import { type AnalyticsService, createAnalyticsService } from '../graph/analytics/index.js';
 import { registerIngestJobTypes } from '../ingest/remote/index.js';
-import { registerImportJobType } from '../exchange/import-job.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
@@ -36,6 +36,8 @@ export interface Services {
   /** The audit log: listing and retention. Modules write rows with `recordAudit(tx, entry)` from `platform/audit`. */
   audit: AuditService;
   graph: GraphService;
+  /** Graph analytics (PageRank, centralities, components, communities) in worker threads; large graphs as `graph.analytics` jobs. */
+  analytics: AnalyticsService;
   /** The event log: reading, the change notifier (`events.notifier`), live streams, retention. */
   events: EventService;
   /** The job queue and cron schedules: `jobs.enqueue(tx, …)`, `jobs.register(type, handler)`, `jobs.schedules`. */
@@ -72,7 +74,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const jobs = createJobService(store, config);
   registerBuiltinJobTypes(jobs, store, config);
   registerIngestJobTypes(jobs, { store, graph, config });
-  registerImportJobType(jobs, { store, graph, config });
+  const analytics = createAnalyticsService({ store, graph, jobs, config });
   const embeddings = createEmbeddingService({ store, config, jobs });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
@@ -85,6 +87,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     platform: createPlatformService(store, config),
     audit: createAuditService(store),
     graph,
+    analytics,
     events,
     jobs,
     limits,
@@ -92,7 +95,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     webhooks,
     embeddings,
     views: createViewService({ store, graph, events, jobs, config }),
-    background: [observability.background, limits.background, events.background, embeddings.background, jobs.worker, webhooks.runner],
+    background: [observability.background, limits.background, events.background, embeddings.background, jobs.worker, webhooks.runner, analytics.background],
   };
 }
 

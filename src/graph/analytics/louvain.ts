@@ -1,0 +1,270 @@
+/**
+ * @module Louvain community detection (Blondel et al. 2008) on the undirected view of the graph, edge weight = the
+ * number of relations between two entities. Nodes are visited in a seeded random order, so a seed repeats exactly.
+ */
+import type { AnalyticsGraph } from './csr.js';
+import { seededRandom, shuffle } from './random.js';
+
+/** Louvain's parameters. */
+export interface LouvainParams {
+  /** Modularity resolution γ: above 1 favours smaller communities, below 1 larger ones. */
+  resolution: number;
+  /** Seed of the visiting order. */
+  seed: number;
+  /** Most aggregation levels. */
+  maxLevels: number;
+  /** Most node visits per level, as a multiple of the level's node count (a guard; the queue normally empties long before). */
+  maxPasses: number;
+}
+
+/** Communities found: each node's community (0 = the largest), community sizes, and the partition's modularity. */
+export interface LouvainResult {
+  community: Uint32Array;
+  sizes: Uint32Array;
+  modularity: number;
+  levels: number;
+}
+
+/** A weighted undirected graph: symmetric rows of (neighbour, weight) without self-loops, plus each node's loop weight. */
+interface WeightedGraph {
+  nodeCount: number;
+  start: Uint32Array;
+  neighbour: Uint32Array;
+  weight: Float64Array;
+  loop: Float64Array;
+}
+
+/** The undirected weighted view: parallel relations add up; a self-loop's weight is its relation count. */
+function weightedView(graph: AnalyticsGraph): WeightedGraph {
+  const { nodeCount, outStart, outTarget, inStart, inSource } = graph;
+  const start = new Uint32Array(nodeCount + 1);
+  const loop = new Float64Array(nodeCount);
+  let count = 0;
+  const neighbourList = new Uint32Array(graph.edgeCount * 2);
+  const weightList = new Float64Array(graph.edgeCount * 2);
+  for (let node = 0; node < nodeCount; node++) {
+    // Merge the ascending out- and in-lists, folding repeats into weights.
+    let a = outStart[node] as number;
+    let b = inStart[node] as number;
+    const aEnd = outStart[node + 1] as number;
+    const bEnd = inStart[node + 1] as number;
+    let previous = -1;
+    while (a < aEnd || b < bEnd) {
+      const next = b >= bEnd || (a < aEnd && (outTarget[a] as number) <= (inSource[b] as number)) ? (outTarget[a++] as number) : (inSource[b++] as number);
+      if (next === node) {
+        // Seen once from each side: half a relation per sighting.
+        loop[node] = (loop[node] as number) + 0.5;
+        continue;
+      }
+      if (next === previous) weightList[count - 1] = (weightList[count - 1] as number) + 1;
+      else {
+        neighbourList[count] = next;
+        weightList[count++] = 1;
+        previous = next;
+      }
+    }
+    start[node + 1] = count;
+  }
+  return { nodeCount, start, neighbour: neighbourList.slice(0, count), weight: weightList.slice(0, count), loop };
+}
+
+/** Weighted degree of each node: its edges plus twice its loop. */
+function degrees(graph: WeightedGraph): Float64Array {
+  const degree = new Float64Array(graph.nodeCount);
+  for (let node = 0; node < graph.nodeCount; node++) {
+    let sum = 2 * (graph.loop[node] as number);
+    for (let position = graph.start[node] as number; position < (graph.start[node + 1] as number); position++) sum += graph.weight[position] as number;
+    degree[node] = sum;
+  }
+  return degree;
+}
+
+/**
+ * Moves nodes between communities while a move raises modularity, by a queue of nodes to visit (the "fast local
+ * move" of Leiden): every node once in a seeded random order, then only the neighbours of nodes that moved, until
+ * no move is left. Returns each node's community (labels < nodeCount) and whether any node moved.
+ */
+function moveNodes(graph: WeightedGraph, resolution: number, maxVisits: number, random: () => number): { community: Uint32Array; moved: boolean } {
+  const { nodeCount, start, neighbour, weight } = graph;
+  const degree = degrees(graph);
+  let twiceTotal = 0;
+  for (let node = 0; node < nodeCount; node++) twiceTotal += degree[node] as number;
+  const community = Uint32Array.from({ length: nodeCount }, (_, node) => node);
+  const total = Float64Array.from(degree);
+  const linkWeight = new Float64Array(nodeCount);
+  const touched = new Uint32Array(nodeCount);
+  const queue = shuffle(
+    Uint32Array.from({ length: nodeCount }, (_, node) => node),
+    random,
+  );
+  const queued = new Uint8Array(nodeCount).fill(1);
+  let head = 0;
+  let size = nodeCount;
+  let moved = false;
+  if (twiceTotal === 0) return { community, moved };
+  for (let visits = 0; size > 0 && visits < maxVisits; visits++) {
+    const node = queue[head] as number;
+    head = head + 1 === nodeCount ? 0 : head + 1;
+    size--;
+    queued[node] = 0;
+    const own = community[node] as number;
+    const nodeDegree = degree[node] as number;
+    let touchedCount = 0;
+    linkWeight[own] = 0;
+    touched[touchedCount++] = own;
+    const end = start[node + 1] as number;
+    for (let position = start[node] as number; position < end; position++) {
+      const other = community[neighbour[position] as number] as number;
+      if (linkWeight[other] === 0 && other !== own) touched[touchedCount++] = other;
+      linkWeight[other] = (linkWeight[other] as number) + (weight[position] as number);
+    }
+    total[own] = (total[own] as number) - nodeDegree;
+    // Gain of joining c (up to a constant factor): links to c − γ · total(c) · degree / 2m. Staying wins ties.
+    const factor = (resolution * nodeDegree) / twiceTotal;
+    let best = own;
+    let bestGain = (linkWeight[own] as number) - (total[own] as number) * factor;
+    for (let item = 1; item < touchedCount; item++) {
+      const candidate = touched[item] as number;
+      const gain = (linkWeight[candidate] as number) - (total[candidate] as number) * factor;
+      if (gain > bestGain + 1e-12) {
+        best = candidate;
+        bestGain = gain;
+      }
+    }
+    total[best] = (total[best] as number) + nodeDegree;
+    for (let item = 0; item < touchedCount; item++) linkWeight[touched[item] as number] = 0;
+    if (best === own) continue;
+    community[node] = best;
+    moved = true;
+    // Neighbours outside the new community may now prefer it: visit them again.
+    for (let position = start[node] as number; position < end; position++) {
+      const other = neighbour[position] as number;
+      if (queued[other] === 0 && community[other] !== best) {
+        queued[other] = 1;
+        queue[(head + size) % nodeCount] = other;
+        size++;
+      }
+    }
+  }
+  return { community, moved };
+}
+
+/** Labels 0…k-1 in order of first appearance by node. */
+function compact(community: Uint32Array): { labels: Uint32Array; count: number } {
+  const map = new Int32Array(community.length).fill(-1);
+  const labels = new Uint32Array(community.length);
+  let count = 0;
+  for (let node = 0; node < community.length; node++) {
+    const raw = community[node] as number;
+    if (map[raw] === -1) map[raw] = count++;
+    labels[node] = map[raw] as number;
+  }
+  return { labels, count };
+}
+
+/** The graph of communities: one node per community, edge weights summed, internal weight as the loop. */
+function aggregate(graph: WeightedGraph, labels: Uint32Array, count: number): WeightedGraph {
+  const { nodeCount, start, neighbour, weight } = graph;
+  const membersStart = new Uint32Array(count + 1);
+  for (let node = 0; node < nodeCount; node++) (membersStart[(labels[node] as number) + 1] as number)++;
+  for (let label = 0; label < count; label++) membersStart[label + 1] = (membersStart[label + 1] as number) + (membersStart[label] as number);
+  const fill = membersStart.slice(0, count);
+  const members = new Uint32Array(nodeCount);
+  for (let node = 0; node < nodeCount; node++) members[(fill[labels[node] as number] as number)++] = node;
+
+  const loop = new Float64Array(count);
+  const rowStart = new Uint32Array(count + 1);
+  // At most as many rows entries as the finer graph has.
+  const neighbours = new Uint32Array(neighbour.length);
+  const weights = new Float64Array(neighbour.length);
+  let entries = 0;
+  const sum = new Float64Array(count);
+  const touched = new Uint32Array(count);
+  for (let label = 0; label < count; label++) {
+    let touchedCount = 0;
+    let internal = 0;
+    for (let index = membersStart[label] as number; index < (membersStart[label + 1] as number); index++) {
+      const node = members[index] as number;
+      internal += graph.loop[node] as number;
+      for (let position = start[node] as number; position < (start[node + 1] as number); position++) {
+        const other = labels[neighbour[position] as number] as number;
+        if (other === label) {
+          // Each internal edge is seen from both ends.
+          internal += (weight[position] as number) / 2;
+          continue;
+        }
+        if (sum[other] === 0) touched[touchedCount++] = other;
+        sum[other] = (sum[other] as number) + (weight[position] as number);
+      }
+    }
+    loop[label] = internal;
+    touched.subarray(0, touchedCount).sort();
+    for (let item = 0; item < touchedCount; item++) {
+      const other = touched[item] as number;
+      neighbours[entries] = other;
+      weights[entries++] = sum[other] as number;
+      sum[other] = 0;
+    }
+    rowStart[label + 1] = entries;
+  }
+  return { nodeCount: count, start: rowStart, neighbour: neighbours.slice(0, entries), weight: weights.slice(0, entries), loop };
+}
+
+/** Modularity of a partition of a weighted graph, with resolution γ. */
+function modularityOf(graph: WeightedGraph, community: Uint32Array, count: number, resolution: number): number {
+  const degree = degrees(graph);
+  const inside = new Float64Array(count);
+  const total = new Float64Array(count);
+  let twiceTotal = 0;
+  for (let node = 0; node < graph.nodeCount; node++) {
+    const label = community[node] as number;
+    twiceTotal += degree[node] as number;
+    total[label] = (total[label] as number) + (degree[node] as number);
+    inside[label] = (inside[label] as number) + 2 * (graph.loop[node] as number);
+    for (let position = graph.start[node] as number; position < (graph.start[node + 1] as number); position++) {
+      if (community[graph.neighbour[position] as number] === label) inside[label] = (inside[label] as number) + (graph.weight[position] as number);
+    }
+  }
+  if (twiceTotal === 0) return 0;
+  let modularity = 0;
+  for (let label = 0; label < count; label++) {
+    modularity += (inside[label] as number) / twiceTotal - resolution * ((total[label] as number) / twiceTotal) ** 2;
+  }
+  return modularity;
+}
+
+/**
+ * Louvain communities of the graph's undirected view.
+ * @example
+ * const { community, modularity } = louvain(graph, { resolution: 1, seed: 1, maxLevels: 20, maxPasses: 50 });
+ */
+export function louvain(graph: AnalyticsGraph, params: LouvainParams): LouvainResult {
+  const base = weightedView(graph);
+  const random = seededRandom(params.seed);
+  let current = base;
+  let membership = Uint32Array.from({ length: base.nodeCount }, (_, node) => node);
+  let levels = 0;
+  for (let level = 0; level < params.maxLevels; level++) {
+    const { community, moved } = moveNodes(current, params.resolution, params.maxPasses * current.nodeCount, random);
+    if (!moved) break;
+    levels++;
+    const { labels, count } = compact(community);
+    for (let node = 0; node < membership.length; node++) membership[node] = labels[membership[node] as number] as number;
+    if (count === current.nodeCount) break;
+    current = aggregate(current, labels, count);
+  }
+  // Number communities by size, largest first, ties by their lowest node.
+  const { labels, count } = compact(membership);
+  const sizes = new Uint32Array(count);
+  for (let node = 0; node < labels.length; node++) (sizes[labels[node] as number] as number)++;
+  const order = Array.from({ length: count }, (_, label) => label).sort((a, b) => (sizes[b] as number) - (sizes[a] as number) || a - b);
+  const rank = new Uint32Array(count);
+  order.forEach((label, position) => (rank[label] = position));
+  membership = labels.map((label) => rank[label] as number);
+  return {
+    community: membership,
+    sizes: Uint32Array.from(order, (label) => sizes[label] as number),
+    modularity: modularityOf(base, membership, count, params.resolution),
+    levels,
+  };
+}
