@@ -19,7 +19,8 @@ const tenantBlock = 1_099_511_627_776;
 // search passes its tenant's range to FTS5 (`rowid BETWEEN`), which seeks into the doclists and never reads or
 // scores another tenant's rows, and the newest rows have the highest numbers. The index is contentless
 // (`content=''`): the text stays in chunks and entity_aliases only; `contentless_delete=1` allows deleting by row
-// number. Triggers keep all of it in the writing transaction, whoever writes. The tenant-block insert uses
+// number. Triggers keep all of it in the writing transaction, whoever writes. The next row number is found with
+// ORDER BY … DESC LIMIT 1, a seek to the end of the tenant's range: max() was answered by scanning the range. The tenant-block insert uses
 // WHERE NOT EXISTS rather than OR IGNORE: inside a trigger, an outer INSERT OR REPLACE would turn OR IGNORE into
 // REPLACE and hand the tenant a new block.
 const tokenizer = `tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"`;
@@ -40,7 +41,7 @@ function sqliteIndex(options: { index: string; map: string; table: string; keys:
     SELECT new.tenant_id, coalesce((SELECT max(base) FROM search_tenants), 0) + ${tenantBlock}
     WHERE NOT EXISTS (SELECT 1 FROM search_tenants WHERE tenant_id = new.tenant_id);
   INSERT INTO ${map} (fts_rowid, tenant_id, ${mapKeys})
-    SELECT coalesce((SELECT max(fts_rowid) FROM ${map} WHERE fts_rowid BETWEEN t.base AND t.base + ${tenantBlock - 1}), t.base) + 1,
+    SELECT coalesce((SELECT fts_rowid FROM ${map} WHERE fts_rowid BETWEEN t.base AND t.base + ${tenantBlock - 1} ORDER BY fts_rowid DESC LIMIT 1), t.base) + 1,
       new.tenant_id, ${keys.map((key) => `new.${key.table}`).join(', ')}
     FROM search_tenants t WHERE t.tenant_id = new.tenant_id;
   INSERT INTO ${index} (rowid, text) SELECT fts_rowid, substr(new.${text}, 1, ${indexedCharacters}) FROM ${map} WHERE ${rowOf('new')};`;

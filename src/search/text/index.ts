@@ -1,0 +1,76 @@
+/** @module Full-text search over passages and entity names and aliases: the public door of `src/search/text/`. */
+import type { Store, Tx } from '../../store/index.js';
+import type { HitKind, TextHit } from '../types.js';
+import { type CheckedFilter, type RankedRow, type TextSearchOptions, checkTextSearchOptions } from './options.js';
+import { type PlannerLimits, defaultPlannerLimits } from './plan.js';
+import { passageTexts as postgresPassageTexts, searchPostgres } from './postgres.js';
+import { type TextQuery, parseTextQuery } from './query.js';
+import { highlightText, passageSnippet } from './snippet.js';
+import { aliasTexts, passageTexts as sqlitePassageTexts, searchSqlite } from './sqlite.js';
+
+export { checkTextSearchOptions, maxFilterValues, maxLimit, type CheckedOptions, type TextSearchOptions } from './options.js';
+export { defaultPlannerLimits, type PlannerLimits } from './plan.js';
+export { maxQueryLength, maxQueryWords, parseTextQuery, type QueryTerm, type TextQuery } from './query.js';
+export { passageSnippet, snippetLength } from './snippet.js';
+
+/** The full-text search service. */
+export interface TextSearch {
+  /**
+   * The best full-text hits of each requested kind, in the order of `options.kinds`; within a kind best first (score
+   * descending, then ID). Scores of different kinds are not comparable (fuse them by rank). `query` is text (parsed
+   * with {@link parseTextQuery}) or an already parsed query. Throws `bad_request` for a bad query or options; a
+   * query without a searchable word returns no hits.
+   */
+  search(tenantId: string, query: string | TextQuery, options?: TextSearchOptions): Promise<TextHit[]>;
+}
+
+/** Options of {@link createTextSearch}. */
+export interface TextSearchSettings {
+  /** Bounds of the SQLite planner (see plan.ts); PostgreSQL ranks every match. @default defaultPlannerLimits */
+  planner?: Partial<PlannerLimits>;
+}
+
+async function rankKind(tx: Tx, tenantId: string, kind: HitKind, query: TextQuery, limit: number, filter: CheckedFilter, limits: PlannerLimits) {
+  return tx.dialect === 'sqlite' ? searchSqlite(tx.db, tenantId, kind, query, limit, filter, limits) : searchPostgres(tx, tenantId, kind, query, limit, filter);
+}
+
+async function passageHits(tx: Tx, tenantId: string, rows: RankedRow[], query: TextQuery): Promise<TextHit[]> {
+  const ids = rows.map((row) => row.id);
+  const texts = tx.dialect === 'sqlite' ? sqlitePassageTexts(tx.db, tenantId, ids) : await postgresPassageTexts(tx, tenantId, ids);
+  return rows.map((row) => ({ kind: 'passage', id: row.id, score: row.score, ...passageSnippet(texts.get(row.id) ?? '', query.terms) }));
+}
+
+function entityHits(tx: Tx, tenantId: string, rows: RankedRow[], query: TextQuery): TextHit[] {
+  const keyed = rows.filter((row) => row.alias === undefined && row.aliasKey !== undefined) as { id: string; aliasKey: string }[];
+  const texts = tx.dialect === 'sqlite' && keyed.length > 0 ? aliasTexts(tx.db, tenantId, keyed) : new Map<string, string>();
+  return rows.map((row) => {
+    const snippet = row.alias ?? texts.get(`${row.id}\u0000${row.aliasKey}`) ?? '';
+    return { kind: 'entity', id: row.id, score: row.score, snippet, highlights: highlightText(snippet, query.terms) };
+  });
+}
+
+/**
+ * Builds the full-text search service over a store. The indexes are kept by the database in every writing
+ * transaction (migration 0009), so a search sees every committed write.
+ * @example
+ * const text = createTextSearch(store);
+ * const hits = await text.search(tenantId, 'zurich "central bank"', { kinds: ['passage'], limit: 10 });
+ */
+export function createTextSearch(store: Store, settings: TextSearchSettings = {}): TextSearch {
+  const limits: PlannerLimits = { ...defaultPlannerLimits, ...settings.planner };
+  return {
+    async search(tenantId, input, options = {}) {
+      const query = typeof input === 'string' ? parseTextQuery(input) : input;
+      const { kinds, limit, filter } = checkTextSearchOptions(options);
+      if (query.terms.length === 0) return [];
+      return store.read({ tenantId }, async (tx) => {
+        const hits: TextHit[] = [];
+        for (const kind of kinds) {
+          const rows = await rankKind(tx, tenantId, kind, query, limit, filter, limits);
+          hits.push(...(kind === 'passage' ? await passageHits(tx, tenantId, rows, query) : entityHits(tx, tenantId, rows, query)));
+        }
+        return hits;
+      });
+    },
+  };
+}
