@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit-commands.js';
 import { configFrom, globals } from './context.js';
 import { registerDoctor } from './doctor.js';
 import { registerEmbedCommands } from './embed-commands.js';
+import { registerExchangeCommands } from './exchange-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerJobCommands } from './job-commands.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
 
   registerAdminCommands(program);
   registerAuditCommands(program);
+  registerExchangeCommands(program);
   registerGraphCommands(program);
   registerIngestCommands(program);
   registerJobCommands(program);

@@ -91,6 +91,7 @@ export async function validateImport(file: string, format: ImportFormat, options
       else result.external.push([ref, line]);
     }
   }
+  result.problems.sort((a, b) => a.line - b.line);
   result.bytes = digest.bytes;
   result.sha256 = digest.sha256;
   if (result.entities + result.relations === 0 && result.problems.length === 0) problem(0, 'the file holds no entity and no relation');
