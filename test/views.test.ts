@@ -357,6 +357,31 @@ for (const dialect of dialects) {
       assert.equal(after.views, before.views - 1);
     });
 
+    it("table → vectors: the chosen text columns of every row are embedded and stored as the rows' vectors, with the embedder in the lineage", async () => {
+      const created = await call('POST', '/views', { name: 'staff_vectors', definition: { kind: 'vectors', dataset: 'staff', columns: ['name', 'team'] } });
+      assert.equal(created.statusCode, 201, created.body);
+      const stored = await view('staff_vectors');
+      const rows = await rowsOf('staff');
+      assert.equal((stored.lineage?.output as { vectors?: number }).vectors, rows.length);
+      assert.equal((stored.lineage?.inputs as { embedder?: string }).embedder, test.services.embeddings.embedderId());
+      const vectors = await test.services.store.read({ tenantId: test.tenantId }, (tx) =>
+        tx.all<{ owner_id: string }>("SELECT owner_id FROM embeddings WHERE tenant_id = ? AND owner_kind = 'row' ORDER BY owner_id", [test.tenantId]),
+      );
+      const datasetId = (await call('GET', '/datasets/staff')).json<{ id: string }>().id;
+      assert.deepEqual(
+        vectors.map((row) => row.owner_id),
+        rows.map((row) => `${datasetId}:${row.key}`).sort(),
+      );
+      assertProblem(
+        await call('POST', '/views', { name: 'staff_vectors2', definition: { kind: 'vectors', dataset: 'staff', columns: ['name'] } }),
+        409,
+        'conflict',
+      );
+      const refreshed = (await call('POST', '/views/staff_vectors/refresh')).json<{ inputsChanged: boolean }>();
+      assert.equal(refreshed.inputsChanged, false);
+      assert.equal((await call('DELETE', '/views/staff_vectors')).statusCode, 204);
+    });
+
     it('a failing view leaves nothing behind: no view, dataset, source, rows, facts or events', async () => {
       const before = await footprint(test, test.tenantId);
       const failures: [Body, number, string][] = [
@@ -370,7 +395,8 @@ for (const dialect of dialects) {
           'unprocessable',
         ],
         [{ name: 'bad6', definition: { kind: 'nodes', entityTypes: ['Person'], metrics: ['pagerank'] } }, 422, 'unprocessable'],
-        [{ name: 'bad7', definition: { kind: 'vectors', dataset: 'staff', columns: ['name'] } }, 422, 'unprocessable'],
+        [{ name: 'bad7', definition: { kind: 'vectors', dataset: 'staff', columns: ['name', 'nickname'] } }, 400, 'bad_request'],
+        [{ name: 'bad8', definition: { kind: 'vectors', dataset: 'nowhere', columns: ['name'] } }, 404, 'not_found'],
         // Written, then refused inside the transaction: a mapped dataset already has the name.
         [{ name: 'staff', definition: { kind: 'nodes', entityTypes: ['Person'] } }, 409, 'conflict'],
         [{ name: 'people', definition: { kind: 'nodes', entityTypes: ['Project'] } }, 409, 'conflict'],

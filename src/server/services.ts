@@ -94,7 +94,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     observability,
     webhooks,
     embeddings,
-    views: createViewService({ store, graph, events, jobs, config }),
+    views: createViewService({ store, graph, events, jobs, config, embeddings }),
     background: [observability.background, limits.background, events.background, embeddings.background, jobs.worker, webhooks.runner, analytics.background],
   };
 }

@@ -13,14 +13,17 @@ import { type Store, type Tx, appendEvent } from '../store/index.js';
 import { type ViewDefinition, checkDefinition } from './definitions.js';
 import type { MetricsProvider } from './graph-table.js';
 import { type DatasetInput, type InputChanges, graphChangedSince } from './lineage.js';
-import { type FactChanges, type Materialised, type RowChanges, isTableView, materialise, viewSourceUri } from './materialise.js';
+import { type FactChanges, type Materialised, type RowChanges, isTableView, lastSeq, materialise, viewSourceUri } from './materialise.js';
+import { definitionHash } from './definitions.js';
 import { viewExtractor } from './table-graph.js';
-import { type View, deleteViewRow, findView, insertView, listViews, setViewStatus } from './view-rows.js';
+import { type RowEmbeddings, embedRowTexts, readRowTexts } from './to-vectors.js';
+import { type View, deleteViewRow, findView, insertView, listViews, recordMaterialised, setViewStatus } from './view-rows.js';
 
 export type { View, ViewStatus } from './view-rows.js';
 export type { Lineage, InputChanges } from './lineage.js';
 export type { MetricsProvider, MetricValues } from './graph-table.js';
 export type { RowChanges, FactChanges } from './materialise.js';
+export type { RowEmbeddings } from './to-vectors.js';
 export { ViewDefinitionSchema, viewNamePattern, type ViewDefinition, type ViewKind } from './definitions.js';
 
 /** Job type of a view materialised in the background: payload `{ name, mode: 'create' | 'refresh' }`. */
@@ -83,6 +86,8 @@ export interface ViewServiceDeps {
   config: Pick<TrellisConfig, 'viewInlineMaxRows' | 'viewMaxRows'>;
   /** PageRank and community columns; null until the graph-analytics service is plugged in (see docs/views.md). */
   metrics?: MetricsProvider | null;
+  /** The embedding service, for vectors views; without it they are refused. */
+  embeddings?: RowEmbeddings | null;
 }
 
 function conflictOnDuplicate(error: unknown, name: string): never {
@@ -138,12 +143,61 @@ export function createViewService(deps: ViewServiceDeps): ViewService {
     return { changed: graphChanged || datasets.length > 0, graph: graphChanged, datasets };
   }
 
+  /**
+   * A vectors view: the texts are read, embedded and stored through the embedding service (outside any long
+   * transaction: embedding is slow), then the view and its lineage are recorded in one transaction. A failure leaves no
+   * view; vectors already stored by an earlier slice of 10,000 rows stay (each is a correct vector of its row).
+   */
+  async function runVectors(tenantId: string, name: string, options: { definition?: ViewDefinition; strict: boolean; event: string }) {
+    const embeddings = deps.embeddings;
+    if (!embeddings) throw new TrellisError('unprocessable', 'A vectors view needs the embedding service, which this server was built without');
+    const definition = options.definition ?? (await service.get(tenantId, name)).definition;
+    if (definition.kind !== 'vectors') throw new Error('not a vectors view');
+    const check = async (tx: Tx) => {
+      if (options.definition && (await findView(tx, tenantId, name))) throw new TrellisError('conflict', `A view named "${name}" already exists`, { name });
+      const rival = (await listViews(tx, tenantId)).find(
+        (other) => other.name !== name && other.definition.kind === 'vectors' && other.definition.dataset === definition.dataset,
+      );
+      if (rival)
+        throw new TrellisError('conflict', `View "${rival.name}" already embeds dataset "${definition.dataset}" (a row has one vector)`, { view: rival.name });
+    };
+    const texts = await store.read(scope(tenantId), async (tx) => {
+      await check(tx);
+      return readRowTexts(tx, tenantId, definition, { strict: options.strict, maxRows: config.viewMaxRows });
+    });
+    const written = await embedRowTexts(embeddings, tenantId, texts.head.id, texts.rows);
+    return store
+      .transaction(scope(tenantId), async (tx) => {
+        await check(tx);
+        const view = options.definition ? await insertView(tx, tenantId, name, options.definition) : await requireView(tx, tenantId, name);
+        const [seq] = await appendEvent(tx, { type: options.event, subject: view.id, payload: { name, kind: view.kind } });
+        graph.within(tx, tenantId).noteEvents([seq as number]);
+        const lineage = {
+          kind: view.kind,
+          definitionHash: definitionHash(definition),
+          materialisedAt: new Date().toISOString(),
+          graphVersion: (seq as number) - 1,
+          writtenSeq: await lastSeq(tx, tenantId),
+          inputs: {
+            datasets: [{ name: texts.head.name, id: texts.head.id, rowCount: texts.head.rowCount, updatedAt: texts.head.updatedAt }],
+            embedder: embeddings.embedderId(),
+          },
+          output: { vectors: written, emptyRows: texts.empty, columns: definition.columns },
+        };
+        await recordMaterialised(tx, tenantId, view.id, { datasetId: texts.head.id, sourceId: null, lineage });
+        return { view: await requireView(tx, tenantId, name), done: { lineage } as Materialised };
+      })
+      .catch((error: unknown) => conflictOnDuplicate(error, name));
+  }
+
   /** Runs a materialisation in its own transaction; a failure leaves nothing of it. */
-  function run(
+  async function run(
     tenantId: string,
     name: string,
     options: { definition?: ViewDefinition; strict: boolean; event: string },
   ): Promise<{ view: View; done: Materialised }> {
+    const kind = options.definition?.kind ?? (await service.get(tenantId, name)).kind;
+    if (kind === 'vectors') return runVectors(tenantId, name, options);
     return store
       .transaction(scope(tenantId), async (tx) => {
         let view: View;

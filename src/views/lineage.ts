@@ -31,6 +31,8 @@ export interface Lineage {
     datasets?: DatasetInput[];
     /** Parameters of the analytics a metric came from, by metric, with the version the analytics ran at. */
     analytics?: Record<string, Record<string, unknown>>;
+    /** The embedder a vectors view's vectors were made with. */
+    embedder?: string;
   };
   output: {
     dataset?: string;
@@ -43,6 +45,9 @@ export interface Lineage {
     skippedReasons?: string[];
     /** Sources whose rows the facts cite (table → graph), so a refresh or delete can retract what is no longer derived. */
     sources?: string[];
+    /** Row vectors written (vectors views), and rows without text in the chosen columns. */
+    vectors?: number;
+    emptyRows?: number;
   };
 }
 

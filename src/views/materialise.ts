@@ -64,7 +64,7 @@ async function viewSource(graph: GraphWithin, view: View): Promise<string> {
 }
 
 /** The tenant's last event sequence as this transaction sees it. */
-async function lastSeq(tx: Tx, tenantId: string): Promise<number> {
+export async function lastSeq(tx: Tx, tenantId: string): Promise<number> {
   const row = await tx.get<{ seq: number }>('SELECT seq FROM event_counters WHERE tenant_id = ?', [tenantId]);
   return Number(row?.seq ?? 0);
 }
