@@ -48,17 +48,21 @@ export function registerEmbeddingRoutes(app: FastifyInstance, embeddings: Embedd
     '/embeddings/jobs',
     {
       config: { access: 'write' },
+      // No body at all means {} (both kinds); a body is validated as given.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags,
         summary: 'Queue a search.embed job that embeds missing and stale passages and entities',
         description:
           'Answers 202 with the job (or the one already queued for the same kinds). The job embeds in batches; follow it at GET /jobs/{id}, job.progress events and embeddings.written events.',
-        body: Type.Union([JobBody, Type.Null()]),
+        body: JobBody,
         response: { 202: JobSchema, ...problemResponses() },
       },
     },
     async (request, reply) => {
-      const job = await embeddings.queueJob(request.auth.tenantId, request.body?.kinds);
+      const job = await embeddings.queueJob(request.auth.tenantId, request.body.kinds);
       return reply.code(202).header('location', `/jobs/${job.id}`).send(job);
     },
   );
