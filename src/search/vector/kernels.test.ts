@@ -1,0 +1,101 @@
+/** @module The SIMD scan kernels match plain JavaScript, the committed bytes match kernels.wat, and int8 scores rank like float32 ones. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import wabtInit from 'wabt';
+import { TopK } from './heap.js';
+import { kernelsBase64 } from './kernels-wasm.js';
+import { createMemory, kernelsFor } from './kernels.js';
+import { random } from './kmeans.js';
+import { encode, quantiseQuery, trainQuantiser } from './quantise.js';
+
+describe('vector kernels', () => {
+  it('kernels-wasm.ts is kernels.wat assembled (run scripts/build-vector-kernels.mjs after editing the .wat)', async () => {
+    const wabt = await wabtInit();
+    const path = new URL('./kernels.wat', import.meta.url);
+    const bytes = wabt.parseWat('kernels.wat', readFileSync(path, 'utf8'), { simd: true, threads: true }).toBinary({}).buffer;
+    assert.equal(Buffer.from(bytes).toString('base64'), kernelsBase64);
+  });
+
+  it('dotI8 and dotF32 equal plain dot products', () => {
+    const next = random(5);
+    const dims = 48;
+    const count = 37;
+    const memory = createMemory(1 << 20);
+    const kernels = kernelsFor(memory);
+    const bytes = new Int8Array(memory.buffer);
+    const query16 = new Int16Array(memory.buffer, 0, dims);
+    const codesAt = 1024;
+    for (let d = 0; d < dims; d++) query16[d] = Math.round((next() - 0.5) * 60000);
+    for (let at = 0; at < count * dims; at++) bytes[codesAt + at] = Math.round((next() - 0.5) * 255);
+    const outAt = 65536;
+    kernels.dotI8(0, codesAt, count, dims, outAt);
+    const out = new Int32Array(memory.buffer, outAt, count);
+    for (let vector = 0; vector < count; vector++) {
+      let sum = 0;
+      for (let d = 0; d < dims; d++) sum += (query16[d] as number) * (bytes[codesAt + vector * dims + d] as number);
+      assert.equal(out[vector], sum);
+    }
+    const floats = new Float32Array(memory.buffer);
+    const queryAt = 131072 / 4;
+    const rowsAt = queryAt + dims;
+    for (let d = 0; d < dims; d++) floats[queryAt + d] = next() - 0.5;
+    for (let at = 0; at < count * dims; at++) floats[rowsAt + at] = next() - 0.5;
+    kernels.dotF32(queryAt * 4, rowsAt * 4, count, dims, outAt);
+    const outF = new Float32Array(memory.buffer, outAt, count);
+    for (let vector = 0; vector < count; vector++) {
+      let sum = 0;
+      for (let d = 0; d < dims; d++) sum += (floats[queryAt + d] as number) * (floats[rowsAt + vector * dims + d] as number);
+      assert.ok(Math.abs((outF[vector] as number) - sum) < 1e-5);
+    }
+  });
+
+  it('int8 codes rank vectors nearly as float32 does', () => {
+    const next = random(9);
+    const dims = 64;
+    const count = 2000;
+    const vectors = Array.from({ length: count }, () => {
+      const vector = Float32Array.from({ length: dims }, () => next() - 0.5);
+      const norm = Math.hypot(...vector);
+      return vector.map((value) => value / norm);
+    });
+    const sample = new Float32Array(count * dims);
+    vectors.forEach((vector, at) => sample.set(vector, at * dims));
+    const offsets = new Float32Array(dims);
+    const steps = new Float32Array(dims);
+    trainQuantiser(sample, count, dims, dims, offsets, steps);
+    const codes = new Int8Array(count * dims);
+    vectors.forEach((vector, at) => encode(vector, dims, dims, offsets, steps, codes, at * dims));
+    const query = vectors[0] as Float32Array;
+    const query16 = new Int16Array(dims);
+    quantiseQuery(query, dims, steps, query16);
+    const approximate = new TopK(50);
+    const exact = new TopK(10);
+    for (let at = 0; at < count; at++) {
+      let integer = 0;
+      let float = 0;
+      for (let d = 0; d < dims; d++) {
+        integer += (query16[d] as number) * (codes[at * dims + d] as number);
+        float += (query[d] as number) * ((vectors[at] as Float32Array)[d] as number);
+      }
+      approximate.push(integer, at);
+      exact.push(float, at);
+    }
+    // The true top 10 are all among the top 50 by int8 score (what rescoring then puts in order).
+    const kept = new Set(Array.from(approximate.sorted().slots));
+    for (const slot of exact.sorted().slots) assert.ok(kept.has(slot), `slot ${slot}`);
+  });
+
+  it('TopK keeps the highest scores, best first', () => {
+    const top = new TopK(3);
+    for (const [score, slot] of [
+      [0.1, 1],
+      [0.9, 2],
+      [0.5, 3],
+      [0.7, 4],
+      [0.2, 5],
+    ] as const)
+      top.push(score, slot);
+    assert.deepEqual(Array.from(top.sorted().slots), [2, 4, 3]);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * @module One search worker's share of a query: the flat index's slots, or the IVF index's lists in the order of
+ * their centroids' scores (every `parts`-th list from `part`) and its share of the appended tail. Deleted slots and
+ * slots the filter excludes are skipped before scoring, so a filter never takes a candidate place.
+ */
+import { TopK } from './heap.js';
+import type { Kernels, WasmMemory } from './kernels.js';
+import { type IndexLayout, type IndexViews, scratchOf } from './layout.js';
+import { quantiseQuery } from './quantise.js';
+
+/** A worker's part of one search. */
+export interface ScanRequest {
+  /** The query, unit length, `dimensions` long. */
+  query: Float32Array;
+  /** Slots in use. */
+  count: number;
+  /** IVF: slots sorted into lists by the build; the rest (to `count`) is the appended tail. */
+  built: number;
+  part: number;
+  parts: number;
+  /** Candidates to return. */
+  keep: number;
+  /** IVF lists to scan (in centroid order). */
+  probes: number;
+  /** Allowed metadata numbers (1 = allowed), or null for no filter. */
+  allowed: Uint8Array | null;
+  /** IVF with a filter: scan further lists until at least this many allowed vectors were scored. */
+  minimumScanned: number;
+}
+
+export interface ScanResult {
+  slots: Float64Array;
+  scores: Float64Array;
+  scanned: number;
+}
+
+/** An index as a worker holds it. */
+export interface WorkerIndex {
+  layout: IndexLayout;
+  kernels: Kernels;
+  memory: WasmMemory;
+  views: IndexViews;
+}
+
+/** Scores every eligible slot of [from, to) with `score(first, count, out)` and offers each to `top`; returns how many were scored. */
+function scoreRange(
+  index: WorkerIndex,
+  from: number,
+  to: number,
+  allowed: Uint8Array | null,
+  top: TopK,
+  score: (first: number, count: number) => void,
+  results: Float32Array | Int32Array,
+): number {
+  const { dead, meta } = index.views;
+  const chunk = index.layout.chunk;
+  let scanned = 0;
+  let slot = from;
+  while (slot < to) {
+    while (slot < to && (dead[slot] !== 0 || (allowed !== null && allowed[meta[slot] as number] !== 1))) slot++;
+    let end = slot;
+    while (end < to && end - slot < chunk && dead[end] === 0 && (allowed === null || allowed[meta[end] as number] === 1)) end++;
+    if (end > slot) {
+      score(slot, end - slot);
+      for (let offset = 0; offset < end - slot; offset++) {
+        const value = results[offset] as number;
+        if (value > top.floor) top.push(value, slot + offset);
+      }
+      scanned += end - slot;
+    }
+    slot = end;
+  }
+  return scanned;
+}
+
+/** Runs one worker's part of a search. */
+export function scan(index: WorkerIndex, request: ScanRequest, worker: number): ScanResult {
+  const { layout, kernels } = index;
+  const scratch = scratchOf(layout, worker);
+  const buffer = index.memory.buffer;
+  const padded = layout.padded;
+  const queryF32 = new Float32Array(buffer, scratch.queryF32, padded);
+  queryF32.fill(0);
+  queryF32.set(request.query.subarray(0, layout.dimensions));
+  const top = new TopK(Math.max(1, request.keep));
+  let scanned = 0;
+
+  if (layout.shape === 'flat') {
+    const results = new Float32Array(buffer, scratch.scores, layout.chunk);
+    const share = Math.ceil(request.count / request.parts);
+    const from = Math.min(request.count, request.part * share);
+    const to = Math.min(request.count, from + share);
+    scanned = scoreRange(
+      index,
+      from,
+      to,
+      request.allowed,
+      top,
+      (first, count) => kernels.dotF32(scratch.queryF32, layout.vectors + first * padded * 4, count, padded, scratch.scores),
+      results,
+    );
+    return { ...top.sorted(), scanned };
+  }
+
+  const lists = layout.lists;
+  const listScores = new Float32Array(buffer, scratch.listScores, lists);
+  kernels.dotF32(scratch.queryF32, layout.centroids, lists, padded, scratch.listScores);
+  const order = Uint32Array.from({ length: lists }, (_, list) => list).sort((a, b) => (listScores[b] as number) - (listScores[a] as number) || a - b);
+  quantiseQuery(queryF32, padded, index.views.quantSteps, new Int16Array(buffer, scratch.query16, padded));
+  const results = new Int32Array(buffer, scratch.scores, layout.chunk);
+  const score = (first: number, count: number) => kernels.dotI8(scratch.query16, layout.vectors + first * padded, count, padded, scratch.scores);
+  const starts = index.views.listStarts;
+  for (let rank = request.part; rank < lists; rank += request.parts) {
+    if (rank >= request.probes && (request.allowed === null || scanned >= request.minimumScanned)) break;
+    const list = order[rank] as number;
+    scanned += scoreRange(index, starts[list] as number, starts[list + 1] as number, request.allowed, top, score, results);
+  }
+  const tail = request.count - request.built;
+  if (tail > 0) {
+    const share = Math.ceil(tail / request.parts);
+    const from = Math.min(request.count, request.built + request.part * share);
+    const to = Math.min(request.count, from + share);
+    scanned += scoreRange(index, from, to, request.allowed, top, score, results);
+  }
+  return { ...top.sorted(), scanned };
+}
