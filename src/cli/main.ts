@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { startServer } from '../server/start.js';
 import { version } from '../version.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { registerAnalyticsCommands } from './analytics-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { configFrom, globals } from './context.js';
 import { registerDoctor } from './doctor.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerExchangeCommands(program);
   registerGraphCommands(program);
+  registerAnalyticsCommands(program);
   registerIngestCommands(program);
   registerJobCommands(program);
   registerEmbedCommands(program);

@@ -22,5 +22,5 @@ export {
   isAlgorithm,
   paramSchemas,
 } from './params.js';
-export type { AnalyticsColumn, AnalyticsPage, AnalyticsResult, AnalyticsValue, WriteBackSummary } from './table.js';
+export { type AnalyticsColumn, type AnalyticsPage, type AnalyticsResult, type AnalyticsValue, type WriteBackSummary, pageOf } from './table.js';
 export { registerAnalyticsRoutes } from './routes.js';
