@@ -14,7 +14,7 @@ export interface PropertyColumn {
   /** The column's name in the export: the property name, or `property.<name>` when that is one of the format's fixed columns. */
   name: string;
   type: ColumnType;
-  /** Some values are objects or arrays (written as JSON). */
+  /** A `string` column whose values are not all text (objects, arrays, or a mix of kinds). */
   json: boolean;
 }
 
@@ -35,7 +35,10 @@ export function propertyColumns(kinds: ReadonlyMap<string, ReadonlySet<ValueKind
     if (seen.size > 0 && [...seen].every((kind) => kind === 'integer')) type = 'long';
     else if (seen.size > 0 && [...seen].every((kind) => kind === 'integer' || kind === 'real')) type = 'double';
     else if (seen.size === 1 && seen.has('boolean')) type = 'boolean';
-    columns.push({ property, name: reserved.has(property) ? `${propertyPrefix}${property}` : property, type, json: seen.has('array') || seen.has('object') });
+    // A text column whose values are not all text (objects, arrays, or a mix of kinds) is marked: formats that can
+    // say so write its values as JSON, so they read back as they were.
+    const json = type === 'string' && [...seen].some((kind) => kind !== 'text');
+    columns.push({ property, name: reserved.has(property) ? `${propertyPrefix}${property}` : property, type, json });
   }
   return columns;
 }

@@ -5,13 +5,14 @@
  * and its line. Should a write fail midway, the source is deleted again, which retracts everything the import cited.
  */
 import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
 import { TrellisError } from '../core/errors.js';
 import { normaliseId } from '../core/ids.js';
 import type { EntityInput, EvidenceInput, GraphService, RelationInput } from '../graph/index.js';
 import type { Store } from '../store/index.js';
 import type { ImportFormat } from './formats.js';
 import type { ImportProblem, ReadOptions, RelationItem } from './import-items.js';
-import type { Validation } from './import-validate.js';
+import { type Validation, readItems, validateImport } from './import-validate.js';
 import type { ImportBatch, ImportWorkerData } from './import-worker.js';
 import { type PostedError, startWorker, toTrellisError } from './worker-start.js';
 
@@ -64,6 +65,13 @@ export function importUri(name: string, sha256: string): string {
   return `import://${sha256.slice(0, 16)}/${encodeURIComponent(name)}`;
 }
 
+/** Files up to this size are read on this thread (a worker's start would cost more than the parsing); larger ones in a worker. */
+export const inlineReadMaxBytes = 256 * 1024;
+
+async function isSmall(file: string): Promise<boolean> {
+  return (await stat(file)).size <= inlineReadMaxBytes;
+}
+
 /** Runs the validating worker over a file. */
 function validateInWorker(input: ImportInput): Promise<Validation> {
   const data: ImportWorkerData = { mode: 'validate', file: input.file, format: input.format, options: input.options ?? {}, batchItems };
@@ -106,7 +114,7 @@ function refuse(name: string, problems: ImportProblem[], truncated: boolean): Tr
  * tenant's; throws `unprocessable` listing the problems (line and message, at most 100) when there is any.
  */
 export async function checkImport(services: ImportServices, tenantId: string, input: ImportInput): Promise<Validation> {
-  const validation = await validateInWorker(input);
+  const validation = (await isSmall(input.file)) ? await validateImport(input.file, input.format, input.options ?? {}) : await validateInWorker(input);
   if (validation.problems.length === 0 && validation.external.length > 0) {
     const ids = validation.external.map(([id]) => normaliseId(id));
     const missing = await missingEntities(services.store, tenantId, ids);
@@ -120,8 +128,33 @@ export async function checkImport(services: ImportServices, tenantId: string, in
   return validation;
 }
 
+type BatchReader = { next(): Promise<ImportBatch | { sha256: string }>; stop(): Promise<void> };
+
+/** Reads a small checked file again on this thread, one batch per call. */
+function inlineBatches(input: ImportInput): BatchReader {
+  const digest = { bytes: 0, sha256: '' };
+  const items = readItems(input.file, input.format, digest, input.options ?? {});
+  return {
+    async next() {
+      const batch: ImportBatch = { entities: [], relations: [] };
+      while (batch.entities.length + batch.relations.length < batchItems) {
+        const step = await items.next();
+        if (step.done) break;
+        const item = step.value;
+        if (item.kind === 'entity') batch.entities.push(item);
+        else if (item.kind === 'relation') batch.relations.push(item);
+        else throw new TrellisError('unprocessable', `line ${item.line}: ${item.message} (the file changed after it was checked)`);
+      }
+      return batch.entities.length + batch.relations.length === 0 ? { sha256: digest.sha256 } : batch;
+    },
+    async stop() {
+      await items.return(undefined);
+    },
+  };
+}
+
 /** Reads a checked file again in a worker, one batch per call. */
-function batchesOf(input: ImportInput): { next(): Promise<ImportBatch | { sha256: string }>; stop(): Promise<void> } {
+function batchesOf(input: ImportInput): BatchReader {
   const data: ImportWorkerData = { mode: 'read', file: input.file, format: input.format, options: input.options ?? {}, batchItems };
   const worker = startWorker('import-worker', data);
   let ended = false;
@@ -200,7 +233,7 @@ export async function writeImport(
   const endOf = (ref: string) => stored.get(ref) ?? (external.has(ref) ? normaliseId(ref) : undefined);
   const relationInput = (item: RelationItem, from: string, to: string): RelationInput => ({ ...item.input, from, to, evidence: cite(item.line) });
   const deferred: RelationItem[] = [];
-  const reader = batchesOf(input);
+  const reader = (await isSmall(input.file)) ? inlineBatches(input) : batchesOf(input);
   try {
     for (;;) {
       if (options.signal?.aborted) throw new TrellisError('unprocessable', 'The import was cancelled');

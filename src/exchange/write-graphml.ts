@@ -9,8 +9,8 @@ import { nmtoken, xmlAttribute, xmlText } from './escape.js';
 /** Marks a key whose property name had to change to be an NMTOKEN: the `<desc>` holds the name as it is in the graph. */
 export const graphmlPropertyDesc = 'trellis:property ';
 /**
- * Marks a key whose values include objects or arrays: every value of it is written as JSON (text in quotes too), so
- * an import parses each back exactly. The `<desc>` holds the property name after the marker.
+ * Marks a key whose values are not all text (objects, arrays or a mix of kinds): every value of it is written as JSON
+ * (text in quotes too), so an import parses each back exactly. The `<desc>` holds the property name after the marker.
  */
 export const graphmlJsonDesc = 'trellis:json-property ';
 
