@@ -14,6 +14,7 @@ import { registerGraphCommands } from './graph-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerJobCommands } from './job-commands.js';
 import { exitCodes, reportError } from './output.js';
+import { registerViewCommands } from './view-commands.js';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerIngestCommands(program);
   registerJobCommands(program);
   registerEmbedCommands(program);
+  registerViewCommands(program);
   registerDoctor(program);
   return program;
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
 import { TrellisError } from '../core/errors.js';
 import { checkPropertyFilter } from '../graph/index.js';
 
@@ -136,6 +137,37 @@ export function checkDefinition(definition: ViewDefinition): void {
     const names = definition.datasets.map((entry) => entry.dataset);
     if (new Set(names).size !== names.length) throw new TrellisError('bad_request', 'A graph view names each dataset once');
   }
+}
+
+/** Checks a view name (the HTTP schema does the same): `bad_request` naming the rule. */
+export function checkViewName(name: unknown): string {
+  if (typeof name !== 'string' || !new RegExp(viewNamePattern).test(name))
+    throw new TrellisError(
+      'bad_request',
+      `A view name is 1 to 128 letters, digits, _ . - (not starting with . or -); got ${JSON.stringify(String(name).slice(0, 140))}`,
+    );
+  return name;
+}
+
+/**
+ * Validates a definition given as a value (the CLI's file or flag; HTTP bodies are validated by the route schema):
+ * `validation_failed` naming the first bad field.
+ */
+export function parseViewDefinition(value: unknown): ViewDefinition {
+  if (!Value.Check(ViewDefinitionSchema, value)) {
+    const kind = (value as { kind?: unknown } | null)?.kind;
+    const branch = [NodesDefinitionSchema, EdgesDefinitionSchema, EdgeJoinDefinitionSchema, GraphDefinitionSchema, VectorsDefinitionSchema].find(
+      (schema) => (schema.properties.kind as { const: string }).const === kind,
+    );
+    if (!branch)
+      throw new TrellisError('validation_failed', `A view definition's kind is nodes, edges, edge_join, graph or vectors; got ${JSON.stringify(kind)}`);
+    const [first] = Value.Errors(branch, value);
+    const field = first?.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'definition';
+    const message = first?.message === 'schema is false' ? 'is not a field of this kind' : (first?.message ?? 'invalid');
+    throw new TrellisError('validation_failed', `View definition: ${field}: ${message}`, { field });
+  }
+  checkDefinition(value);
+  return value;
 }
 
 /** A stable hash of a definition (recorded in the lineage). */

@@ -10,7 +10,7 @@ import { type DatasetHead, datasetHead, deleteDataset, sourcedRow } from '../ing
 import type { EventService } from '../platform/events/index.js';
 import { type JobService, PermanentFailure } from '../platform/jobs/index.js';
 import { type Store, type Tx, appendEvent } from '../store/index.js';
-import { type ViewDefinition, checkDefinition } from './definitions.js';
+import { type ViewDefinition, checkViewName, parseViewDefinition } from './definitions.js';
 import type { MetricsProvider } from './graph-table.js';
 import { type DatasetInput, type InputChanges, graphChangedSince } from './lineage.js';
 import { type FactChanges, type Materialised, type RowChanges, isTableView, lastSeq, materialise, viewSourceUri } from './materialise.js';
@@ -24,7 +24,7 @@ export type { Lineage, InputChanges } from './lineage.js';
 export type { MetricsProvider, MetricValues } from './graph-table.js';
 export type { RowChanges, FactChanges } from './materialise.js';
 export type { RowEmbeddings } from './to-vectors.js';
-export { ViewDefinitionSchema, viewNamePattern, type ViewDefinition, type ViewKind } from './definitions.js';
+export { ViewDefinitionSchema, parseViewDefinition, viewNamePattern, type ViewDefinition, type ViewKind } from './definitions.js';
 
 /** Job type of a view materialised in the background: payload `{ name, mode: 'create' | 'refresh' }`. */
 export const viewJobType = 'views.materialise';
@@ -242,8 +242,9 @@ export function createViewService(deps: ViewServiceDeps): ViewService {
   }
 
   const service: ViewService = {
-    async create(tenantId, name, definition, options = {}) {
-      checkDefinition(definition);
+    async create(tenantId, name, given, options = {}) {
+      checkViewName(name);
+      const definition = parseViewDefinition(given);
       const size = await store.read(scope(tenantId), (tx) => inputSize(tx, graph, tenantId, definition));
       if (options.inline || size <= config.viewInlineMaxRows)
         return { view: (await run(tenantId, name, { definition, strict: true, event: 'view.created' })).view, job: null };
