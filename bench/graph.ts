@@ -1,9 +1,12 @@
 /**
  * Graph benchmark: bulk upsert rates through the graph service, then traversal latency on a large graph.
  *   node --import tsx bench/graph.ts [--entities 1000000] [--relations 5000000] [--driver sqlite|postgres] [--queries 1000] [--batch 10000]
+ *     [--query-count 200] [--sql-query-count 30] [--skip-traversals]
  * Prints entities/s, relations/s, and p50/p95/p99 of neighbours (depth 2, 3) and shortest path (depth ≤ 6), first on
  * the SQL path, then on the in-memory projection (built lazily by the first traversal; the bench waits for the build
  * before timing and prints its time, size and the event loop's worst delay meanwhile), with the same query picks.
+ * Then the graph queries: k = 5 shortest paths (≤ 6 hops) and subgraphs of 10 seeds at depth 2, without and with a
+ * property filter, `--sql-query-count` of each on SQL and `--query-count` on the projection.
  * For PostgreSQL it starts an embedded server unless TRELLIS_BENCH_DATABASE_URL is set.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +28,9 @@ const { values } = parseArgs({
     driver: { type: 'string', default: 'sqlite' },
     queries: { type: 'string', default: '1000' },
     batch: { type: 'string', default: '10000' },
+    'query-count': { type: 'string', default: '200' },
+    'sql-query-count': { type: 'string', default: '30' },
+    'skip-traversals': { type: 'boolean', default: false },
   },
 });
 const entityCount = Number(values.entities);
@@ -120,7 +126,44 @@ async function traversals(label: string, service: GraphService): Promise<void> {
     console.log(`${label} served ${after.projection - counts.projection} of ${queryCount * 3} traversals (SQL fallback ${after.sql - counts.sql})`);
 }
 
-await traversals('SQL', sqlGraph);
+/** k shortest paths and subgraphs, `count` of each, on `service`. */
+async function graphQueries(label: string, service: GraphService, count: number): Promise<void> {
+  let next = 0;
+  const pick = () => picks[next++ % picks.length] as string;
+  const samples: number[] = [];
+  let found = 0;
+  let paths = 0;
+  let truncated = 0;
+  for (let query = 0; query < count; query++) {
+    const begin = performance.now();
+    const result = await service.paths(tenantId, pick(), pick(), { k: 5, maxDepth: 6, direction: 'both' });
+    samples.push(performance.now() - begin);
+    if (result.found) found++;
+    paths += result.paths.length;
+    if (result.truncated) truncated++;
+  }
+  summary(`${label} k=5 shortest paths ≤ 6 (${found}/${count} found, mean ${(paths / count).toFixed(1)} paths, ${truncated} truncated)`, samples);
+  for (const where of [undefined, { rank: { lt: entityCount / 2 } }]) {
+    const times: number[] = [];
+    let nodes = 0;
+    let edges = 0;
+    for (let query = 0; query < count; query++) {
+      const seeds = Array.from({ length: 10 }, pick);
+      const begin = performance.now();
+      const result = await service.subgraph(tenantId, seeds, { depth: 2, direction: 'both', maxNodes: 10_000, maxEdges: 50_000, where });
+      times.push(performance.now() - begin);
+      nodes += result.nodes.length;
+      edges += result.edges.length;
+    }
+    summary(
+      `${label} subgraph 10 seeds depth 2${where ? ' where rank < N/2' : ''} (~${Math.round(nodes / count)} nodes, ~${Math.round(edges / count)} relations)`,
+      times,
+    );
+  }
+}
+
+if (!values['skip-traversals']) await traversals('SQL', sqlGraph);
+await graphQueries('SQL', sqlGraph, Number(values['sql-query-count']));
 
 // The projection is built lazily by a tenant's first traversal (answered by SQL); wait for it before timing.
 const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -137,7 +180,8 @@ console.log(
     `${info.entities} entities, ${info.relations} relations, ${(info.bytes / 2 ** 20).toFixed(0)} MiB ` +
     `(${(relationBytes / info.relations).toFixed(1)} bytes per relation, ${(info.entityBytes / info.entities).toFixed(1)} bytes per entity incl. its name)`,
 );
-await traversals('projection', graph);
+if (!values['skip-traversals']) await traversals('projection', graph);
+await graphQueries('projection', graph, Number(values['query-count']));
 const memory = process.memoryUsage();
 console.log(`process RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB`);
 await graph.close();
