@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/core/config.js';
+import { openStore } from '../src/store/index.js';
 import { createTestDatabase, dialects } from './support/stores.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -72,7 +74,19 @@ for (const dialect of dialects) {
 
     if (dialect === 'postgres') return;
 
-    it('without --wait queues a search.embed job for the server', async () => {
+    it('trellis ingest queued a search.embed job for both kinds; without --wait embed queues one for the server', async () => {
+      const store = openStore(loadConfig({ env: {}, file: undefined, overrides: { dataDir } }));
+      try {
+        const jobs = await store.read('system', (tx) =>
+          tx.all<{ payload: string; status: string }>("SELECT payload, status FROM jobs WHERE type = 'search.embed'"),
+        );
+        assert.deepEqual(
+          jobs.map((job) => [JSON.parse(job.payload), job.status]),
+          [[{ kinds: ['entity', 'passage'] }, 'queued']],
+        );
+      } finally {
+        await store.close();
+      }
       const queued = await run(dataDir, ['--json', 'embed', '--kind', 'passage'], databaseUrl);
       assert.equal(queued.code, 0, queued.stderr);
       const job = JSON.parse(queued.stdout) as { type: string; status: string; payload: unknown };

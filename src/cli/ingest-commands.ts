@@ -116,6 +116,8 @@ export function registerIngestCommands(program: Command): void {
           onProgress: (progress) => printer.update(progress),
         });
         printer.end();
+        // The server's job worker embeds what this run added (a search.embed job, as after an ingest job).
+        if (summary.ingested > 0 && services.config.embedAfterIngest === 'on') await services.embeddings.queueJob(tenantId);
         emit(json, summary, () => summaryText(summary));
         if (summary.failed > 0) process.exitCode = exitCodes.failure;
       });
