@@ -203,6 +203,20 @@ export interface TrellisConfig {
   embedWorkers: number;
   /** "on" queues a `search.embed` job for a tenant after each of its ingest jobs succeeds. @default "on" */
   embedAfterIngest: 'on' | 'off';
+  /** "on" answers vector search from in-memory indexes built in worker threads (flat, or IVF for large scopes); "off" always searches the store exhaustively. @default "on" */
+  vectorIndex: 'on' | 'off';
+  /** Scopes (tenant, owner kind, embedder) with fewer vectors get a flat in-memory index (every vector scored: exact); larger ones an IVF index (approximate). @default 20000 */
+  vectorExactBelow: number;
+  /** IVF lists scanned per query (more: higher recall, slower). @default 64 */
+  vectorProbes: number;
+  /** IVF candidates (by int8 score) whose float32 vectors are read from the store to rescore them exactly. @default 100 */
+  vectorRescore: number;
+  /** A filter that leaves at most this many vectors of an IVF scope is answered by exact search over them. @default 5000 */
+  vectorFilterExactBelow: number;
+  /** Bytes all in-memory vector indexes of the process may take together; the least recently used are dropped. @default 2147483648 (2 GiB) */
+  vectorIndexMaxBytes: number;
+  /** Worker threads that scan vector indexes (a large scan is split over all of them); 0: min(2, available cores). @default 0 */
+  vectorSearchThreads: number;
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
 }
@@ -882,6 +896,43 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
   },
   embedWorkers: { env: 'TRELLIS_EMBED_WORKERS', yaml: 'embedWorkers', default: 0, allowed: 'an integer from 0 (cores − 1) to 256', parse: integer(0, 256) },
   embedAfterIngest: { env: 'TRELLIS_EMBED_AFTER_INGEST', yaml: 'embedAfterIngest', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  vectorIndex: { env: 'TRELLIS_VECTOR_INDEX', yaml: 'vectorIndex', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  vectorExactBelow: {
+    env: 'TRELLIS_VECTOR_EXACT_BELOW',
+    yaml: 'vectorExactBelow',
+    default: 20_000,
+    allowed: 'vectors, an integer from 0 to 100000000',
+    parse: integer(0, 100_000_000),
+  },
+  vectorProbes: { env: 'TRELLIS_VECTOR_PROBES', yaml: 'vectorProbes', default: 64, allowed: 'lists, an integer from 1 to 65535', parse: integer(1, 65_535) },
+  vectorRescore: {
+    env: 'TRELLIS_VECTOR_RESCORE',
+    yaml: 'vectorRescore',
+    default: 100,
+    allowed: 'vectors, an integer from 10 to 10000',
+    parse: integer(10, 10_000),
+  },
+  vectorFilterExactBelow: {
+    env: 'TRELLIS_VECTOR_FILTER_EXACT_BELOW',
+    yaml: 'vectorFilterExactBelow',
+    default: 5000,
+    allowed: 'vectors, an integer from 0 to 100000000',
+    parse: integer(0, 100_000_000),
+  },
+  vectorIndexMaxBytes: {
+    env: 'TRELLIS_VECTOR_INDEX_MAX_BYTES',
+    yaml: 'vectorIndexMaxBytes',
+    default: 2 * 1024 ** 3,
+    allowed: 'bytes, an integer from 0 to 1099511627776',
+    parse: integer(0, 1024 ** 4),
+  },
+  vectorSearchThreads: {
+    env: 'TRELLIS_VECTOR_SEARCH_THREADS',
+    yaml: 'vectorSearchThreads',
+    default: 0,
+    allowed: 'an integer from 0 (min(2, cores)) to 64',
+    parse: integer(0, 64),
+  },
   otlpEndpoint: {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     yaml: 'otlpEndpoint',

@@ -8,6 +8,7 @@
  */
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import type { TrellisConfig } from '../../core/config.js';
 import type { Store } from '../../store/index.js';
 import { TrellisError } from '../../core/errors.js';
 import { type BuildRequest, type BuildResult, type BuiltIndex, metadataTable, normalise } from './build.js';
@@ -32,9 +33,11 @@ export interface VectorIndexOptions {
   store: Store;
   /** Where the workers read the store; null (an in-memory SQLite store) keeps every search exact and inline. */
   source: VectorSource | null;
+  /** False: no in-memory indexes, every search is exact in the store. @default true */
+  indexes?: boolean;
   /** Scopes with fewer vectors are held flat (exact scan); more get an IVF index. @default 20000 */
   exactBelow?: number;
-  /** IVF lists scanned per query. @default 48 */
+  /** IVF lists scanned per query. @default 64 */
   probes?: number;
   /** IVF candidates rescored with their float32 vectors from the store. @default 100 */
   rescore?: number;
@@ -66,6 +69,23 @@ export interface VectorIndex {
   /** The indexes held, their bytes, and how many searches each path answered. */
   stats(): { indexes: VectorIndexInfo[]; bytes: number; searches: Record<VectorPath, number> };
   close(): Promise<void>;
+}
+
+/**
+ * The index's options from the configuration (`vector*` settings).
+ * @example
+ * const vectors = createVectorIndex({ store, source, ...vectorIndexSettings(config) });
+ */
+export function vectorIndexSettings(config: TrellisConfig): Omit<VectorIndexOptions, 'store' | 'source'> {
+  return {
+    indexes: config.vectorIndex === 'on',
+    exactBelow: config.vectorExactBelow,
+    probes: config.vectorProbes,
+    rescore: config.vectorRescore,
+    filterExactBelow: config.vectorFilterExactBelow,
+    maxBytes: config.vectorIndexMaxBytes,
+    ...(config.vectorSearchThreads > 0 ? { threads: config.vectorSearchThreads } : {}),
+  };
 }
 
 /** An index in service: its shared memory and what the event loop tracks about it. */
@@ -152,7 +172,8 @@ function hasSeq(index: LiveIndex, seq: number): boolean {
 export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
   const { store, source } = options;
   const exactBelow = options.exactBelow ?? 20_000;
-  const probes = options.probes ?? 48;
+  const probes = options.probes ?? 64;
+  const indexes = options.indexes ?? true;
   const rescore = options.rescore ?? 100;
   const filterExactBelow = options.filterExactBelow ?? 5000;
   const maxBytes = options.maxBytes ?? 2 * 1024 ** 3;
@@ -456,10 +477,19 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
     return reason ? { hits: owned, path, reason, scanned } : { hits: owned, path, scanned };
   }
 
+  /** The dimension of the scope's stored vectors (null: none stored), remembered until the tenant's version moves. */
+  const dimensionsSeen = new Map<string, { version: number; dimensions: number | null }>();
   async function dimensionsOf(tenantId: string, embedderId: string, kind: OwnerKind): Promise<number | null> {
+    const key = [tenantId, kind, embedderId].join('\n');
+    const version = await store.version(tenantId);
+    const seen = dimensionsSeen.get(key);
+    if (seen && seen.version === version) return seen.dimensions;
     const statement = storedDimensions({ tenantId, embedderId, kind });
     const row = await store.read({ tenantId }, (tx) => tx.get<{ dimensions: unknown }>(statement.sql, statement.params));
-    return row ? Number(row.dimensions) : null;
+    const dimensions = row ? Number(row.dimensions) : null;
+    if (dimensionsSeen.size > 10_000) dimensionsSeen.clear();
+    dimensionsSeen.set(key, { version, dimensions });
+    return dimensions;
   }
 
   return {
@@ -489,7 +519,7 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
         result(kind, await exactSearch(scope, filter, query, limit), 'exact', 0, reason);
 
       if (searchOptions.exact === true) return exact('asked');
-      if (!source) return exact('no-index');
+      if (!source || !indexes) return exact('no-index');
       // Filters the index does not hold (an entity's evidence and update time, a row's source) are applied in SQL.
       const indexable =
         kind === 'passage' ||
@@ -532,7 +562,7 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
 
     async ready(tenantId, embedderId, kind) {
       const dimensions = await dimensionsOf(tenantId, checkEmbedderId(embedderId), checkKind(kind));
-      if (dimensions === null || !source) return null;
+      if (dimensions === null || !source || !indexes) return null;
       const state = stateOf({ tenantId, embedderId, kind, dimensions });
       for (;;) {
         const index = await current(state);
