@@ -13,6 +13,7 @@ import { registerExchangeCommands } from './exchange-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerJobCommands } from './job-commands.js';
+import { registerSearchCommands } from './search-commands.js';
 import { exitCodes, reportError } from './output.js';
 import { registerViewCommands } from './view-commands.js';
 
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerAnalyticsCommands(program);
   registerIngestCommands(program);
   registerJobCommands(program);
+  registerSearchCommands(program);
   registerEmbedCommands(program);
   registerViewCommands(program);
   registerDoctor(program);

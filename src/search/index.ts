@@ -22,7 +22,7 @@ export interface TextSignal {
 /** The vector signal: the current embedder and the vector index (src/search/embed, src/search/vector). */
 export interface VectorSignal {
   /** The embedder whose vectors the index is searched with. */
-  readonly embedderId: string;
+  embedderId(): string;
   embedQuery(text: string): Promise<Float32Array>;
   search(tenantId: string, embedderId: string, vector: Float32Array, options: { kind: HitKind; limit: number; filter: SearchFilter }): Promise<VectorHit[]>;
 }
@@ -179,7 +179,11 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
   async function runVector(tenantId: string, request: SearchRequest, limit: number): Promise<VectorHit[]> {
     if (!vectors) return [];
     const vector = await vectors.embedQuery(request.query);
-    const lists = await Promise.all(request.kinds.map((kind) => vectors.search(tenantId, vectors.embedderId, vector, { kind, limit, filter: request.filter })));
+    // A query with no feature the embedder knows (only punctuation, say) has no direction: no vector hits, not an error.
+    if (vector.every((value) => value === 0)) return [];
+    const lists = await Promise.all(
+      request.kinds.map((kind) => vectors.search(tenantId, vectors.embedderId(), vector, { kind, limit, filter: request.filter })),
+    );
     return lists.flat();
   }
 

@@ -11,7 +11,9 @@ import { newId } from '../core/ids.js';
 import { registerGraphRoutes } from '../graph/routes.js';
 import { registerAnalyticsRoutes } from '../graph/analytics/index.js';
 import { registerDatasetRoutes } from '../ingest/dataset-routes.js';
+import { registerExchangeRoutes } from '../exchange/routes.js';
 import { registerIngestRoutes } from '../ingest/routes.js';
+import { registerSearchRoutes } from '../search/routes.js';
 import { devContext, registerAuthHook } from '../platform/auth-hook.js';
 import { registerEventRoutes, websocketPluginOptions } from '../platform/events/routes.js';
 import { registerRateLimitHook } from '../platform/limits/rate-limit-hook.js';
@@ -115,12 +117,15 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerMetricsRoute(app, services);
   registerPlatformRoutes(app, services);
   registerGraphRoutes(app, services);
+  registerSearchRoutes(app, services.search);
   registerAnalyticsRoutes(app, services.analytics);
   registerDatasetRoutes(app, services);
-  registerViewRoutes(app, services);
   registerEmbeddingRoutes(app, services.embeddings);
+  registerViewRoutes(app, services);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
+  // Its own context: POST /import reads its body as a raw stream.
+  await registerExchangeRoutes(app, services);
   // @fastify/multipart, too, hooks every route of its context; a child context keeps it to the ingest routes.
   await app.register(async (ingest) => {
     await ingest.register(multipart, { throwFileSizeLimit: true });

@@ -3,6 +3,7 @@ import type { TrellisConfig } from '../core/config.js';
 import { type GraphService, type ProjectionSource, createGraphService } from '../graph/index.js';
 import { type AnalyticsService, createAnalyticsService } from '../graph/analytics/index.js';
 import { registerIngestJobTypes } from '../ingest/remote/index.js';
+import { registerImportJobType } from '../exchange/import-job.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
@@ -12,6 +13,9 @@ import { type ObservabilityService, createObservability, recordJob, setJobCounts
 import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
 import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
 import { type EmbeddingService, createEmbeddingService } from '../search/embed/index.js';
+import { type SearchService, createSearchService } from '../search/index.js';
+import { createTextSearch } from '../search/text/index.js';
+import { type VectorIndex, type VectorSource, createVectorIndex } from '../search/vector/index.js';
 import type { Store } from '../store/index.js';
 import { type ViewService, createViewService } from '../views/index.js';
 
@@ -50,6 +54,10 @@ export interface Services {
   webhooks: WebhookService;
   /** Embeddings: the configured embedder, query vectors, status, and the `search.embed` job that fills the embeddings table. */
   embeddings: EmbeddingService;
+  /** Nearest-neighbour search over stored vectors: exact, or an in-memory IVF index built in a worker for large scopes. */
+  vectors: VectorIndex;
+  /** Hybrid search (`GET /search`, `trellis search`): full-text, vector and graph signals fused, with citations. */
+  search: SearchService;
   /** Views: stored definitions that derive datasets from the graph (and graph facts from datasets), with lineage. */
   views: ViewService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
@@ -59,6 +67,12 @@ export interface Services {
 /** Where the traversal projection's build worker reads the store from; null when it cannot (an in-memory SQLite store) or is off. */
 function projectionSource(config: TrellisConfig, store: Store): ProjectionSource | null {
   if (config.graphProjection === 'off') return null;
+  if (store.dialect === 'postgres') return config.databaseUrl ? { dialect: 'postgres', url: config.databaseUrl, role: config.databaseRole } : null;
+  return store.location === ':memory:' ? null : { dialect: 'sqlite', file: store.location };
+}
+
+/** Where the vector index's workers read the store; null (an in-memory SQLite store) keeps vector search exact and inline. */
+function vectorSource(config: TrellisConfig, store: Store): VectorSource | null {
   if (store.dialect === 'postgres') return config.databaseUrl ? { dialect: 'postgres', url: config.databaseUrl, role: config.databaseRole } : null;
   return store.location === ':memory:' ? null : { dialect: 'sqlite', file: store.location };
 }
@@ -76,6 +90,17 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   registerIngestJobTypes(jobs, { store, graph, config });
   const analytics = createAnalyticsService({ store, graph, jobs, config });
   const embeddings = createEmbeddingService({ store, config, jobs });
+  const vectors = createVectorIndex({ store, source: vectorSource(config, store) });
+  const search = createSearchService({
+    graph,
+    text: createTextSearch(store),
+    vectors: {
+      embedderId: () => embeddings.embedderId(),
+      embedQuery: (text) => embeddings.embedQuery(text),
+      search: async (tenantId, embedderId, vector, options) => (await vectors.search(tenantId, embedderId, vector, options)).hits,
+    },
+  });
+  registerImportJobType(jobs, { store, graph, config });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
   const webhooks = createWebhookService(store, config, { changes: events.notifier, jobs });
@@ -94,8 +119,19 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     observability,
     webhooks,
     embeddings,
+    vectors,
+    search,
     views: createViewService({ store, graph, events, jobs, config, embeddings }),
-    background: [observability.background, limits.background, events.background, embeddings.background, jobs.worker, webhooks.runner, analytics.background],
+    background: [
+      observability.background,
+      limits.background,
+      events.background,
+      embeddings.background,
+      jobs.worker,
+      webhooks.runner,
+      analytics.background,
+      { name: 'vector index', start() {}, stop: () => vectors.close() },
+    ],
   };
 }
 
