@@ -32,10 +32,13 @@ function quote(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** Ordinary tables (not SQLite's own, not virtual ones), by name. */
+/**
+ * Ordinary tables by name: not SQLite's own, not virtual ones, and not the shadow tables a virtual table keeps its data in
+ * (the full-text indexes' `*_data`, `*_config` …, which hold rows from the moment they are created and are derived data).
+ */
 function tablesOf(db: Database.Database): string[] {
   const rows = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")
+    .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all() as { name: string }[];
   return rows.map((row) => row.name);
 }
