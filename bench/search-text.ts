@@ -10,14 +10,22 @@
  * class exhaustively (bm25 over every match, no planner) and prints how many of the planner's top 10 passages are in the
  * exhaustive top 10, and the exhaustive latency. Each latency line also gives the process's CPU time per query
  * (user + system), which other load on a shared machine does not inflate as it does wall-clock time.
+ *
+ *   node --import tsx bench/search-text.ts --stemming /work/shared/data/redocred/dev_revised.json
+ * instead measures whether stemming would help: every sentence of the Re-DocRED documents is a row of two FTS5 tables,
+ * one with the tokenizer Trellis uses and one with the Porter stemmer on top of it; each sentence, parsed as a query,
+ * searches the other sentences, and the bench prints how often its own document is among the documents of the top 10
+ * (and the mean reciprocal rank of the first sentence of its document) with each tokenizer.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { newId } from '../src/core/ids.js';
 import { canonicalKey } from '../src/graph/keys.js';
-import { type TextSearch, createTextSearch } from '../src/search/text/index.js';
+import { createTextSearch, parseTextQuery } from '../src/search/text/index.js';
+import { ftsPhrase } from '../src/search/text/fts.js';
 import type { SearchFilter } from '../src/search/types.js';
 import type { Store } from '../src/store/index.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
@@ -30,6 +38,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '50' },
     exact: { type: 'string', default: '20' },
     dir: { type: 'string', default: path.join(os.tmpdir(), 'trellis-bench-search-text') },
+    stemming: { type: 'string' },
   },
 });
 const queriesPerClass = Number(values.queries);
@@ -316,6 +325,47 @@ async function run(passageCount: number, entityCount: number): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+/** Sentence → own-document retrieval on Re-DocRED, with and without the Porter stemmer. */
+async function stemming(file: string): Promise<void> {
+  const documents = JSON.parse(readFileSync(file, 'utf8')) as { title: string; sents: string[][] }[];
+  const db = new Database(':memory:');
+  const sentences: { document: number; text: string }[] = [];
+  documents.forEach((document, index) => {
+    for (const tokens of document.sents) sentences.push({ document: index, text: tokens.join(' ') });
+  });
+  const tokenizers = {
+    'unicode61 (Trellis)': "unicode61 remove_diacritics 2 categories 'L* N* Co M*'",
+    'porter unicode61': "porter unicode61 remove_diacritics 2 categories 'L* N* Co M*'",
+  };
+  for (const [name, tokenizer] of Object.entries(tokenizers)) {
+    db.exec(`DROP TABLE IF EXISTS sentences; CREATE VIRTUAL TABLE sentences USING fts5(text, tokenize = "${tokenizer.replaceAll('"', '""')}")`);
+    const insert = db.prepare('INSERT INTO sentences (rowid, text) VALUES (?, ?)');
+    db.transaction(() => sentences.forEach((sentence, index) => insert.run(index + 1, sentence.text)))();
+    const query = db.prepare('SELECT rowid FROM sentences WHERE sentences MATCH ? AND rowid <> ? ORDER BY rank LIMIT 200').pluck();
+    let found = 0;
+    let reciprocal = 0;
+    let asked = 0;
+    sentences.forEach((sentence, index) => {
+      const terms = parseTextQuery(sentence.text.split(' ').slice(0, 40).join(' ')).terms;
+      if (terms.length === 0 || (documents[sentence.document]?.sents.length ?? 0) < 2) return;
+      asked++;
+      const rows = query.all(terms.map(ftsPhrase).join(' OR '), index + 1) as number[];
+      const ranked = [...new Set(rows.map((row) => (sentences[row - 1] as { document: number }).document))];
+      const position = ranked.indexOf(sentence.document);
+      if (position >= 0 && position < 10) found++;
+      if (position >= 0) reciprocal += 1 / (position + 1);
+    });
+    console.log(
+      `${name.padEnd(22)} own document in the top 10: ${((100 * found) / asked).toFixed(1)} % of ${asked} sentences; MRR ${(reciprocal / asked).toFixed(3)}`,
+    );
+  }
+}
+
+if (values.stemming) {
+  await stemming(values.stemming);
+  process.exit(0);
 }
 
 console.log(

@@ -319,3 +319,103 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('text search planner (SQLite, with tiny bounds so that every path runs)', () => {
+  let test: TestStore;
+  let graph: GraphService;
+  let exhaustive: TextSearch;
+  let planned: TextSearch;
+  let tenant: string;
+  let chunks: string[];
+  let sourceIds: string[];
+  // 30 passages in 3 sources: "common" in all, "medium" in every third, "rare" in two, "filler words" in all.
+  const text = (index: number) =>
+    [
+      `passage ${index}: common filler words`,
+      index % 3 === 0 ? 'medium' : '',
+      index === 4 || index === 9 ? 'rare' : '',
+      index === 9 ? 'medium medium' : '',
+      index % 10 === 7 ? 'red fox' : '',
+    ].join(' ');
+  before(async () => {
+    test = await createTestStore('sqlite');
+    graph = createGraphService(test.store);
+    tenant = await createTenant(test.store, 'plan');
+    exhaustive = createTextSearch(test.store, { planner: { candidateBudget: Number.POSITIVE_INFINITY, stopFrequency: Number.POSITIVE_INFINITY } });
+    planned = createTextSearch(test.store, { planner: { candidateBudget: 3, stopFrequency: 12 } });
+    chunks = [];
+    sourceIds = [];
+    for (let source = 0; source < 3; source++) {
+      const created = await graph.createSource(tenant, {
+        uri: `file:///plan-${source}.txt`,
+        kind: 'text',
+        chunks: Array.from({ length: 10 }, (_, index) => ({ text: text(source * 10 + index) })),
+      });
+      chunks.push(...created.chunks.map((chunk) => chunk.id));
+      sourceIds.push(created.id);
+    }
+  });
+  after(() => test.dispose());
+  const passages = (search: TextSearch, query: string, limit = 10, filter = {}) => search.search(tenant, query, { kinds: ['passage'], limit, filter });
+
+  it('ranks exactly while the terms fit the budget', async () => {
+    assert.deepEqual(ids(await passages(planned, 'rare')), ids(await passages(exhaustive, 'rare')));
+    assert.deepEqual(ids(await passages(planned, 'rare')), [chunks[4], chunks[9]], 'the shorter passage first');
+  });
+
+  it("ranks the light term's rows by light and medium terms, then fills from the newest medium rows, then from the newest common rows", async () => {
+    const hits = await passages(planned, 'rare medium common', 14);
+    assert.deepEqual(ids(hits).slice(0, 2), [chunks[9], chunks[4]], 'rows with the rare term first, the one with medium too above');
+    assert.ok((hits[0] as TextHit).score > (hits[1] as TextHit).score);
+    const medium = chunks.filter((_, index) => index % 3 === 0 && index !== 9);
+    assert.deepEqual(new Set(ids(hits).slice(2, 11)), new Set(medium), 'then the other rows with "medium", from its window');
+    assert.deepEqual(ids(hits).slice(11), [chunks[29], chunks[28], chunks[26]], 'then the newest rows with only "common", unscored');
+    assert.deepEqual(
+      hits.slice(11).map((hit) => hit.score),
+      [0, 0, 0],
+    );
+  });
+
+  it('answers a query of common words with the newest rows that hold them all, and honours exclusions', async () => {
+    assert.deepEqual(ids(await passages(planned, 'common filler', 3)), [chunks[29], chunks[28], chunks[27]]);
+    assert.deepEqual(ids(await passages(planned, 'common -medium', 2)), [chunks[29], chunks[28]]);
+    assert.deepEqual(
+      ids(await passages(planned, 'common -medium', 3)),
+      [chunks[29], chunks[28]],
+      'the fill reads a window of about max(budget, limit) rows with the common term: here 3, one of them excluded',
+    );
+    assert.deepEqual(ids(await passages(planned, '"filler words" -medium -rare', 2)), [chunks[29], chunks[28]], 'a phrase of common words');
+  });
+
+  it('finds a phrase of common words and ranks a rare phrase exactly', async () => {
+    assert.deepEqual(
+      ids(await passages(planned, '"red fox"')),
+      [chunks[17], chunks[7], chunks[27]],
+      'the longer passage (with "medium") last; newer first on ties',
+    );
+    assert.deepEqual(ids(await passages(planned, '"words passage"')), [], 'words present, never in that order');
+  });
+
+  it('ranks the passages of a few sources among themselves, every term counting', async () => {
+    const hits = await passages(planned, 'medium common', 10, { sourceIds: [sourceIds[0]] });
+    assert.deepEqual(ids(hits).slice(0, 4), [chunks[9], chunks[6], chunks[3], chunks[0]], '"medium" three times, then once; newer first on ties');
+    assert.equal(hits.length, 10, 'then the rows with only the common term');
+    assert.ok(hits.every((hit) => chunks.indexOf(hit.id) < 10));
+    const exact = await passages(exhaustive, 'medium common', 10, { sourceIds: [sourceIds[0]] });
+    assert.deepEqual(ids(hits).slice(0, 4), ids(exact).slice(0, 4), 'the same order as bm25 where scores differ');
+    assert.deepEqual(ids(await passages(planned, 'medium -rare', 10, { sourceIds: [sourceIds[0]] })), [chunks[6], chunks[3], chunks[0]]);
+  });
+
+  it('keeps filters inside the bounded windows, and reads an until-only window from the oldest rows', async () => {
+    const two = [sourceIds[1], sourceIds[2]] as string[];
+    // Two sources hold 20 passages, over the budget: the general path with the filter in its queries.
+    const hits = await passages(planned, 'common', 3, { sourceIds: two });
+    assert.deepEqual(ids(hits), [chunks[29], chunks[28], chunks[27]]);
+    const sources = await test.store.read({ tenantId: tenant }, (tx) =>
+      tx.all<{ id: string; created_at: string }>('SELECT id, created_at FROM sources WHERE tenant_id = ? ORDER BY created_at', [tenant]),
+    );
+    const until = (sources[0] as { created_at: string }).created_at;
+    const old = await passages(planned, 'common', 3, { until });
+    assert.deepEqual(ids(old), [chunks[2], chunks[1], chunks[0]], 'only the first source is old enough: read from the oldest, shown newest first');
+  });
+});

@@ -19,30 +19,41 @@ export interface PlannerLimits {
 /** The limits measured to keep text search under 15 ms at p95 on 1,000,000 passages (bench/search-text.ts). */
 export const defaultPlannerLimits: PlannerLimits = { candidateBudget: 2000, stopFrequency: 30_000 };
 
+/** What a term is estimated to cost: rows it matches, and for a phrase the rows its rarest word matches (FTS5 checks word positions in each). */
+export interface TermEstimate {
+  frequency: number;
+  cost: number;
+}
+
+/** A phrase whose rarest word is in more rows than this many times the budget is never scored or counted: FTS5 would check positions in all of them. */
+export const phraseCostFactor = 4;
+
 /** The terms of a query split by how many rows they match. */
 export interface TermPlan {
   /** The rarest terms, together within the candidate budget: every row matching one of them is ranked. */
   light: QueryTerm[];
   /** Terms within the stop frequency but over the budget: they add to the score of light terms' rows, and fill the results from a window of the newest rows. */
   medium: QueryTerm[];
-  /** Terms over the stop frequency: only used to fill the results with the newest rows that contain them, unscored. */
+  /** Terms over the stop frequency, and costly phrases: only used to fill the results with the newest rows that contain them, unscored. */
   stop: QueryTerm[];
 }
 
 /**
- * Splits terms by their estimated number of matching rows (`frequencies[i]` for `terms[i]`): rarest first into
- * `light` while their sum stays within the budget, the rest into `medium` or `stop` by the stop frequency.
+ * Splits terms by their estimates: rarest first into `light` while their sum stays within the budget, the rest into
+ * `medium` or `stop` by the stop frequency; a phrase of common words is `stop` whatever its own frequency.
  * @example
- * planTerms([zurich, bank, the], [40, 9000, 800000], defaultPlannerLimits) // { light: [zurich], medium: [bank], stop: [the] }
+ * planTerms([zurich, bank, the], [40, 9000, 800000].map((n) => ({ frequency: n, cost: n })), defaultPlannerLimits)
+ * // { light: [zurich], medium: [bank], stop: [the] }
  */
-export function planTerms(terms: readonly QueryTerm[], frequencies: readonly number[], limits: PlannerLimits): TermPlan {
-  const order = terms.map((_, index) => index).sort((a, b) => (frequencies[a] as number) - (frequencies[b] as number));
+export function planTerms(terms: readonly QueryTerm[], estimates: readonly TermEstimate[], limits: PlannerLimits): TermPlan {
+  const order = terms.map((_, index) => index).sort((a, b) => (estimates[a] as TermEstimate).frequency - (estimates[b] as TermEstimate).frequency);
   const plan: TermPlan = { light: [], medium: [], stop: [] };
   let total = 0;
   for (const index of order) {
-    const frequency = frequencies[index] as number;
+    const { frequency, cost } = estimates[index] as TermEstimate;
     const term = terms[index] as QueryTerm;
-    if (frequency > limits.stopFrequency) plan.stop.push(term);
+    const costlyPhrase = term.words.length > 1 && cost > phraseCostFactor * limits.candidateBudget;
+    if (frequency > limits.stopFrequency || costlyPhrase) plan.stop.push(term);
     else if (total + frequency <= limits.candidateBudget) {
       plan.light.push(term);
       total += frequency;

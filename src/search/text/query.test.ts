@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TrellisError } from '../../core/errors.js';
 import { type TextQuery, maxQueryLength, maxQueryWords, parseTextQuery } from './query.js';
-import { ftsPhrase } from './sqlite.js';
+import { ftsPhrase } from './fts.js';
 import { tsqueryText } from './postgres.js';
 import { fold } from './tokens.js';
 

@@ -5,35 +5,10 @@
 import type Database from 'better-sqlite3';
 import type { HitKind } from '../types.js';
 import type { CheckedFilter, RankedRow } from './options.js';
-import { type PlannerLimits, planTerms } from './plan.js';
+import { type PlannerLimits, type TermEstimate, phraseCostFactor, planTerms } from './plan.js';
+import { type Range, allOf, anyOf, ftsPhrase, passageRows, prepared, shapes, tenantBlock } from './fts.js';
+import { rankWithinSources } from './sqlite-sources.js';
 import type { QueryTerm, TextQuery } from './query.js';
-
-/** The FTS5 table of a kind and the map from its row numbers to keys. */
-interface IndexShape {
-  fts: string;
-  map: string;
-}
-
-const shapes: Record<HitKind, IndexShape> = {
-  passage: { fts: 'search_passages', map: 'search_passage_rows' },
-  entity: { fts: 'search_aliases', map: 'search_alias_rows' },
-};
-
-/** Row numbers per tenant (migration 0009). */
-const tenantBlock = 1_099_511_627_776;
-
-/** One term as an FTS5 string: a quoted phrase (a single word is a phrase of one), `*` after it for a prefix. */
-export function ftsPhrase(term: QueryTerm): string {
-  return `"${term.words.join(' ').replaceAll('"', '""')}"${term.prefix ? ' *' : ''}`;
-}
-
-function anyOf(terms: readonly QueryTerm[]): string {
-  return terms.length === 1 ? ftsPhrase(terms[0] as QueryTerm) : `(${terms.map(ftsPhrase).join(' OR ')})`;
-}
-
-function allOf(terms: readonly QueryTerm[]): string {
-  return terms.length === 1 ? ftsPhrase(terms[0] as QueryTerm) : `(${terms.map(ftsPhrase).join(' AND ')})`;
-}
 
 /**
  * How a candidate query orders and bounds its rows: `ranked` the best by bm25 (every match is scored), `all` every
@@ -41,24 +16,14 @@ function allOf(terms: readonly QueryTerm[]): string {
  */
 type Mode = 'ranked' | 'all' | 'window' | 'newest';
 
-const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-function prepared(db: Database.Database, sql: string): Database.Statement {
-  let cache = statementCache.get(db);
-  if (!cache) {
-    cache = new Map();
-    statementCache.set(db, cache);
-  }
-  let statement = cache.get(sql);
-  if (!statement) {
-    statement = db.prepare(sql);
-    cache.set(sql, statement);
-  }
-  return statement;
+/** The joins and conditions of a filter, and their parameters in order; `joins` is empty when nothing is filtered. */
+interface FilterSql {
+  joins: string;
+  where: string;
+  params: unknown[];
 }
 
-/** The joins and conditions of a filter, and their parameters in order. */
-function filterSql(kind: HitKind, filter: CheckedFilter): { joins: string; where: string; params: unknown[] } {
+function filterSql(kind: HitKind, filter: CheckedFilter): FilterSql {
   const joins: string[] = [];
   const where: string[] = [];
   const params: unknown[] = [];
@@ -85,24 +50,31 @@ function filterSql(kind: HitKind, filter: CheckedFilter): { joins: string; where
   return { joins: joins.join(' '), where: where.map((condition) => ` AND ${condition}`).join(''), params };
 }
 
-/** The SQL of a candidate query. Entities are grouped: each entity once, with its best-scoring alias. */
-function candidateSql(kind: HitKind, mode: Mode, filter: { joins: string; where: string }): string {
+/**
+ * The SQL of a candidate query, with `?` for: the MATCH expression, the range's low and high, then (when it joins the
+ * map) the tenant and the filter's parameters, then the LIMIT. Passages are keyed by row number and joined to the
+ * map only to filter; entities are grouped, each once with its best-scoring alias. Ties go to the newest row.
+ */
+function candidateSql(kind: HitKind, mode: Mode, filter: FilterSql, direction: 'ASC' | 'DESC'): string {
   const { fts, map } = shapes[kind];
-  const key = kind === 'passage' ? 'm.chunk_id AS id' : 'm.entity_id AS id, m.alias_key AS alias_key';
   const score = mode === 'newest' ? '0' : `bm25(${fts})`;
-  const order = mode === 'ranked' ? ' ORDER BY rank_value LIMIT ?' : mode === 'all' ? '' : ` ORDER BY ${fts}.rowid DESC LIMIT ?`;
-  const rows = `SELECT ${key}, ${score} AS rank_value FROM ${fts} CROSS JOIN ${map} m ON m.fts_rowid = ${fts}.rowid ${filter.joins}
-    WHERE ${fts} MATCH ? AND ${fts}.rowid BETWEEN ? AND ? AND m.tenant_id = ?${filter.where}`;
-  if (kind === 'passage') return `${rows}${order}`;
-  // One row per entity: the alias with the best (lowest) bm25; SQLite takes the bare column alias_key from that row.
-  // MATERIALIZED keeps the aliases query apart from the aggregate: bm25() cannot run inside a flattened GROUP BY.
-  const windowed = mode === 'window' || mode === 'newest';
-  return `WITH matched AS MATERIALIZED (${rows}${windowed ? order : ''})
-    SELECT id, alias_key, min(rank_value) AS rank_value FROM matched GROUP BY id${windowed ? '' : order}`;
+  const bounded = mode === 'window' || mode === 'newest';
+  const where = `${fts} MATCH ? AND ${fts}.rowid BETWEEN ? AND ?`;
+  if (kind === 'passage') {
+    const join = filter.joins === '' ? '' : ` CROSS JOIN ${map} m ON m.fts_rowid = ${fts}.rowid ${filter.joins}`;
+    const check = filter.joins === '' ? '' : ` AND m.tenant_id = ?${filter.where}`;
+    const order = mode === 'ranked' ? ' ORDER BY rank_value, key DESC LIMIT ?' : bounded ? ` ORDER BY ${fts}.rowid ${direction} LIMIT ?` : '';
+    return `SELECT ${fts}.rowid AS key, ${score} AS rank_value FROM ${fts}${join} WHERE ${where}${check}${order}`;
+  }
+  // CROSS JOIN keeps FTS5 the outer loop (bm25() needs its cursor); MATERIALIZED keeps bm25() out of the aggregate.
+  const rows = `SELECT m.entity_id AS key, m.alias_key AS alias_key, ${score} AS rank_value FROM ${fts} CROSS JOIN ${map} m ON m.fts_rowid = ${fts}.rowid ${filter.joins}
+    WHERE ${where} AND m.tenant_id = ?${filter.where}`;
+  return `WITH matched AS MATERIALIZED (${rows}${bounded ? ` ORDER BY ${fts}.rowid ${direction} LIMIT ?` : ''})
+    SELECT key, alias_key, min(rank_value) AS rank_value FROM matched GROUP BY key${mode === 'ranked' ? ' ORDER BY rank_value, key LIMIT ?' : ''}`;
 }
 
 /** The tenant's range of row numbers in an index, or null when it has no rows there. */
-function tenantRange(db: Database.Database, kind: HitKind, tenantId: string): { low: number; high: number } | null {
+function tenantRange(db: Database.Database, kind: HitKind, tenantId: string): Range | null {
   const base = prepared(db, 'SELECT base FROM search_tenants WHERE tenant_id = ?').pluck().get(tenantId) as number | undefined;
   if (base === undefined) return null;
   const { map } = shapes[kind];
@@ -114,10 +86,10 @@ function tenantRange(db: Database.Database, kind: HitKind, tenantId: string): { 
 }
 
 /**
- * Estimated rows of the tenant matching a term: exact up to `cap`; above it, extrapolated from how far back the
- * newest `cap` matches reach. Costs at most `cap` rows of one doclist.
+ * Estimated rows of the range matching a term: exact up to `cap`; above it, extrapolated from how far back the newest
+ * `cap` matches reach. Reads at most `cap` matches of the term.
  */
-function estimateFrequency(db: Database.Database, kind: HitKind, term: QueryTerm, range: { low: number; high: number }, cap: number): number {
+function estimateFrequency(db: Database.Database, kind: HitKind, term: QueryTerm, range: Range, cap: number): number {
   const { fts } = shapes[kind];
   const probe = prepared(
     db,
@@ -128,11 +100,60 @@ function estimateFrequency(db: Database.Database, kind: HitKind, term: QueryTerm
 }
 
 /**
+ * Each term's estimate. A phrase's words are estimated first: a phrase whose rarest word is common is not probed
+ * itself, since matching it means checking word positions in every row holding all its words.
+ */
+export function estimateTerms(db: Database.Database, kind: HitKind, terms: readonly QueryTerm[], range: Range, limits: PlannerLimits): TermEstimate[] {
+  // With no finite budget every term is light: nothing to estimate (the exhaustive mode the benchmark compares with).
+  if (!Number.isFinite(limits.candidateBudget)) return terms.map(() => ({ frequency: 0, cost: 0 }));
+  return terms.map((term) => {
+    if (term.words.length === 1) {
+      const frequency = estimateFrequency(db, kind, term, range, limits.candidateBudget);
+      return { frequency, cost: frequency };
+    }
+    const last = term.words.length - 1;
+    const cost = Math.min(
+      ...term.words.map((word, index) =>
+        estimateFrequency(
+          db,
+          kind,
+          { words: [word], folded: [term.folded[index] as string], prefix: term.prefix && index === last },
+          range,
+          limits.candidateBudget,
+        ),
+      ),
+    );
+    if (cost > phraseCostFactor * limits.candidateBudget) return { frequency: cost, cost };
+    return { frequency: estimateFrequency(db, kind, term, range, limits.candidateBudget), cost };
+  });
+}
+
+/**
+ * The part of `range` at its newest end (or oldest, for `ASC`) expected to hold about `rows` matches of terms that
+ * match `frequency` rows in all: windows and fills read no further, even when a filter rejects what they read.
+ */
+function windowOf(range: Range, rows: number, frequency: number, direction: 'ASC' | 'DESC'): Range {
+  const span = Math.ceil(((range.high - range.low + 1) * rows) / Math.max(rows, frequency));
+  return direction === 'DESC'
+    ? { low: Math.max(range.low, range.high - span + 1), high: range.high }
+    : { low: range.low, high: Math.min(range.high, range.low + span - 1) };
+}
+
+/** A row found, keyed by row number (passages) or entity ID; its score is higher-is-better, 0 when unscored. */
+interface Found {
+  score: number;
+  aliasKey?: string;
+}
+
+/**
  * Ranks one kind of hit for a query on SQLite. With every term within the planner's budget this is exact bm25 over
  * all terms (OR: rows with more and rarer terms rank higher). Otherwise: every row containing one of the light
- * terms is ranked by bm25 over light and medium terms; if fewer than `limit` rows were found, the newest
- * `candidateBudget` rows containing all medium terms (then any) are ranked and added; then, unscored (score 0), the
- * newest rows containing all remaining terms (then any). Stop terms never contribute to a score.
+ * terms is ranked by bm25 over light and medium terms; if fewer than `limit` rows were found, the newest rows
+ * containing all medium terms (then any) — about `candidateBudget` of them — are ranked and added; then, unscored
+ * (score 0), the newest rows containing all remaining terms (then any), within a window of about `candidateBudget`
+ * rows of the rarest of them. Stop terms never contribute to a score. With only an `until` time filter, windows
+ * start from the oldest rows instead. Passages filtered to a few sources are ranked another way: see
+ * sqlite-sources.ts.
  */
 export function searchSqlite(
   db: Database.Database,
@@ -145,23 +166,32 @@ export function searchSqlite(
 ): RankedRow[] {
   const range = tenantRange(db, kind, tenantId);
   if (range === null || query.terms.length === 0) return [];
-  // With no finite budget every term is light: nothing to estimate (the exhaustive mode the benchmark compares with).
-  const frequencies = Number.isFinite(limits.candidateBudget)
-    ? query.terms.map((term) => estimateFrequency(db, kind, term, range, limits.candidateBudget))
-    : query.terms.map(() => 0);
-  const plan = planTerms(query.terms, frequencies, limits);
+  const estimates = estimateTerms(db, kind, query.terms, range, limits);
+  if (kind === 'passage' && filter.sourceIds) {
+    const ranked = rankWithinSources(db, tenantId, query, limit, filter, range, estimates, limits);
+    if (ranked) return ranked;
+  }
+  const plan = planTerms(query.terms, estimates, limits);
+  const frequencyOf = (terms: readonly QueryTerm[]) => terms.reduce((sum, term) => sum + (estimates[query.terms.indexOf(term)] as TermEstimate).frequency, 0);
+  const costOf = (terms: readonly QueryTerm[]) => Math.min(...terms.map((term) => (estimates[query.terms.indexOf(term)] as TermEstimate).cost));
   const filtered = filterSql(kind, filter);
+  const direction = filter.until !== undefined && filter.since === undefined ? 'ASC' : 'DESC';
   const excluded = query.excluded.length > 0 ? ` NOT ${anyOf(query.excluded)}` : '';
-  const found = new Map<string, { score: number; aliasKey?: string }>();
+  const found = new Map<string | number, Found>();
 
-  const run = (expression: string, mode: Mode, count?: number) => {
-    const params: unknown[] = [excluded === '' ? expression : `(${expression})${excluded}`, range.low, range.high, tenantId, ...filtered.params];
+  const run = (expression: string, mode: Mode, within: Range, count?: number) => {
+    const params: unknown[] = [excluded === '' ? expression : `(${expression})${excluded}`, within.low, within.high];
+    if (kind === 'entity' || filtered.joins !== '') params.push(tenantId, ...filtered.params);
     if (count !== undefined) params.push(count);
-    const rows = prepared(db, candidateSql(kind, mode, filtered)).all(...params) as { id: string; alias_key?: string; rank_value: number }[];
+    const rows = prepared(db, candidateSql(kind, mode, filtered, direction)).all(...params) as {
+      key: string | number;
+      alias_key?: string;
+      rank_value: number;
+    }[];
     for (const row of rows) {
-      if (found.has(row.id)) continue;
+      if (found.has(row.key)) continue;
       // bm25() is lower-is-better; hits are higher-is-better.
-      found.set(row.id, { score: row.rank_value === 0 ? 0 : -row.rank_value, aliasKey: row.alias_key });
+      found.set(row.key, { score: row.rank_value === 0 ? 0 : -row.rank_value, aliasKey: row.alias_key });
     }
   };
 
@@ -169,32 +199,35 @@ export function searchSqlite(
     const light = anyOf(plan.light);
     if (plan.medium.length > 0) {
       // Rows with a light term and a medium one get their full score first; the rest keep their light-terms score.
-      run(`${light} AND ${anyOf(plan.medium)}`, 'all');
-      run(light, 'ranked', limit + found.size);
+      run(`${light} AND ${anyOf(plan.medium)}`, 'all', range);
+      run(light, 'ranked', range, limit + found.size);
     } else {
-      run(light, 'ranked', limit);
+      run(light, 'ranked', range, limit);
     }
   }
   if (found.size < limit && plan.medium.length > 0) {
+    const size = Math.max(limits.candidateBudget, limit);
+    const within = windowOf(range, size, frequencyOf(plan.medium), direction);
     const windows = plan.medium.length > 1 ? [allOf(plan.medium), anyOf(plan.medium)] : [allOf(plan.medium)];
     for (const expression of windows) {
       if (found.size >= limit) break;
-      run(expression, 'window', limits.candidateBudget);
+      run(expression, 'window', within, size);
     }
   }
   if (found.size < limit && plan.stop.length > 0) {
     const rest = [...plan.medium, ...plan.stop];
+    const within = windowOf(range, Math.max(limits.candidateBudget, limit), costOf(rest), direction);
     const fills = rest.length > 1 ? [allOf(rest), anyOf(rest)] : [allOf(rest)];
     for (const expression of fills) {
       if (found.size >= limit) break;
-      run(expression, 'newest', limit + found.size);
+      run(expression, 'newest', within, limit + found.size);
     }
   }
-  return [...found]
-    .map(([id, row]) => ({ id, score: row.score, aliasKey: row.aliasKey }))
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, limit)
-    .map((row) => (row.aliasKey === undefined ? { id: row.id, score: row.score } : row));
+  const best = [...found]
+    .sort(([keyA, a], [keyB, b]) => b.score - a.score || (typeof keyA === 'number' ? (keyB as number) - keyA : keyA < keyB ? -1 : keyA > keyB ? 1 : 0))
+    .slice(0, limit);
+  if (kind === 'entity') return best.map(([key, row]) => ({ id: key as string, score: row.score, aliasKey: row.aliasKey }));
+  return passageRows(db, tenantId, best as [number, Found][]);
 }
 
 /** Passage texts by chunk ID, for snippets. */
