@@ -101,8 +101,8 @@ interface Served {
   stop(): Promise<number | null>;
 }
 
-async function serve(options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Served> {
-  const child = spawnCli(['serve'], options.cwd, options.env);
+async function serve(options: { cwd: string; env: NodeJS.ProcessEnv; globals?: string[] }): Promise<Served> {
+  const child = spawnCli([...(options.globals ?? []), 'serve'], options.cwd, options.env);
   const { url, output, exited } = await waitForListening(child, 30_000);
   return {
     url,
@@ -321,7 +321,9 @@ describe('trellis CLI as a real process', { concurrency: 2 }, () => {
       assert.match(first?.output() ?? '', /SIGTERM: stopping/);
       const file = path.join(dataDir, 'initial-admin-key.txt');
       const before = readFileSync(file, 'utf8');
-      server = await serve({ cwd: dir, env });
+      // Global flags before the command: serve must keep running all the same (it once exited when argv[2] was not "serve").
+      server = await serve({ cwd: dir, env, globals: ['--data-dir', dataDir] });
+      await new Promise((resolve) => setTimeout(resolve, 200));
       assert.doesNotMatch(server.output(), keyPattern);
       assert.doesNotMatch(server.output(), /First start/);
       assert.equal(readFileSync(file, 'utf8'), before);

@@ -17,6 +17,9 @@ import { registerSearchCommands } from './search-commands.js';
 import { exitCodes, reportError } from './output.js';
 import { registerViewCommands } from './view-commands.js';
 
+/** Set once `serve` is listening: the process must then keep running after the command returns. */
+let serving = false;
+
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('trellis')
@@ -40,6 +43,7 @@ export function buildProgram(): Command {
       if (flags.port) process.env.TRELLIS_PORT = flags.port;
       const config = configFrom(options);
       const server = await startServer(config);
+      serving = true;
       process.stdout.write(
         `Trellis ${version} listening on ${server.url} (docs: ${server.url}/docs, store: ${server.services.store.dialect} ${server.services.store.location})\n`,
       );
@@ -83,6 +87,6 @@ export async function runCli(argv: string[]): Promise<number> {
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (invokedDirectly) {
   const code = await runCli(process.argv.slice(2));
-  // serve keeps running; other commands exit with their code.
-  if (process.argv[2] !== 'serve' || code !== 0) process.exit(code);
+  // serve keeps running (wherever it stands among the global flags); other commands exit with their code.
+  if (!serving || code !== 0) process.exit(code);
 }
