@@ -6,11 +6,11 @@ import { TrellisError } from '../../core/errors.js';
 import type { ProjectionArrays } from '../projection-data.js';
 import { betweennessScores, prepareBetweenness, runBetweennessShare, sampleSources } from './betweenness.js';
 import { strongComponents, weakComponents } from './components.js';
-import { type AnalyticsGraph, degreeOrder, graphFromEdges, reversed, simple, undirected } from './csr.js';
+import { type AnalyticsGraph, degreeOrder, graphFromEdges, renumber, reversed, simple, undirected } from './csr.js';
 import { degrees } from './degree.js';
 import { louvain } from './louvain.js';
 import { type Algorithm, type Params, defaultBetweennessSamples, exactBetweennessMaxEntities } from './params.js';
-import { preparePageRank, runPageRankShare } from './pagerank.js';
+import { preparePageRankFromEdges, runPageRankShare } from './pagerank.js';
 import { seededRandom } from './random.js';
 import { rankBy } from './rank.js';
 import type { KernelThreads } from './threads.js';
@@ -102,18 +102,13 @@ function directed(graph: AnalyticsGraph, direction: 'out' | 'in' | 'both'): Anal
 function pageRankRun(selection: Selection, params: Params['pagerank'], threads: KernelThreads | null) {
   const { entityOf, from, to, edgeCount } = selection;
   const nodeCount = entityOf.length;
-  // Renumbered by degree, so the scores gathered most often share cache lines; mapped back afterwards.
+  // Renumbered by degree, so the scores gathered most often share cache lines; mapped back afterwards. The selection
+  // is this run's own, so it is renamed in place.
   const { newOf, oldOf } = degreeOrder(nodeCount, from, to, edgeCount);
-  const renamedFrom = new Uint32Array(edgeCount);
-  const renamedTo = new Uint32Array(edgeCount);
-  for (let edge = 0; edge < edgeCount; edge++) {
-    renamedFrom[edge] = newOf[from[edge] as number] as number;
-    renamedTo[edge] = newOf[to[edge] as number] as number;
-  }
-  const graph = directed(graphFromEdges(nodeCount, renamedFrom, renamedTo, edgeCount), params.direction);
+  renumber(from, to, edgeCount, newOf);
   const pageRankParams = { damping: params.damping, tolerance: params.tolerance, maxIterations: params.iterations };
-  const parallel = threads && threads.size > 1 && graph.edgeCount >= parallelMinEdges ? threads : null;
-  const task = preparePageRank(graph, pageRankParams, parallel ? parallel.size : 1);
+  const parallel = threads && threads.size > 1 && edgeCount >= parallelMinEdges ? threads : null;
+  const task = preparePageRankFromEdges(nodeCount, from, to, edgeCount, params.direction, pageRankParams, parallel ? parallel.size : 1);
   const outcome = parallel ? parallel.pageRank(task) : runPageRankShare(task, 0);
   const scores = new Float64Array(nodeCount);
   for (let node = 0; node < nodeCount; node++) scores[oldOf[node] as number] = task.scores[node] as number;

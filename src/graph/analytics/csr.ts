@@ -37,38 +37,6 @@ export function sharedFloat32(length: number): Float32Array {
 }
 
 /**
- * Rows of a CSR from parallel endpoint arrays: for each `near` node its `far` nodes. Edges are placed by a counting
- * sort over `far`-major input order, so when `order` (edge positions sorted by far node) is given every row comes out
- * ascending.
- */
-function rows(nodeCount: number, near: Uint32Array, far: Uint32Array, edgeCount: number, byFar: Uint32Array | null): { start: Uint32Array; list: Uint32Array } {
-  const start = sharedUint32(nodeCount + 1);
-  for (let edge = 0; edge < edgeCount; edge++) (start[(near[edge] as number) + 1] as number)++;
-  for (let node = 0; node < nodeCount; node++) start[node + 1] = (start[node + 1] as number) + (start[node] as number);
-  const fill = start.slice(0, nodeCount);
-  const list = sharedUint32(edgeCount);
-  if (byFar) {
-    for (let index = 0; index < edgeCount; index++) {
-      const edge = byFar[index] as number;
-      list[(fill[near[edge] as number] as number)++] = far[edge] as number;
-    }
-  } else {
-    for (let edge = 0; edge < edgeCount; edge++) list[(fill[near[edge] as number] as number)++] = far[edge] as number;
-  }
-  return { start, list };
-}
-
-/** Edge positions sorted by `key` (a stable counting sort). */
-function sortedBy(nodeCount: number, key: Uint32Array, edgeCount: number): Uint32Array {
-  const start = new Uint32Array(nodeCount + 1);
-  for (let edge = 0; edge < edgeCount; edge++) (start[(key[edge] as number) + 1] as number)++;
-  for (let node = 0; node < nodeCount; node++) start[node + 1] = (start[node + 1] as number) + (start[node] as number);
-  const order = new Uint32Array(edgeCount);
-  for (let edge = 0; edge < edgeCount; edge++) order[(start[key[edge] as number] as number)++] = edge;
-  return order;
-}
-
-/**
  * A numbering of nodes by total degree, highest first (ties keep input order): the nodes most edges point at sit
  * together, so the scores a pull iteration gathers most often share cache lines. Returns `newOf[old]` and `oldOf[new]`.
  */
@@ -94,18 +62,49 @@ export function degreeOrder(nodeCount: number, from: Uint32Array, to: Uint32Arra
   return { newOf, oldOf };
 }
 
+/** Row starts (prefix sums) of the counts of `keys[0 … edgeCount]`. */
+function rowStarts(nodeCount: number, keys: Uint32Array, edgeCount: number): Uint32Array {
+  const start = sharedUint32(nodeCount + 1);
+  for (let edge = 0; edge < edgeCount; edge++) (start[(keys[edge] as number) + 1] as number)++;
+  for (let node = 0; node < nodeCount; node++) start[node + 1] = (start[node + 1] as number) + (start[node] as number);
+  return start;
+}
+
 /**
  * Builds the graph from edge endpoint arrays (the first `edgeCount` entries of `from` and `to`, node numbers below
- * `nodeCount`). `from` and `to` are not modified.
+ * `nodeCount`); they are not modified. Three scatter passes and no sort: successors in input order, predecessors by
+ * walking those rows in node order (so each predecessor list comes out ascending), successors again by walking the
+ * predecessor lists (ascending too). Every adjacency list is thus sorted, whatever order the edges came in.
  * @example
  * const graph = graphFromEdges(3, Uint32Array.of(0, 1), Uint32Array.of(1, 2), 2); // 0→1→2
  */
 export function graphFromEdges(nodeCount: number, from: Uint32Array, to: Uint32Array, edgeCount: number): AnalyticsGraph {
-  // Rows are filled in order of the far end, so every adjacency list is ascending (sequential gathers, and the same
-  // result whatever order the edges came in).
-  const out = rows(nodeCount, from, to, edgeCount, sortedBy(nodeCount, to, edgeCount));
-  const incoming = rows(nodeCount, to, from, edgeCount, sortedBy(nodeCount, from, edgeCount));
-  return { nodeCount, edgeCount, outStart: out.start, outTarget: out.list, inStart: incoming.start, inSource: incoming.list };
+  const outStart = rowStarts(nodeCount, from, edgeCount);
+  const inStart = rowStarts(nodeCount, to, edgeCount);
+  const outTarget = sharedUint32(edgeCount);
+  const inSource = sharedUint32(edgeCount);
+  const fill = new Uint32Array(nodeCount);
+  fill.set(outStart.subarray(0, nodeCount));
+  for (let edge = 0; edge < edgeCount; edge++) outTarget[(fill[from[edge] as number] as number)++] = to[edge] as number;
+  fill.set(inStart.subarray(0, nodeCount));
+  for (let node = 0; node < nodeCount; node++) {
+    const end = outStart[node + 1] as number;
+    for (let position = outStart[node] as number; position < end; position++) inSource[(fill[outTarget[position] as number] as number)++] = node;
+  }
+  fill.set(outStart.subarray(0, nodeCount));
+  for (let node = 0; node < nodeCount; node++) {
+    const end = inStart[node + 1] as number;
+    for (let position = inStart[node] as number; position < end; position++) outTarget[(fill[inSource[position] as number] as number)++] = node;
+  }
+  return { nodeCount, edgeCount, outStart, outTarget, inStart, inSource };
+}
+
+/** Renames the endpoints of the first `edgeCount` edges in place: node v becomes `newOf[v]`. */
+export function renumber(from: Uint32Array, to: Uint32Array, edgeCount: number, newOf: Uint32Array): void {
+  for (let edge = 0; edge < edgeCount; edge++) {
+    from[edge] = newOf[from[edge] as number] as number;
+    to[edge] = newOf[to[edge] as number] as number;
+  }
 }
 
 /** The graph with every edge turned around. */
