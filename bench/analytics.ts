@@ -201,7 +201,7 @@ async function othersPhase(): Promise<void> {
   const [graph, buildMs] = time(() => graphFromEdges(nodeCount, from, to, edgeCount));
   const [weak, weakMs] = time(() => weakComponents(graph));
   const [strong, strongMs] = time(() => strongComponents(graph));
-  const [communities, louvainMs] = time(() => louvain(graph, { resolution: 1, seed: 1, maxLevels: 32, maxPasses: 64 }));
+  const [communities, louvainMs] = time(() => louvain(nodeCount, from, to, edgeCount, { resolution: 1, seed: 1, maxLevels: 32, maxPasses: 64 }));
   const team = await startKernelThreads(threads);
   const samples = Number(values.samples);
   const [paths, simpleMs] = time(() => simple(graph));

@@ -109,7 +109,7 @@ export function registerAnalyticsCommands(program: Command): void {
 
   addCommon(analytics.command('betweenness').description('betweenness centrality (exact up to 5,000 entities, else sampled sources)'))
     .option('--direction <dir>', 'out, in or both', 'out')
-    .option('--samples <n>', 'source entities sampled (default: exact up to 5,000 entities, else 200)', numberFlag('samples'))
+    .option('--samples <n>', 'source entities sampled (default: exact up to 5,000 entities, else 64)', numberFlag('samples'))
     .option('--seed <n>', 'seed of the sample', numberFlag('seed'), 1)
     .option('--no-normalized', 'raw path counts instead of dividing by (n − 1)(n − 2)')
     .action((flags: CommonFlags & { direction: string; samples?: number; seed: number; normalized: boolean }, command: Command) =>

@@ -160,6 +160,20 @@ export function compute<A extends Algorithm>(input: ComputeInput, algorithm: A, 
     const run = pageRankRun(selection, params as Params['pagerank'], threads);
     main = run.scores;
     summary = run.summary;
+  } else if (algorithm === 'communities') {
+    // Louvain builds its own undirected weighted rows from the edges: no directed CSR is needed.
+    const communityParams = params as Params['communities'];
+    const found = louvain(nodeCount, selection.from, selection.to, edgeCount, {
+      resolution: communityParams.resolution,
+      seed: communityParams.seed,
+      maxLevels: 32,
+      maxPasses: 64,
+    });
+    const columns = groupColumns(found.community, found.sizes);
+    main = columns.group;
+    extra = { communitySize: columns.size };
+    descending = false;
+    summary = { communities: found.sizes.length, largestCommunity: found.sizes[0] ?? 0, modularity: found.modularity, levels: found.levels };
   } else {
     const graph = graphFromEdges(nodeCount, selection.from, selection.to, edgeCount);
     if (algorithm === 'degree') {
@@ -171,21 +185,13 @@ export function compute<A extends Algorithm>(input: ComputeInput, algorithm: A, 
       const run = betweennessRun(graph, params as Params['betweenness'], threads);
       main = run.scores;
       summary = run.summary;
-    } else if (algorithm === 'components') {
+    } else {
       const found = (params as Params['components']).mode === 'strong' ? strongComponents(graph) : weakComponents(graph);
       const columns = groupColumns(found.component, found.sizes);
       main = columns.group;
       extra = { componentSize: columns.size };
       descending = false;
       summary = { components: found.sizes.length, largestComponent: found.sizes[0] ?? 0 };
-    } else {
-      const communityParams = params as Params['communities'];
-      const found = louvain(graph, { resolution: communityParams.resolution, seed: communityParams.seed, maxLevels: 32, maxPasses: 64 });
-      const columns = groupColumns(found.community, found.sizes);
-      main = columns.group;
-      extra = { communitySize: columns.size };
-      descending = false;
-      summary = { communities: found.sizes.length, largestCommunity: found.sizes[0] ?? 0, modularity: found.modularity, levels: found.levels };
     }
   }
   const ranked = rankBy(main, descending);

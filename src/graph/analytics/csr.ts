@@ -99,6 +99,23 @@ export function graphFromEdges(nodeCount: number, from: Uint32Array, to: Uint32A
   return { nodeCount, edgeCount, outStart, outTarget, inStart, inSource };
 }
 
+/** Sorts `list[first … end]` ascending: insertion sort for the short rows most are, the built-in sort otherwise. */
+export function sortRow(list: Uint32Array, first: number, end: number): void {
+  if (end - first > 32) {
+    list.subarray(first, end).sort();
+    return;
+  }
+  for (let position = first + 1; position < end; position++) {
+    const value = list[position] as number;
+    let hole = position;
+    while (hole > first && (list[hole - 1] as number) > value) {
+      list[hole] = list[hole - 1] as number;
+      hole--;
+    }
+    list[hole] = value;
+  }
+}
+
 /** Renames the endpoints of the first `edgeCount` edges in place: node v becomes `newOf[v]`. */
 export function renumber(from: Uint32Array, to: Uint32Array, edgeCount: number, newOf: Uint32Array): void {
   for (let edge = 0; edge < edgeCount; edge++) {

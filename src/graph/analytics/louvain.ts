@@ -2,7 +2,7 @@
  * @module Louvain community detection (Blondel et al. 2008) on the undirected view of the graph, edge weight = the
  * number of relations between two entities. Nodes are visited in a seeded random order, so a seed repeats exactly.
  */
-import type { AnalyticsGraph } from './csr.js';
+import { sortRow } from './csr.js';
 import { seededRandom, shuffle } from './random.js';
 
 /** Louvain's parameters. */
@@ -34,38 +34,57 @@ interface WeightedGraph {
   loop: Float64Array;
 }
 
-/** The undirected weighted view: parallel relations add up; a self-loop's weight is its relation count. */
-function weightedView(graph: AnalyticsGraph): WeightedGraph {
-  const { nodeCount, outStart, outTarget, inStart, inSource } = graph;
-  const start = new Uint32Array(nodeCount + 1);
+/**
+ * The undirected weighted view of an edge list: parallel relations (either way) add up to one weighted edge, a
+ * self-loop's weight is its relation count. Built straight from the edges (no directed CSR): rows are filled, sorted
+ * and their repeats merged in place, so the only large arrays are the rows and their weights.
+ */
+function weightedView(nodeCount: number, from: Uint32Array, to: Uint32Array, count: number): WeightedGraph {
   const loop = new Float64Array(nodeCount);
-  let count = 0;
-  const neighbourList = new Uint32Array(graph.edgeCount * 2);
-  const weightList = new Float64Array(graph.edgeCount * 2);
+  const start = new Uint32Array(nodeCount + 1);
+  for (let edge = 0; edge < count; edge++) {
+    const a = from[edge] as number;
+    const b = to[edge] as number;
+    if (a === b) loop[a] = (loop[a] as number) + 1;
+    else {
+      (start[a + 1] as number)++;
+      (start[b + 1] as number)++;
+    }
+  }
+  for (let node = 0; node < nodeCount; node++) start[node + 1] = (start[node + 1] as number) + (start[node] as number);
+  const list = new Uint32Array(start[nodeCount] as number);
+  const fill = start.slice(0, nodeCount);
+  for (let edge = 0; edge < count; edge++) {
+    const a = from[edge] as number;
+    const b = to[edge] as number;
+    if (a === b) continue;
+    list[(fill[a] as number)++] = b;
+    list[(fill[b] as number)++] = a;
+  }
+  let unique = 0;
   for (let node = 0; node < nodeCount; node++) {
-    // Merge the ascending out- and in-lists, folding repeats into weights.
-    let a = outStart[node] as number;
-    let b = inStart[node] as number;
-    const aEnd = outStart[node + 1] as number;
-    const bEnd = inStart[node + 1] as number;
-    let previous = -1;
-    while (a < aEnd || b < bEnd) {
-      const next = b >= bEnd || (a < aEnd && (outTarget[a] as number) <= (inSource[b] as number)) ? (outTarget[a++] as number) : (inSource[b++] as number);
-      if (next === node) {
-        // Seen once from each side: half a relation per sighting.
-        loop[node] = (loop[node] as number) + 0.5;
-        continue;
-      }
-      if (next === previous) weightList[count - 1] = (weightList[count - 1] as number) + 1;
+    const first = start[node] as number;
+    const end = start[node + 1] as number;
+    sortRow(list, first, end);
+    for (let position = first; position < end; position++) if (position === first || list[position] !== list[position - 1]) unique++;
+  }
+  // Merge repeats, moving rows left in place: the write position never passes the read position.
+  const weight = new Float64Array(unique);
+  let written = 0;
+  for (let node = 0; node < nodeCount; node++) {
+    const first = start[node] as number;
+    const end = start[node + 1] as number;
+    start[node] = written;
+    for (let position = first; position < end; position++) {
+      if (position > first && list[position] === list[position - 1]) weight[written - 1] = (weight[written - 1] as number) + 1;
       else {
-        neighbourList[count] = next;
-        weightList[count++] = 1;
-        previous = next;
+        list[written] = list[position] as number;
+        weight[written++] = 1;
       }
     }
-    start[node + 1] = count;
   }
-  return { nodeCount, start, neighbour: neighbourList.slice(0, count), weight: weightList.slice(0, count), loop };
+  start[nodeCount] = written;
+  return { nodeCount, start, neighbour: list.subarray(0, written), weight, loop };
 }
 
 /** Weighted degree of each node: its edges plus twice its loop. */
@@ -234,12 +253,13 @@ function modularityOf(graph: WeightedGraph, community: Uint32Array, count: numbe
 }
 
 /**
- * Louvain communities of the graph's undirected view.
+ * Louvain communities of the undirected view of an edge list (the first `count` of `from` and `to`, nodes below
+ * `nodeCount`).
  * @example
- * const { community, modularity } = louvain(graph, { resolution: 1, seed: 1, maxLevels: 20, maxPasses: 50 });
+ * const { community, modularity } = louvain(3, Uint32Array.of(0, 1), Uint32Array.of(1, 2), 2, { resolution: 1, seed: 1, maxLevels: 20, maxPasses: 64 });
  */
-export function louvain(graph: AnalyticsGraph, params: LouvainParams): LouvainResult {
-  const base = weightedView(graph);
+export function louvain(nodeCount: number, from: Uint32Array, to: Uint32Array, edgeCount: number, params: LouvainParams): LouvainResult {
+  const base = weightedView(nodeCount, from, to, edgeCount);
   const random = seededRandom(params.seed);
   let current = base;
   let membership = Uint32Array.from({ length: base.nodeCount }, (_, node) => node);
@@ -248,10 +268,10 @@ export function louvain(graph: AnalyticsGraph, params: LouvainParams): LouvainRe
     const { community, moved } = moveNodes(current, params.resolution, params.maxPasses * current.nodeCount, random);
     if (!moved) break;
     levels++;
-    const { labels, count } = compact(community);
+    const { labels, count: communities } = compact(community);
     for (let node = 0; node < membership.length; node++) membership[node] = labels[membership[node] as number] as number;
-    if (count === current.nodeCount) break;
-    current = aggregate(current, labels, count);
+    if (communities === current.nodeCount) break;
+    current = aggregate(current, labels, communities);
   }
   // Number communities by size, largest first, ties by their lowest node.
   const { labels, count } = compact(membership);

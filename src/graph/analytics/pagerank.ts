@@ -4,7 +4,7 @@
  * needed, and every per-node sum is formed in the same order whatever the thread count (results are bit-identical).
  * The per-block loop is a small WebAssembly kernel (pagerank.wat); the layout and the iteration live here.
  */
-import type { AnalyticsGraph } from './csr.js';
+import { type AnalyticsGraph, sortRow } from './csr.js';
 import { pageRankKernelBase64 } from './pagerank-wasm.js';
 
 /** PageRank's parameters. */
@@ -208,23 +208,6 @@ export function preparePageRank(graph: AnalyticsGraph, params: PageRankParams, t
   fillInverse(base.inverseOutDegree, outDegree);
   const bounds = partition(base.inStart, nodeCount, threads);
   return { ...base, threads: bounds.length - 1, bounds };
-}
-
-/** Sorts `list[first … end]` ascending: insertion sort for the short rows most are, the built-in sort otherwise. */
-function sortRow(list: Uint32Array, first: number, end: number): void {
-  if (end - first > 32) {
-    list.subarray(first, end).sort();
-    return;
-  }
-  for (let position = first + 1; position < end; position++) {
-    const value = list[position] as number;
-    let hole = position;
-    while (hole > first && (list[hole - 1] as number) > value) {
-      list[hole] = list[hole - 1] as number;
-      hole--;
-    }
-    list[hole] = value;
-  }
 }
 
 /**

@@ -90,7 +90,7 @@ export const paramSchemas = {
         Type.Integer({
           minimum: 1,
           maximum: 1_000_000,
-          description: 'Source nodes sampled (Brandes from each, scaled by entities / samples); default: exact up to 5,000 entities, else 200',
+          description: 'Source nodes sampled (Brandes from each, scaled by entities / samples); default: exact up to 5,000 entities, else 64',
         }),
       ),
       normalized: Type.Optional(Type.Boolean({ description: 'Divide by (n − 1)(n − 2) as networkx and graphology do; default true' })),
@@ -156,7 +156,7 @@ export const defaultProperty: Record<Algorithm, string> = {
 /** Betweenness is exact up to this many entities unless `samples` is given. */
 export const exactBetweennessMaxEntities = 5000;
 /** Sources sampled for betweenness above {@link exactBetweennessMaxEntities} unless `samples` is given. */
-export const defaultBetweennessSamples = 200;
+export const defaultBetweennessSamples = 64;
 
 const sortedUnique = (list: string[] | undefined) => (list ? [...new Set(list)].sort() : null);
 
