@@ -1,22 +1,28 @@
 /**
  * Vector index benchmark: nearest-neighbour search over stored passage vectors on SQLite.
  *   node --expose-gc --import tsx bench/vector.ts [--vectors 1000000] [--dimensions 384] [--queries 1000] [--recall-queries 100]
- *     [--probes 48] [--rescore 100] [--threads 2] [--filter-share 0.1]
- * Generates its corpus: sources of 100 passages each, and one unit vector per passage from a Gaussian mixture of
- * unequal, overlapping clusters; queries are drawn near stored vectors. Prints the index build time and size, RSS, the ANN
+ *     [--probes 64] [--rescore 100] [--threads 2] [--filter-share 0.1] [--dataset mixture|text]
+ * Generates its corpus in a child process (so the RSS measured here is a server's: the store and the index, not the
+ * generator's garbage): sources of 100 passages each, and one unit vector per passage — from a Gaussian mixture of
+ * unequal, overlapping clusters with queries drawn near stored vectors (--dataset mixture), or the built-in
+ * embedder's vectors of generated English passages with a sentence of a random passage as each query (--dataset text). Prints the index build time and size, RSS, the ANN
  * p50/p95/p99 (single client, sequential), recall@10 against exact search (sqlite-vec) with the exact path's own
  * p50/p95, the same for a source filter, and the event loop's worst delay while searching.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { newId } from '../src/core/ids.js';
+import { builtinOptions, embedTextsInline } from '../src/search/embed/builtin-embedder.js';
 import { createVectorIndex } from '../src/search/vector/index.js';
 import { random } from '../src/search/vector/kmeans.js';
 import { appendEvent } from '../src/store/index.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
+import { generateText } from '../test/support/ingest-corpus.js';
 import { clusteredVectors, queriesNear, recall } from '../test/support/vectors.js';
 import { percentile } from './corpus.js';
 
@@ -26,10 +32,12 @@ const { values } = parseArgs({
     dimensions: { type: 'string', default: '384' },
     queries: { type: 'string', default: '1000' },
     'recall-queries': { type: 'string', default: '100' },
-    probes: { type: 'string', default: '48' },
+    probes: { type: 'string', default: '64' },
     rescore: { type: 'string', default: '100' },
     threads: { type: 'string', default: '2' },
     'filter-share': { type: 'string', default: '0.1' },
+    dataset: { type: 'string', default: 'mixture' },
+    'write-to': { type: 'string' },
   },
 });
 const vectorCount = Number(values.vectors);
@@ -38,7 +46,7 @@ const queryCount = Number(values.queries);
 const recallQueries = Number(values['recall-queries']);
 const filterShare = Number(values['filter-share']);
 const perSource = 100;
-const embedderId = `bench-mixture-${dimensions}`;
+const embedderId = `bench-${values.dataset}-${dimensions}`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 function summary(label: string, samples: number[]): string {
@@ -46,65 +54,132 @@ function summary(label: string, samples: number[]): string {
   return `${label.padEnd(26)} p50 ${percentile(sorted, 50).toFixed(2)} ms  p95 ${percentile(sorted, 95).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms`;
 }
 
-/** Vectors in generation batches, so a million never sit in memory at once. */
-async function* vectorBatches(): AsyncGenerator<Float32Array[]> {
-  const batch = 50_000;
+/** Vectors (and, for the text dataset, the texts they embed) in generation batches: a million never sit in memory at once. */
+async function* vectorBatches(): AsyncGenerator<{ vectors: Float32Array[]; texts: string[] | null }> {
+  const batch = 20_000;
+  if (values.dataset === 'text') {
+    const options = builtinOptions(dimensions);
+    for (let from = 0; from < vectorCount; from += batch) {
+      const texts = Array.from({ length: Math.min(batch, vectorCount - from) }, (_, at) => generateText(1_000_000 + from + at, 400));
+      yield { vectors: embedTextsInline(texts, options), texts };
+    }
+    return;
+  }
   // One mixture for the whole corpus: generated in slices with the same centres (same seed), different draws.
   const clusters = Math.round(Math.sqrt(vectorCount));
   for (let from = 0; from < vectorCount; from += batch) {
-    const slice = clusteredVectors(Math.min(batch, vectorCount - from), { dimensions, clusters, seed: 1, drawSeed: 100 + from });
-    yield slice;
+    yield { vectors: clusteredVectors(Math.min(batch, vectorCount - from), { dimensions, clusters, seed: 1, drawSeed: 100 + from }), texts: null };
   }
+}
+
+/** What the writer leaves for the measuring process beside the database. */
+interface Corpus {
+  tenantId: string;
+  sourceIds: string[];
+  seconds: number;
+}
+
+/** The writer (a child process): the store, the corpus and the queries (written to `<file>.queries` as float32). */
+async function writeCorpus(file: string): Promise<void> {
+  const store = openSqliteStore({ file });
+  await store.migrate();
+  const tenantId = newId();
+  await store.transaction('system', (tx) =>
+    tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'bench', 'bench', new Date().toISOString()]),
+  );
+  const started = performance.now();
+  const sourceIds: string[] = [];
+  const sample: Float32Array[] = [];
+  const sampleTexts: string[] = [];
+  const pickSample = random(3);
+  let written = 0;
+  for await (const { vectors, texts } of vectorBatches()) {
+    await store.transaction({ tenantId }, async (tx) => {
+      if (tx.dialect !== 'sqlite') throw new Error('bench/vector.ts runs on SQLite');
+      await appendEvent(tx, { type: 'bench.vectors', payload: { count: vectors.length } });
+      const now = new Date().toISOString();
+      const insertSource = tx.db.prepare(
+        'INSERT INTO sources (tenant_id, id, uri, kind, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      const insertChunk = tx.db.prepare('INSERT INTO chunks (tenant_id, id, source_id, ordinal, text, start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const insertVector = tx.db.prepare(
+        'INSERT INTO embeddings (tenant_id, owner_kind, owner_id, embedder, dimensions, vector, content_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      vectors.forEach((vector, at) => {
+        if (written % perSource === 0) {
+          const sourceId = newId();
+          sourceIds.push(sourceId);
+          // Sources are spread over 2020–2024 so time filters have something to select.
+          const created = new Date(Date.UTC(2020, 0, 1) + (sourceIds.length / Math.ceil(vectorCount / perSource)) * 5 * 365 * 86_400_000).toISOString();
+          insertSource.run(tenantId, sourceId, `bench://${sourceId}`, 'text', null, 'ready', created, now);
+        }
+        const chunkId = newId();
+        insertChunk.run(tenantId, chunkId, sourceIds[sourceIds.length - 1], written % perSource, texts ? '' : 'passage', 0, 7);
+        insertVector.run(tenantId, 'passage', chunkId, embedderId, dimensions, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), 'hash', now);
+        if (pickSample() < 5000 / vectorCount) {
+          sample.push(vector);
+          if (texts) sampleTexts.push(texts[at] as string);
+        }
+        written++;
+      });
+    });
+  }
+  await store.close();
+  const total = Math.max(queryCount, recallQueries);
+  let queries: Float32Array[];
+  if (values.dataset === 'text') {
+    // A sentence of a stored passage asks for that passage (and its neighbours).
+    const next = random(7);
+    const sentences = Array.from({ length: total }, () => {
+      const text = sampleTexts[Math.floor(next() * sampleTexts.length)] as string;
+      const parts = text.split(/(?<=[.!?])\s+/).filter((part) => part.length > 20);
+      return parts[Math.floor(next() * parts.length)] ?? text;
+    });
+    queries = embedTextsInline(sentences, builtinOptions(dimensions));
+  } else queries = queriesNear(sample, total, 0.5, 5);
+  const bytes = new Float32Array(total * dimensions);
+  queries.forEach((vector, at) => bytes.set(vector, at * dimensions));
+  writeFileSync(`${file}.queries`, bytes);
+  const corpus: Corpus = { tenantId, sourceIds, seconds: (performance.now() - started) / 1000 };
+  writeFileSync(`${file}.json`, JSON.stringify(corpus));
+}
+
+if (values['write-to']) {
+  await writeCorpus(values['write-to']);
+  process.exit(0);
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-vector-bench-'));
 const file = path.join(dir, 'trellis.db');
-let store = openSqliteStore({ file });
-await store.migrate();
-const tenantId = newId();
-await store.transaction('system', (tx) =>
-  tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'bench', 'bench', new Date().toISOString()]),
+console.log(`# ${vectorCount} passage vectors, ${dimensions} dimensions, dataset ${values.dataset}, ${os.cpus().length} cores, Node ${process.version}`);
+const writer = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--write-to', file], {
+  stdio: 'inherit',
+});
+if (writer.status !== 0) throw new Error(`The corpus writer failed (${writer.status})`);
+const corpus = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as Corpus;
+const { tenantId, sourceIds } = corpus;
+const queryBytes = readFileSync(`${file}.queries`);
+const queries = Array.from(
+  { length: queryBytes.byteLength / 4 / dimensions },
+  (_, at) => new Float32Array(queryBytes.buffer.slice(queryBytes.byteOffset + at * dimensions * 4, queryBytes.byteOffset + (at + 1) * dimensions * 4)),
 );
+console.log(`corpus written                 ${corpus.seconds.toFixed(1)} s (${vectorCount} passages in ${sourceIds.length} sources, in a child process)`);
 
-console.log(`# ${vectorCount} passage vectors, ${dimensions} dimensions, Gaussian mixture, ${os.cpus().length} cores, Node ${process.version}`);
-let started = performance.now();
-const sourceIds: string[] = [];
-const sampleForQueries: Float32Array[] = [];
-const pickSample = random(3);
-let written = 0;
-for await (const batch of vectorBatches()) {
-  await store.transaction({ tenantId }, async (tx) => {
-    if (tx.dialect !== 'sqlite') throw new Error('bench/vector.ts runs on SQLite');
-    await appendEvent(tx, { type: 'bench.vectors', payload: { count: batch.length } });
-    const now = new Date().toISOString();
-    const insertSource = tx.db.prepare('INSERT INTO sources (tenant_id, id, uri, kind, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    const insertChunk = tx.db.prepare('INSERT INTO chunks (tenant_id, id, source_id, ordinal, text, start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const insertVector = tx.db.prepare(
-      'INSERT INTO embeddings (tenant_id, owner_kind, owner_id, embedder, dimensions, vector, content_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    for (const vector of batch) {
-      if (written % perSource === 0) {
-        const sourceId = newId();
-        sourceIds.push(sourceId);
-        // Sources are spread over 2020–2024 so time filters have something to select.
-        const created = new Date(Date.UTC(2020, 0, 1) + (sourceIds.length / Math.ceil(vectorCount / perSource)) * 5 * 365 * 86_400_000).toISOString();
-        insertSource.run(tenantId, sourceId, `bench://${sourceId}`, 'text', null, 'ready', created, now);
-      }
-      const chunkId = newId();
-      insertChunk.run(tenantId, chunkId, sourceIds[sourceIds.length - 1], written % perSource, 'passage', 0, 7);
-      insertVector.run(tenantId, 'passage', chunkId, embedderId, dimensions, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), 'hash', now);
-      if (pickSample() < 5000 / vectorCount) sampleForQueries.push(vector);
-      written++;
-    }
-  });
+/** This process's memory from /proc: resident total, anonymous (heaps, the index's shared memory counts as shmem), file-backed (SQLite's memory-mapped database), and the peak. */
+function memory(): string {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return `RSS ${mib(field('VmRSS'))} = anonymous ${mib(field('RssAnon'))} + shared memory ${mib(field('RssShmem'))} + file-backed ${mib(field('RssFile'))}; peak ${mib(field('VmHWM'))}`;
 }
-console.log(`corpus written                 ${((performance.now() - started) / 1000).toFixed(1)} s (${written} passages in ${sourceIds.length} sources)`);
 
-// A server holds the store, not the generator's garbage: reopen it and collect before measuring memory.
-await store.close();
-store = openSqliteStore({ file });
-(globalThis as { gc?: () => void }).gc?.();
-const rssBeforeIndex = process.memoryUsage().rss;
+/** CPU time of this process's main thread (the event loop) in ms, from /proc (10 ms resolution). */
+function mainThreadCpu(): number {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+}
+
+const store = openSqliteStore({ file });
+console.log(`memory before the index        ${memory()}`);
 const index = createVectorIndex({
   store,
   source: { dialect: 'sqlite', file },
@@ -113,40 +188,46 @@ const index = createVectorIndex({
   threads: Number(values.threads),
 });
 const query = (at: number) => queries[at % queries.length] as Float32Array;
-const queries = queriesNear(sampleForQueries, Math.max(queryCount, recallQueries), 0.5, 5);
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
-started = performance.now();
+const started = performance.now();
 const info = await index.ready(tenantId, embedderId, 'passage');
 loop.disable();
-const rssAfterBuild = process.memoryUsage().rss;
 if (!info) throw new Error('The index was not built');
 console.log(
   `index build                    ${(info.buildMilliseconds / 1000).toFixed(1)} s in the worker (${((performance.now() - started) / 1000).toFixed(1)} s to ready), ${info.shape}, ${info.lists} lists`,
 );
 console.log(`index memory                   ${mib(info.bytes)} (${(info.bytes / info.vectors).toFixed(0)} bytes per vector)`);
 console.log(`event loop worst delay (build) ${(loop.max / 1e6).toFixed(1)} ms`);
+console.log(`memory after the build         ${memory()}`);
 
 loop.reset();
 loop.enable();
 for (let at = 0; at < 50; at++) await index.search(tenantId, embedderId, query(at), { kind: 'passage', limit: 10 });
 const annTimes: number[] = [];
+const scanTimes: number[] = [];
+const storeTimes: number[] = [];
 let scanned = 0;
+const cpuBefore = mainThreadCpu();
 for (let at = 0; at < queryCount; at++) {
   const begin = performance.now();
   const result = await index.search(tenantId, embedderId, query(at), { kind: 'passage', limit: 10 });
   annTimes.push(performance.now() - begin);
+  scanTimes.push(result.timings?.scan ?? 0);
+  storeTimes.push(result.timings?.store ?? 0);
   scanned += result.scanned;
   if (result.path !== 'ivf') throw new Error(`expected the IVF path, got ${result.path}`);
 }
+const cpuPerQuery = (mainThreadCpu() - cpuBefore) / queryCount;
 loop.disable();
 console.log(summary('ANN search (k=10)', annTimes));
+console.log(summary('  of which worker scan', scanTimes));
+console.log(summary('  of which store rescoring', storeTimes));
 console.log(`vectors scored per query       ${(scanned / queryCount).toFixed(0)} (int8), then ${values.rescore} rescored in float32`);
-console.log(`event loop worst delay (search) ${(loop.max / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms`);
+console.log(`event loop CPU per query       ${cpuPerQuery.toFixed(2)} ms (main thread, /proc)`);
+console.log(`event loop delay (search)      worst ${(loop.max / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms`);
 (globalThis as { gc?: () => void }).gc?.();
-console.log(
-  `RSS                            ${mib(process.memoryUsage().rss)} (before the index ${mib(rssBeforeIndex)}, after its build ${mib(rssAfterBuild)})`,
-);
+console.log(`memory after the searches      ${memory()}`);
 
 const exactTimes: number[] = [];
 let recallSum = 0;

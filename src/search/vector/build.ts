@@ -9,7 +9,7 @@ import { type IndexLayout, layoutIndex, viewsOf } from './layout.js';
 import { encode, trainQuantiser } from './quantise.js';
 import { lookupMetadata } from './metadata.js';
 import { type SnapshotReader, type VectorSource, openReader, readVector } from './reader.js';
-import { type VectorScope, ownerRows, vectorRows, vectorsBySeq } from './sql.js';
+import { type VectorScope, countRows, ownerRows, vectorRows, vectorsBySeq } from './sql.js';
 
 /** What a build is asked to do. */
 export interface BuildRequest {
@@ -139,15 +139,31 @@ export async function buildIndex(request: BuildRequest): Promise<BuildResult> {
     await reader.begin();
     const [versionRow] = await reader.all({ sql: 'SELECT seq FROM event_counters WHERE tenant_id = ?', params: [scope.tenantId] });
     const version = Number(versionRow?.[0] ?? 0);
-    const { seqs, meta, metadata, count } = await readMetadata(reader, scope);
     const dimensions = scope.dimensions;
-    const shape = count < request.exactBelow ? 'flat' : 'ivf';
-    const capacity = capacityFor(shape, count, request.exactBelow);
     const padded = Math.ceil(dimensions / 16) * 16;
     const vector = new Float32Array(padded);
-    const targetLists = shape === 'ivf' ? Math.max(1, Math.min(65_535, request.lists > 0 ? request.lists : Math.round(Math.sqrt(count)))) : 0;
-    const estimate = layoutIndex(shape, dimensions, capacity, targetLists + Math.ceil(Math.sqrt(targetLists)) + 1, request.workers);
-    if (estimate.bytes > request.maxBytes) return { tooLarge: { bytes: estimate.bytes, vectors: count } };
+    const shapeFor = (vectors: number) => (vectors < request.exactBelow ? 'flat' : 'ivf');
+    const listsFor = (vectors: number) =>
+      shapeFor(vectors) === 'ivf' ? Math.max(1, Math.min(65_535, request.lists > 0 ? request.lists : Math.round(Math.sqrt(vectors)))) : 0;
+    const bytesFor = (vectors: number) => {
+      const lists = listsFor(vectors);
+      return layoutIndex(
+        shapeFor(vectors),
+        dimensions,
+        capacityFor(shapeFor(vectors), vectors, request.exactBelow),
+        lists + Math.ceil(Math.sqrt(lists)) + 1,
+        request.workers,
+      ).bytes;
+    };
+    // Refuse a scope too large for the memory cap before reading it.
+    const [countRow] = await reader.all(countRows(scope));
+    const counted = Number(countRow?.[0] ?? 0);
+    if (bytesFor(counted) > request.maxBytes) return { tooLarge: { bytes: bytesFor(counted), vectors: counted } };
+    const { seqs, meta, metadata, count } = await readMetadata(reader, scope);
+    const shape = shapeFor(count);
+    const capacity = capacityFor(shape, count, request.exactBelow);
+    const targetLists = listsFor(count);
+    if (bytesFor(count) > request.maxBytes) return { tooLarge: { bytes: bytesFor(count), vectors: count } };
 
     if (shape === 'flat') {
       const layout = layoutIndex('flat', dimensions, capacity, 0, request.workers);

@@ -546,17 +546,30 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
       const work = (ivf ? listsToScan * averageList + (index.count - index.built) : index.count) * index.layout.padded;
       const parts = work >= splitAbove ? threads : 1;
       let scanned = 0;
+      const timings = { scan: 0, store: 0 };
       for (let attempt = 0; ; attempt++) {
+        const scanStarted = performance.now();
         const found = await (pool as SearchPool).scan(
           index.id,
-          { query, count: index.count, built: index.built, keep, probes: listsToScan, allowed, minimumScanned: Math.ceil((listsToScan * averageList) / parts) },
+          {
+            query,
+            count: index.count,
+            built: index.built,
+            keep,
+            probes: listsToScan,
+            allowed,
+            minimumScanned: Math.ceil(Math.max(keep * 10, (listsToScan * averageList) / 10) / parts),
+          },
           parts,
         );
         scanned += found.scanned;
+        const storeStarted = performance.now();
+        timings.scan += storeStarted - scanStarted;
         const { hits, gone } = await resolve(index, scope, found.slots, found.scores, query);
+        timings.store += performance.now() - storeStarted;
         // Candidates found deleted are tombstoned now; search again if too few were left to fill the limit.
         if (gone > 0 && hits.length < Math.min(limit, live - gone) && attempt < 3) continue;
-        return result(kind, hits.sort(compareHits).slice(0, limit), index.layout.shape, scanned);
+        return { ...result(kind, hits.sort(compareHits).slice(0, limit), index.layout.shape, scanned), timings };
       }
     },
 

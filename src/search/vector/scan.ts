@@ -42,7 +42,11 @@ export interface WorkerIndex {
   views: IndexViews;
 }
 
-/** Scores every eligible slot of [from, to) with `score(first, count, out)` and offers each to `top`; returns how many were scored. */
+/**
+ * Scores the eligible slots of [from, to) (live, and allowed by the filter) and offers each to `top`; returns how many
+ * were eligible. A chunk where most slots are eligible is scored whole (one kernel call, the rest skipped after); one
+ * where few are is scored run by run, so a selective filter costs little more than its matches.
+ */
 function scoreRange(
   index: WorkerIndex,
   from: number,
@@ -54,21 +58,36 @@ function scoreRange(
 ): number {
   const { dead, meta } = index.views;
   const chunk = index.layout.chunk;
+  const eligible = (slot: number) => dead[slot] === 0 && (allowed === null || allowed[meta[slot] as number] === 1);
   let scanned = 0;
-  let slot = from;
-  while (slot < to) {
-    while (slot < to && (dead[slot] !== 0 || (allowed !== null && allowed[meta[slot] as number] !== 1))) slot++;
-    let end = slot;
-    while (end < to && end - slot < chunk && dead[end] === 0 && (allowed === null || allowed[meta[end] as number] === 1)) end++;
-    if (end > slot) {
-      score(slot, end - slot);
-      for (let offset = 0; offset < end - slot; offset++) {
-        const value = results[offset] as number;
-        if (value > top.floor) top.push(value, slot + offset);
+  for (let start = from; start < to; start += chunk) {
+    const end = Math.min(to, start + chunk);
+    let count = 0;
+    for (let slot = start; slot < end; slot++) if (eligible(slot)) count++;
+    if (count === 0) continue;
+    scanned += count;
+    if (count * 4 >= end - start) {
+      score(start, end - start);
+      for (let slot = start; slot < end; slot++) {
+        const value = results[slot - start] as number;
+        if (value > top.floor && eligible(slot)) top.push(value, slot);
       }
-      scanned += end - slot;
+      continue;
     }
-    slot = end;
+    let slot = start;
+    while (slot < end) {
+      while (slot < end && !eligible(slot)) slot++;
+      let runEnd = slot;
+      while (runEnd < end && eligible(runEnd)) runEnd++;
+      if (runEnd > slot) {
+        score(slot, runEnd - slot);
+        for (let offset = 0; offset < runEnd - slot; offset++) {
+          const value = results[offset] as number;
+          if (value > top.floor) top.push(value, slot + offset);
+        }
+      }
+      slot = runEnd;
+    }
   }
   return scanned;
 }

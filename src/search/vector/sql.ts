@@ -79,6 +79,14 @@ export function ownerMetadata(dialect: Dialect, kind: OwnerKind, tenantId: strin
   };
 }
 
+/** At most how many vectors the scope holds (counted on the index alone: every dimension of the embedder). */
+export function countRows(scope: VectorScope): Statement {
+  return {
+    sql: 'SELECT count(*) FROM embeddings WHERE tenant_id = ? AND embedder = ? AND owner_kind = ?',
+    params: [scope.tenantId, scope.embedderId, scope.kind],
+  };
+}
+
 /** Every vector in seq order (the build's second pass). */
 export function vectorRows(dialect: Dialect, scope: VectorScope): Statement {
   const where = scopeWhere(dialect, scope);

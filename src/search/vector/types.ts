@@ -38,6 +38,8 @@ export interface VectorSearchResult<K extends OwnerKind = OwnerKind> {
   reason?: 'asked' | 'building' | 'filter' | 'no-index';
   /** Vectors whose score was computed (int8 or float32), for benchmarks. */
   scanned: number;
+  /** Index paths: milliseconds waiting for the workers' scan, and reading (and rescoring) the candidates from the store. */
+  timings?: { scan: number; store: number };
 }
 
 /** What one in-memory index holds, for benchmarks and operations. */
