@@ -39,6 +39,7 @@ const { values } = parseArgs({
     exact: { type: 'string', default: '20' },
     dir: { type: 'string', default: path.join(os.tmpdir(), 'trellis-bench-search-text') },
     stemming: { type: 'string' },
+    slowest: { type: 'boolean', default: false },
   },
 });
 const queriesPerClass = Number(values.queries);
@@ -69,6 +70,7 @@ function vocabulary(): string[] {
 }
 
 const words = vocabulary();
+const rankOf = new Map(words.map((word, rank) => [word, rank]));
 
 /** Draws vocabulary ranks with P(rank) ∝ 1 / (rank + 1)^1.05. */
 function zipf(next: () => number): () => number {
@@ -248,6 +250,14 @@ function queryClasses(store: Store, tenantId: string, passageCount: number, enti
       const at = Math.floor(next() * (text.length - 2));
       return { text: `"${text.slice(at, at + 2).join(' ')}"` };
     },
+    'quoted phrase, not 2 common words': async (): Promise<BenchQuery> => {
+      // Two adjacent words of a passage, at least one outside the 1,000 most frequent.
+      for (;;) {
+        const text = (await passageText()).replace(/[.]/g, '').toLowerCase().split(' ');
+        for (let at = Math.floor(next() * (text.length - 2)); at < text.length - 1; at++)
+          if (Math.max(rankOf.get(text[at] as string) ?? 0, rankOf.get(text[at + 1] as string) ?? 0) >= 1000) return { text: `"${text[at]} ${text[at + 1]}"` };
+      }
+    },
     'entity name': async (): Promise<BenchQuery> => ({ text: entityAt(Math.floor(next() * entityCount)).name }),
     '2-4 words, 10-source filter': async (): Promise<BenchQuery> => ({ text: mixed(), filter: { sourceIds: await sourceIds(10) } }),
     '2-4 words, newest tenth filter': async (): Promise<BenchQuery> => ({ text: mixed(), filter: { since: lastTenth } }),
@@ -290,6 +300,7 @@ async function run(passageCount: number, entityCount: number): Promise<void> {
     for (const [name, generate] of Object.entries(classes)) {
       const samples: number[] = [];
       const cpuSamples: number[] = [];
+      const slowest = { ms: 0, text: '' };
       const overlaps: number[] = [];
       const exactTimes: number[] = [];
       for (let index = 0; index < queriesPerClass; index++) {
@@ -298,6 +309,7 @@ async function run(passageCount: number, entityCount: number): Promise<void> {
         const cpuStarted = process.cpuUsage();
         const hits = await search.search(tenantId as string, query.text, { kinds: ['passage', 'entity'], limit: 10, filter: query.filter });
         samples.push(performance.now() - started);
+        if (performance.now() - started > slowest.ms) Object.assign(slowest, { ms: performance.now() - started, text: query.text });
         const cpu = process.cpuUsage(cpuStarted);
         cpuSamples.push((cpu.user + cpu.system) / 1000);
         if (index < exactPerClass) {
@@ -312,6 +324,7 @@ async function run(passageCount: number, entityCount: number): Promise<void> {
       all.push(...samples);
       allCpu.push(...cpuSamples);
       console.log(`${line(name, samples)}   | CPU ${line('', cpuSamples).trim()}`);
+      if (values.slowest) console.log(`  slowest: ${slowest.ms.toFixed(1)} ms ${JSON.stringify(slowest.text)}`);
       if (overlaps.length > 0)
         exactLines.push(
           `${name.padEnd(32)} top-10 overlap ${(overlaps.reduce((sum, value) => sum + value, 0) / overlaps.length).toFixed(3)}  exhaustive ${line('', exactTimes).trim()}`,

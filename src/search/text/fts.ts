@@ -60,8 +60,9 @@ export interface Range {
 export function passageRows(db: Database.Database, tenantId: string, ranked: readonly [number, { score: number }][]): RankedRow[] {
   if (ranked.length === 0) return [];
   const ids = new Map(
+    // json_each drives (CROSS JOIN): without statistics SQLite may read the tenant's whole map through its key index.
     (
-      prepared(db, 'SELECT fts_rowid, chunk_id FROM search_passage_rows WHERE fts_rowid IN (SELECT value FROM json_each(?)) AND tenant_id = ?').all(
+      prepared(db, 'SELECT m.fts_rowid, m.chunk_id FROM json_each(?) j CROSS JOIN search_passage_rows m ON m.fts_rowid = j.value WHERE m.tenant_id = ?').all(
         JSON.stringify(ranked.map(([rowid]) => rowid)),
         tenantId,
       ) as { fts_rowid: number; chunk_id: string }[]

@@ -9,7 +9,7 @@ import type { QueryTerm } from './query.js';
 export interface PlannerLimits {
   /**
    * Most rows an exhaustively ranked expression may match (estimated): the rarest terms up to this many matching
-   * rows together are ranked over all their matches. @default 2000
+   * rows together are ranked over all their matches. @default 1000
    */
   candidateBudget: number;
   /** Terms matching more rows than this (estimated) are never scored: their bm25 weight is small and counting them is not. @default 30000 */
@@ -17,12 +17,16 @@ export interface PlannerLimits {
 }
 
 /** The limits measured to keep text search under 15 ms at p95 on 1,000,000 passages (bench/search-text.ts). */
-export const defaultPlannerLimits: PlannerLimits = { candidateBudget: 2000, stopFrequency: 30_000 };
+export const defaultPlannerLimits: PlannerLimits = { candidateBudget: 1000, stopFrequency: 30_000 };
 
-/** What a term is estimated to cost: rows it matches, and for a phrase the rows its rarest word matches (FTS5 checks word positions in each). */
+/** A term's estimates, in rows of the tenant. */
 export interface TermEstimate {
+  /** Rows the term matches. */
   frequency: number;
+  /** Rows FTS5 must check word positions in to match it: for a phrase, the rows of its rarest word. */
   cost: number;
+  /** Rows of its words together: entries FTS5 steps through to match it (it reads doclists one entry at a time). */
+  entries: number;
 }
 
 /** A phrase whose rarest word is in more rows than this many times the budget is never scored or counted: FTS5 would check positions in all of them. */
@@ -42,7 +46,7 @@ export interface TermPlan {
  * Splits terms by their estimates: rarest first into `light` while their sum stays within the budget, the rest into
  * `medium` or `stop` by the stop frequency; a phrase of common words is `stop` whatever its own frequency.
  * @example
- * planTerms([zurich, bank, the], [40, 9000, 800000].map((n) => ({ frequency: n, cost: n })), defaultPlannerLimits)
+ * planTerms([zurich, bank, the], [40, 9000, 800000].map((n) => ({ frequency: n, cost: n, entries: n })), defaultPlannerLimits)
  * // { light: [zurich], medium: [bank], stop: [the] }
  */
 export function planTerms(terms: readonly QueryTerm[], estimates: readonly TermEstimate[], limits: PlannerLimits): TermPlan {

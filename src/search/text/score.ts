@@ -1,5 +1,5 @@
-/** @module bm25 computed in JavaScript over texts at hand: for a small candidate set, where FTS5's bm25() would first read every matching doclist whole. */
-import { type QueryTerm, wordMatches } from './query.js';
+/** @module bm25 computed in JavaScript over texts at hand: for a small candidate set, where FTS5 would read whole doclists to find and score it. */
+import { type QueryTerm, type TextQuery, wordMatches } from './query.js';
 import { foldedWords } from './tokens.js';
 
 /** FTS5's bm25 parameters. */
@@ -24,18 +24,23 @@ function occurrences(folded: readonly string[], term: QueryTerm): number {
 }
 
 /**
- * bm25 of each text for the terms, as FTS5 computes it (k1 1.2, b 0.75), with the given idf per term and the texts'
- * own mean length as the average. Higher is better (FTS5's bm25() is the negation).
+ * Matches the query against each text as the index would (any term, no excluded one) and scores the matches with
+ * bm25 as FTS5 computes it (k1 1.2, b 0.75), with `weights[i]` the idf of `query.terms[i]` and the texts' own mean
+ * length as the average; null for a text that does not match. Higher is better (FTS5's bm25() is the negation).
  */
-export function bm25Scores(texts: readonly string[], terms: readonly QueryTerm[], weights: readonly number[]): number[] {
+export function matchAndScore(texts: readonly string[], query: TextQuery, weights: readonly number[]): (number | null)[] {
   const words = texts.map(foldedWords);
   const average = Math.max(1, words.reduce((sum, list) => sum + list.length, 0) / Math.max(1, words.length));
   return words.map((folded) => {
+    if (query.excluded.some((term) => occurrences(folded, term) > 0)) return null;
     let score = 0;
-    terms.forEach((term, index) => {
+    let matched = false;
+    query.terms.forEach((term, index) => {
       const frequency = occurrences(folded, term);
-      if (frequency > 0) score += (weights[index] as number) * ((frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * folded.length) / average)));
+      if (frequency === 0) return;
+      matched = true;
+      score += (weights[index] as number) * ((frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * folded.length) / average)));
     });
-    return score;
+    return matched ? score : null;
   });
 }

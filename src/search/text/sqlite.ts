@@ -105,35 +105,38 @@ function estimateFrequency(db: Database.Database, kind: HitKind, term: QueryTerm
  */
 export function estimateTerms(db: Database.Database, kind: HitKind, terms: readonly QueryTerm[], range: Range, limits: PlannerLimits): TermEstimate[] {
   // With no finite budget every term is light: nothing to estimate (the exhaustive mode the benchmark compares with).
-  if (!Number.isFinite(limits.candidateBudget)) return terms.map(() => ({ frequency: 0, cost: 0 }));
+  if (!Number.isFinite(limits.candidateBudget)) return terms.map(() => ({ frequency: 0, cost: 0, entries: 0 }));
   return terms.map((term) => {
     if (term.words.length === 1) {
       const frequency = estimateFrequency(db, kind, term, range, limits.candidateBudget);
-      return { frequency, cost: frequency };
+      return { frequency, cost: frequency, entries: frequency };
     }
     const last = term.words.length - 1;
-    const cost = Math.min(
-      ...term.words.map((word, index) =>
-        estimateFrequency(
-          db,
-          kind,
-          { words: [word], folded: [term.folded[index] as string], prefix: term.prefix && index === last },
-          range,
-          limits.candidateBudget,
-        ),
+    const words = term.words.map((word, index) =>
+      estimateFrequency(
+        db,
+        kind,
+        { words: [word], folded: [term.folded[index] as string], prefix: term.prefix && index === last },
+        range,
+        limits.candidateBudget,
       ),
     );
-    if (cost > phraseCostFactor * limits.candidateBudget) return { frequency: cost, cost };
-    return { frequency: estimateFrequency(db, kind, term, range, limits.candidateBudget), cost };
+    const cost = Math.min(...words);
+    const entries = words.reduce((sum, frequency) => sum + frequency, 0);
+    if (cost > phraseCostFactor * limits.candidateBudget) return { frequency: cost, cost, entries };
+    return { frequency: estimateFrequency(db, kind, term, range, limits.candidateBudget), cost, entries };
   });
 }
 
+/** Doclist entries a fill reads at most (about 1 ms). */
+const fillEntriesFactor = 10;
+
 /**
- * The part of `range` at its newest end (or oldest, for `ASC`) expected to hold about `rows` matches of terms that
- * match `frequency` rows in all: windows and fills read no further, even when a filter rejects what they read.
+ * The part of `range` at its newest end (or oldest, for `ASC`) where terms that together have `total` entries are
+ * expected to have about `wanted`: windows and fills read no further, even when a filter rejects what they read.
  */
-function windowOf(range: Range, rows: number, frequency: number, direction: 'ASC' | 'DESC'): Range {
-  const span = Math.ceil(((range.high - range.low + 1) * rows) / Math.max(rows, frequency));
+function windowOf(range: Range, wanted: number, total: number, direction: 'ASC' | 'DESC'): Range {
+  const span = Math.ceil(((range.high - range.low + 1) * wanted) / Math.max(wanted, total));
   return direction === 'DESC'
     ? { low: Math.max(range.low, range.high - span + 1), high: range.high }
     : { low: range.low, high: Math.min(range.high, range.low + span - 1) };
@@ -149,11 +152,10 @@ interface Found {
  * Ranks one kind of hit for a query on SQLite. With every term within the planner's budget this is exact bm25 over
  * all terms (OR: rows with more and rarer terms rank higher). Otherwise: every row containing one of the light
  * terms is ranked by bm25 over light and medium terms; if fewer than `limit` rows were found, the newest rows
- * containing all medium terms (then any) — about `candidateBudget` of them — are ranked and added; then, unscored
- * (score 0), the newest rows containing all remaining terms (then any), within a window of about `candidateBudget`
- * rows of the rarest of them. Stop terms never contribute to a score. With only an `until` time filter, windows
- * start from the oldest rows instead. Passages filtered to a few sources are ranked another way: see
- * sqlite-sources.ts.
+ * containing all medium terms (then any) — max(budget / 2, limit) of them — are ranked and added; then, unscored
+ * (score 0), the newest rows containing all remaining terms (then any), reading at most about 10 × budget doclist
+ * entries. Stop terms never contribute to a score. With only an `until` time filter, windows start from the oldest
+ * rows instead. Passages filtered to a few sources are ranked in JavaScript (sqlite-sources.ts).
  */
 export function searchSqlite(
   db: Database.Database,
@@ -172,8 +174,8 @@ export function searchSqlite(
     if (ranked) return ranked;
   }
   const plan = planTerms(query.terms, estimates, limits);
-  const frequencyOf = (terms: readonly QueryTerm[]) => terms.reduce((sum, term) => sum + (estimates[query.terms.indexOf(term)] as TermEstimate).frequency, 0);
-  const costOf = (terms: readonly QueryTerm[]) => Math.min(...terms.map((term) => (estimates[query.terms.indexOf(term)] as TermEstimate).cost));
+  const estimateOf = (term: QueryTerm) => estimates[query.terms.indexOf(term)] as TermEstimate;
+  const sum = (terms: readonly QueryTerm[], field: keyof TermEstimate) => terms.reduce((total, term) => total + estimateOf(term)[field], 0);
   const filtered = filterSql(kind, filter);
   const direction = filter.until !== undefined && filter.since === undefined ? 'ASC' : 'DESC';
   const excluded = query.excluded.length > 0 ? ` NOT ${anyOf(query.excluded)}` : '';
@@ -206,8 +208,9 @@ export function searchSqlite(
     }
   }
   if (found.size < limit && plan.medium.length > 0) {
-    const size = Math.max(limits.candidateBudget, limit);
-    const within = windowOf(range, size, frequencyOf(plan.medium), direction);
+    // The newest rows with the medium terms, about half the budget of them: what one query can score within bounds.
+    const size = Math.max(Math.ceil(limits.candidateBudget / 2), limit);
+    const within = windowOf(range, size, sum(plan.medium, 'frequency'), direction);
     const windows = plan.medium.length > 1 ? [allOf(plan.medium), anyOf(plan.medium)] : [allOf(plan.medium)];
     for (const expression of windows) {
       if (found.size >= limit) break;
@@ -216,7 +219,7 @@ export function searchSqlite(
   }
   if (found.size < limit && plan.stop.length > 0) {
     const rest = [...plan.medium, ...plan.stop];
-    const within = windowOf(range, Math.max(limits.candidateBudget, limit), costOf(rest), direction);
+    const within = windowOf(range, Math.max(fillEntriesFactor * limits.candidateBudget, limit), sum(rest, 'entries'), direction);
     const fills = rest.length > 1 ? [allOf(rest), anyOf(rest)] : [allOf(rest)];
     for (const expression of fills) {
       if (found.size >= limit) break;
@@ -232,9 +235,9 @@ export function searchSqlite(
 
 /** Passage texts by chunk ID, for snippets. */
 export function passageTexts(db: Database.Database, tenantId: string, ids: readonly string[]): Map<string, string> {
-  const rows = prepared(db, 'SELECT id, text FROM chunks WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))').all(
-    tenantId,
+  const rows = prepared(db, 'SELECT c.id, c.text FROM json_each(?) j CROSS JOIN chunks c ON c.tenant_id = ? AND c.id = j.value').all(
     JSON.stringify(ids),
+    tenantId,
   ) as {
     id: string;
     text: string;

@@ -16,8 +16,8 @@ const tenantBlock = 1_099_511_627_776;
 
 // FTS5 needs integer row numbers and chunks and aliases have text keys, so each index has a map table from its
 // row number to the row's key. Row numbers are handed out per tenant in a block of 2^40, in insertion order: a
-// search passes its tenant's range to FTS5 (`rowid BETWEEN`), which seeks into the doclists and never reads or
-// scores another tenant's rows, and the newest rows have the highest numbers. The index is contentless
+// search passes its tenant's range to FTS5 (`rowid BETWEEN`), so it never returns or scores another tenant's rows
+// without a join per row, and the newest rows have the highest numbers. The index is contentless
 // (`content=''`): the text stays in chunks and entity_aliases only; `contentless_delete=1` allows deleting by row
 // number. Triggers keep all of it in the writing transaction, whoever writes. The next row number is found with
 // ORDER BY … DESC LIMIT 1, a seek to the end of the tenant's range: max() was answered by scanning the range. The tenant-block insert uses
