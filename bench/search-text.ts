@@ -16,20 +16,26 @@
  * one with the tokenizer Trellis uses and one with the Porter stemmer on top of it; each sentence, parsed as a query,
  * searches the other sentences, and the bench prints how often its own document is among the documents of the top 10
  * (and the mean reciprocal rank of the first sentence of its document) with each tokenizer.
+ *
+ *   node --import tsx bench/search-text.ts --write-cost 5
+ * instead measures what the indexing triggers cost writes: 5 MB of generated text as sources of 10 passages through
+ * the graph service, with 20 entity upserts (name and alias) per source and every tenth source deleted, into two
+ * stores — with and without the triggers — alternating, and prints the rate of each.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { newId } from '../src/core/ids.js';
+import { createGraphService } from '../src/graph/index.js';
 import { canonicalKey } from '../src/graph/keys.js';
 import { createTextSearch, parseTextQuery } from '../src/search/text/index.js';
 import { ftsPhrase } from '../src/search/text/fts.js';
 import type { SearchFilter } from '../src/search/types.js';
 import type { Store } from '../src/store/index.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import { random as seededRandom } from '../test/support/ingest-corpus.js';
+import { generateText, random as seededRandom } from '../test/support/ingest-corpus.js';
 import { percentile } from './corpus.js';
 
 const { values } = parseArgs({
@@ -40,6 +46,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: path.join(os.tmpdir(), 'trellis-bench-search-text') },
     stemming: { type: 'string' },
     slowest: { type: 'boolean', default: false },
+    'write-cost': { type: 'string' },
   },
 });
 const queriesPerClass = Number(values.queries);
@@ -331,6 +338,12 @@ async function run(passageCount: number, entityCount: number): Promise<void> {
         );
     }
     console.log(`${line(`all ${all.length} queries`, all)}   | CPU ${line('', allCpu).trim()}`);
+    console.log(
+      `load average (1, 5, 15 min) after the queries: ${os
+        .loadavg()
+        .map((value) => value.toFixed(2))
+        .join(', ')} on ${os.cpus().length} cores`,
+    );
     if (exactLines.length > 0) {
       console.log(`planner's top-10 passages against exhaustive bm25 (first ${exactPerClass} queries of each class; passages only):`);
       for (const exactLine of exactLines) console.log(`  ${exactLine}`);
@@ -374,6 +387,80 @@ async function stemming(file: string): Promise<void> {
       `${name.padEnd(22)} own document in the top 10: ${((100 * found) / asked).toFixed(1)} % of ${asked} sentences; MRR ${(reciprocal / asked).toFixed(3)}`,
     );
   }
+}
+
+/**
+ * What migration 0009's triggers add to writes: the same sources (generated English-like text in chunks of about
+ * 1,200 characters, as the ingest pipeline cuts them) and entities with aliases written through the graph service
+ * into two stores, one with the triggers dropped, alternating batches so that both see the same machine load.
+ */
+async function writeCost(megabytes: number): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-write-cost-'));
+  try {
+    const stores = await Promise.all(
+      ['with', 'without'].map(async (name) => {
+        const store = openSqliteStore({ file: path.join(dir, `${name}.db`) });
+        await store.migrate();
+        if (name === 'without')
+          await store.transaction('system', async (tx) => {
+            for (const index of ['search_passages', 'search_aliases'])
+              for (const event of ['insert', 'delete', 'update']) await tx.run(`DROP TRIGGER ${index}_${event}`);
+          });
+        const tenantId = newId();
+        await store.transaction('system', (tx) =>
+          tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, name, name, new Date().toISOString()]),
+        );
+        return { name, store, graph: createGraphService(store), tenantId, passages: 0, entities: 0, chunkSeconds: 0, entitySeconds: 0, deleteSeconds: 0 };
+      }),
+    );
+    const sources = Math.round((megabytes * 1e6) / 12_000);
+    let bytes = 0;
+    for (let index = 0; index < sources; index++) {
+      const text = generateText(index + 1, 12_000);
+      bytes += Buffer.byteLength(text);
+      const chunks: { text: string }[] = [];
+      for (let start = 0; start < text.length; start += 1200) chunks.push({ text: text.slice(start, start + 1200) });
+      const entities = Array.from({ length: 20 }, (_, offset) => ({
+        type: offset % 2 ? 'Person' : 'Organization',
+        name: `${capitalise(words[1000 + ((index * 20 + offset) % 50_000)] as string)} ${capitalise(words[500 + offset] as string)}`,
+        aliases: [`${capitalise(words[1000 + ((index * 20 + offset) % 50_000)] as string)}`],
+      }));
+      for (const target of index % 2 ? stores : [...stores].reverse()) {
+        let started = performance.now();
+        const source = await target.graph.createSource(target.tenantId, { uri: `bench://write/${index}`, kind: 'text', chunks });
+        target.chunkSeconds += (performance.now() - started) / 1000;
+        started = performance.now();
+        await target.graph.upsertEntities(target.tenantId, entities);
+        target.entitySeconds += (performance.now() - started) / 1000;
+        target.passages += chunks.length;
+        target.entities += entities.length;
+        if (index % 10 === 9) {
+          started = performance.now();
+          await target.graph.deleteSource(target.tenantId, source.id);
+          target.deleteSeconds += (performance.now() - started) / 1000;
+        }
+      }
+    }
+    const [withTriggers, without] = stores as [(typeof stores)[number], (typeof stores)[number]];
+    console.log(
+      `${sources} sources, ${(bytes / 1e6).toFixed(1)} MB of text, ${withTriggers.passages} passages, ${withTriggers.entities} entity upserts with an alias, every tenth source deleted again`,
+    );
+    for (const target of stores)
+      console.log(
+        `${target.name.padEnd(7)} FTS triggers: createSource ${(bytes / 1e6 / target.chunkSeconds).toFixed(2)} MB/s (${((1e6 * target.chunkSeconds) / target.passages).toFixed(0)} µs a passage), upsertEntities ${((1e6 * target.entitySeconds) / target.entities).toFixed(1)} µs an entity, deleteSource ${((1e3 * target.deleteSeconds) / Math.floor(sources / 10)).toFixed(2)} ms a source`,
+      );
+    console.log(
+      `triggers add ${((1e6 * (withTriggers.chunkSeconds - without.chunkSeconds)) / withTriggers.passages).toFixed(0)} µs a passage and ${((1e6 * (withTriggers.entitySeconds - without.entitySeconds)) / withTriggers.entities).toFixed(1)} µs an entity`,
+    );
+    for (const target of stores) await target.store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (values['write-cost']) {
+  await writeCost(Number(values['write-cost']));
+  process.exit(0);
 }
 
 if (values.stemming) {

@@ -23,14 +23,13 @@ export const defaultPlannerLimits: PlannerLimits = { candidateBudget: 1000, stop
 export interface TermEstimate {
   /** Rows the term matches. */
   frequency: number;
-  /** Rows FTS5 must check word positions in to match it: for a phrase, the rows of its rarest word. */
-  cost: number;
-  /** Rows of its words together: entries FTS5 steps through to match it (it reads doclists one entry at a time). */
+  /**
+   * Rows of its words together: the doclist entries FTS5 steps through to match it. FTS5 reads a doclist one entry
+   * at a time, even to reach a given row (measured: 64 ms to reach the middle of a word's million rows), so a phrase
+   * or an AND with a common word costs that word's every row.
+   */
   entries: number;
 }
-
-/** A phrase whose rarest word is in more rows than this many times the budget is never scored or counted: FTS5 would check positions in all of them. */
-export const phraseCostFactor = 4;
 
 /** The terms of a query split by how many rows they match. */
 export interface TermPlan {
@@ -38,15 +37,15 @@ export interface TermPlan {
   light: QueryTerm[];
   /** Terms within the stop frequency but over the budget: they add to the score of light terms' rows, and fill the results from a window of the newest rows. */
   medium: QueryTerm[];
-  /** Terms over the stop frequency, and costly phrases: only used to fill the results with the newest rows that contain them, unscored. */
+  /** Terms over the stop frequency, and phrases whose words together are: only used to fill the results with the newest rows that contain them, unscored. */
   stop: QueryTerm[];
 }
 
 /**
  * Splits terms by their estimates: rarest first into `light` while their sum stays within the budget, the rest into
- * `medium` or `stop` by the stop frequency; a phrase of common words is `stop` whatever its own frequency.
+ * `medium` or `stop` by the stop frequency; a phrase with a common word is `stop` whatever its own frequency.
  * @example
- * planTerms([zurich, bank, the], [40, 9000, 800000].map((n) => ({ frequency: n, cost: n, entries: n })), defaultPlannerLimits)
+ * planTerms([zurich, bank, the], [40, 9000, 800000].map((n) => ({ frequency: n, entries: n })), defaultPlannerLimits)
  * // { light: [zurich], medium: [bank], stop: [the] }
  */
 export function planTerms(terms: readonly QueryTerm[], estimates: readonly TermEstimate[], limits: PlannerLimits): TermPlan {
@@ -54,10 +53,9 @@ export function planTerms(terms: readonly QueryTerm[], estimates: readonly TermE
   const plan: TermPlan = { light: [], medium: [], stop: [] };
   let total = 0;
   for (const index of order) {
-    const { frequency, cost } = estimates[index] as TermEstimate;
+    const { frequency, entries } = estimates[index] as TermEstimate;
     const term = terms[index] as QueryTerm;
-    const costlyPhrase = term.words.length > 1 && cost > phraseCostFactor * limits.candidateBudget;
-    if (frequency > limits.stopFrequency || costlyPhrase) plan.stop.push(term);
+    if (frequency > limits.stopFrequency || entries > limits.stopFrequency) plan.stop.push(term);
     else if (total + frequency <= limits.candidateBudget) {
       plan.light.push(term);
       total += frequency;

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { HitKind } from '../types.js';
 import type { CheckedFilter, RankedRow } from './options.js';
-import { type PlannerLimits, type TermEstimate, phraseCostFactor, planTerms } from './plan.js';
+import { type PlannerLimits, type TermEstimate, planTerms } from './plan.js';
 import { type Range, allOf, anyOf, ftsPhrase, passageRows, prepared, shapes, tenantBlock } from './fts.js';
 import { rankWithinSources } from './sqlite-sources.js';
 import type { QueryTerm, TextQuery } from './query.js';
@@ -100,31 +100,31 @@ function estimateFrequency(db: Database.Database, kind: HitKind, term: QueryTerm
 }
 
 /**
- * Each term's estimate. A phrase's words are estimated first: a phrase whose rarest word is common is not probed
- * itself, since matching it means checking word positions in every row holding all its words.
+ * Each term's estimate. A phrase's words are estimated first: a phrase with a common word is not probed itself.
  */
 export function estimateTerms(db: Database.Database, kind: HitKind, terms: readonly QueryTerm[], range: Range, limits: PlannerLimits): TermEstimate[] {
   // With no finite budget every term is light: nothing to estimate (the exhaustive mode the benchmark compares with).
-  if (!Number.isFinite(limits.candidateBudget)) return terms.map(() => ({ frequency: 0, cost: 0, entries: 0 }));
+  if (!Number.isFinite(limits.candidateBudget)) return terms.map(() => ({ frequency: 0, entries: 0 }));
   return terms.map((term) => {
     if (term.words.length === 1) {
       const frequency = estimateFrequency(db, kind, term, range, limits.candidateBudget);
-      return { frequency, cost: frequency, entries: frequency };
+      return { frequency, entries: frequency };
     }
     const last = term.words.length - 1;
-    const words = term.words.map((word, index) =>
-      estimateFrequency(
-        db,
-        kind,
-        { words: [word], folded: [term.folded[index] as string], prefix: term.prefix && index === last },
-        range,
-        limits.candidateBudget,
-      ),
-    );
-    const cost = Math.min(...words);
-    const entries = words.reduce((sum, frequency) => sum + frequency, 0);
-    if (cost > phraseCostFactor * limits.candidateBudget) return { frequency: cost, cost, entries };
-    return { frequency: estimateFrequency(db, kind, term, range, limits.candidateBudget), cost, entries };
+    const entries = term.words
+      .map((word, index) =>
+        estimateFrequency(
+          db,
+          kind,
+          { words: [word], folded: [term.folded[index] as string], prefix: term.prefix && index === last },
+          range,
+          limits.candidateBudget,
+        ),
+      )
+      .reduce((sum, frequency) => sum + frequency, 0);
+    // Probing the phrase itself would step through all of its words' rows: a phrase with a common word stays a stop term.
+    if (entries > limits.stopFrequency) return { frequency: entries, entries };
+    return { frequency: estimateFrequency(db, kind, term, range, limits.candidateBudget), entries };
   });
 }
 
