@@ -51,7 +51,11 @@ function summaryLine(result: AnalyticsResult): string {
     ([name, value]) => `${name} ${typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(4) : value}`,
   );
   const written = result.writtenBack ? `; wrote ${result.writtenBack.property} to ${result.writtenBack.updated} entities` : '';
-  return `${result.entities} entities, ${result.relations} relations; ${facts.join(', ')}; ${Math.round(result.milliseconds.total)} ms${written}`;
+  return [
+    `${result.entities} entities, ${result.relations} relations`,
+    ...(facts.length > 0 ? [facts.join(', ')] : []),
+    `${Math.round(result.milliseconds.total)} ms${written}`,
+  ].join('; ');
 }
 
 function addCommon(command: Command): Command {

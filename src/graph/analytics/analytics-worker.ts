@@ -55,7 +55,8 @@ let threads: Promise<KernelThreads> | null = null;
 
 async function run(request: WorkerRequest): Promise<WorkerAnswer> {
   const started = performance.now();
-  const built = await buildProjection(request.source, request.tenantId, request.maxRelations);
+  // Analytics needs neither relation IDs nor the incoming adjacency (it builds the CSR each algorithm needs).
+  const built = await buildProjection(request.source, request.tenantId, request.maxRelations, { relationIds: false, incoming: false });
   if ('tooLarge' in built) {
     throw new TrellisError(
       'unprocessable',
