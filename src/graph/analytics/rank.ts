@@ -1,12 +1,15 @@
 /**
  * @module Ranking: the order of rows by a score, ties kept in row order. A stable LSD radix sort on the scores' bits
- * (four 16-bit digits): for a million rows about 20 times faster than `sort` with a comparator, measured here.
+ * (four 16-bit digits): for a million rows 75–230 ms of CPU against 650–700 ms for `sort` with a comparator, measured
+ * here; small inputs use the comparator.
  */
 
 /** Each number's 64 bits, transformed so that unsigned order is numeric order (negative numbers flipped). */
 function sortableBits(keys: Float64Array, descending: boolean): { high: Uint32Array; low: Uint32Array } {
   const count = keys.length;
-  const copy = Float64Array.from(keys, (value) => (value === 0 ? 0 : value)); // -0 sorts as 0
+  const copy = new Float64Array(count);
+  // -0 sorts as 0.
+  for (let index = 0; index < count; index++) copy[index] = (keys[index] as number) === 0 ? 0 : (keys[index] as number);
   const words = new Uint32Array(copy.buffer);
   const high = new Uint32Array(count);
   const low = new Uint32Array(count);
@@ -35,8 +38,14 @@ function sortableBits(keys: Float64Array, descending: boolean): { high: Uint32Ar
  */
 export function rankBy(keys: Float64Array, descending: boolean): Uint32Array {
   const count = keys.length;
-  let order = Uint32Array.from({ length: count }, (_, index) => index);
+  let order = new Uint32Array(count);
+  for (let index = 0; index < count; index++) order[index] = index;
   if (count < 2) return order;
+  // Small inputs: four passes over 65,536 digit counters would cost more than sorting.
+  if (count <= 4096) {
+    const sign = descending ? -1 : 1;
+    return order.sort((a, b) => sign * ((keys[a] as number) - (keys[b] as number)) || a - b);
+  }
   const { high, low } = sortableBits(keys, descending);
   let spare = new Uint32Array(count);
   const counts = new Uint32Array(65537);
@@ -44,9 +53,15 @@ export function rankBy(keys: Float64Array, descending: boolean): Uint32Array {
     const words = pass < 2 ? low : high;
     const shift = pass % 2 === 0 ? 0 : 16;
     counts.fill(0);
-    for (let index = 0; index < count; index++) (counts[(((words[index] as number) >>> shift) & 0xffff) + 1] as number)++;
+    let largest = 0;
+    for (let index = 0; index < count; index++) {
+      const bucket = (((words[index] as number) >>> shift) & 0xffff) + 1;
+      const held = (counts[bucket] as number) + 1;
+      counts[bucket] = held;
+      if (held > largest) largest = held;
+    }
     // A digit all rows share orders nothing: skip the pass.
-    if (counts.some((value) => value === count)) continue;
+    if (largest === count) continue;
     for (let digit = 0; digit < 65536; digit++) counts[digit + 1] = (counts[digit + 1] as number) + (counts[digit] as number);
     for (let index = 0; index < count; index++) {
       const row = order[index] as number;
