@@ -17,7 +17,8 @@ export interface ExportContext {
   /** When the export started (ISO-8601), for headers and metadata. */
   startedAt: string;
   entities(): AsyncGenerator<FactPage<ExportEntity>>;
-  relations(): AsyncGenerator<FactPage<ExportRelation>>;
+  /** Relations; with `names`, with their endpoints' names too (a join per relation). */
+  relations(names?: boolean): AsyncGenerator<FactPage<ExportRelation>>;
   /** The property columns of entities or relations, property names clashing with `reserved` prefixed. */
   columns(table: 'entities' | 'relations', reserved: readonly string[]): Promise<PropertyColumn[]>;
 }
@@ -43,7 +44,7 @@ export function createExportContext(reader: ExportReader, tenantId: string, requ
     tenantId,
     startedAt: new Date().toISOString(),
     entities: () => withCitations('entity', reader.entityPages()),
-    relations: () => withCitations('relation', reader.relationPages()),
+    relations: (names = false) => withCitations('relation', reader.relationPages(names)),
     columns: async (table, reserved) => propertyColumns(await reader.propertyKinds(table), new Set(reserved)),
   };
 }

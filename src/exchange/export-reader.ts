@@ -4,11 +4,14 @@
  */
 import type { Dialect, SqlValue } from '../store/index.js';
 import { parseJson } from '../store/index.js';
+import { type SeqIndex, seqIndexBuilder } from './seq-index.js';
 
-/** The one query method the reader needs: a store read, a worker's snapshot connection. Placeholders are `?`. */
+/** The query methods the reader needs: a store read, a worker's snapshot connection. Placeholders are `?`. */
 export interface SqlSource {
   readonly dialect: Dialect;
   all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]>;
+  /** Rows as arrays of column values in select order: no object per row, for the long scans. */
+  raw(sql: string, params: readonly SqlValue[]): Promise<unknown[][]>;
 }
 
 /** An entity as exported. */
@@ -84,32 +87,6 @@ export interface ExportReaderOptions {
   createdBefore?: string;
 }
 
-interface EntityRow {
-  id: string;
-  type: string;
-  name: string;
-  canonical_key: string;
-  properties: unknown;
-  confidence: number;
-  created_at: string;
-  updated_at: string;
-}
-
-interface RelationRow {
-  id: string;
-  type: string;
-  from_id: string;
-  to_id: string;
-  from_name: string;
-  to_name: string;
-  properties: unknown;
-  confidence: number;
-  valid_from: string | null;
-  valid_to: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
 /** Reads one tenant's facts for an export. */
 export function createExportReader(sql: SqlSource, tenantId: string, options: ExportReaderOptions = {}) {
   const maxPage = options.pageSize ?? 2000;
@@ -124,16 +101,16 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
   const timeParams: SqlValue[] = before === undefined ? [] : [before];
 
   /** Aliases of a page of entities (other than each one's name): one range read on the alias table's primary key. */
-  async function aliasesOf(rows: EntityRow[]): Promise<Map<string, string[]>> {
+  async function aliasesOf(rows: [string, string, string, ...unknown[]][]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (rows.length === 0) return out;
-    const first = (rows[0] as EntityRow).id;
-    const last = (rows[rows.length - 1] as EntityRow).id;
+    const first = (rows[0] as unknown[])[0] as string;
+    const last = (rows[rows.length - 1] as unknown[])[0] as string;
     const found = await sql.all<{ entity_id: string; alias: string }>(
       'SELECT entity_id, alias FROM entity_aliases WHERE tenant_id = ? AND entity_id >= ? AND entity_id <= ? ORDER BY entity_id, alias_key',
       [tenantId, first, last],
     );
-    const names = new Map(rows.map((row) => [row.id, row.name]));
+    const names = new Map(rows.map((row) => [row[0], row[2]]));
     for (const row of found) {
       const name = names.get(row.entity_id);
       if (name === undefined || name === row.alias) continue;
@@ -144,6 +121,25 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
     return out;
   }
 
+  let index: Promise<SeqIndex> | undefined;
+  /** Row number → ID of every entity of the tenant (read once, in pages of 20,000). */
+  function entityIndex(): Promise<SeqIndex> {
+    index ??= (async () => {
+      const builder = seqIndexBuilder();
+      let after = '';
+      for (;;) {
+        const rows = await sql.raw(
+          `SELECT id, seq FROM entities WHERE tenant_id = ?${after === '' ? '' : ' AND id > ?'}${timeFilter('')} ORDER BY id LIMIT ?`,
+          [tenantId, ...(after === '' ? [] : [after]), ...timeParams, 20_000],
+        );
+        for (const [id, seq] of rows) builder.add(Number(seq), id as string);
+        if (rows.length < 20_000) return builder.build();
+        after = (rows[rows.length - 1] as unknown[])[0] as string;
+      }
+    })();
+    return index;
+  }
+
   return {
     dialect: sql.dialect,
 
@@ -152,68 +148,96 @@ export function createExportReader(sql: SqlSource, tenantId: string, options: Ex
       let after = '';
       let pageSize = Math.min(maxPage, 250);
       for (;;) {
-        const rows = await sql.all<EntityRow>(
+        const rows = (await sql.raw(
           `SELECT id, type, name, canonical_key, ${asText('properties')} AS properties, confidence, created_at, updated_at FROM entities
             WHERE tenant_id = ?${after === '' ? '' : ' AND id > ?'}${timeFilter('')} ORDER BY id LIMIT ?`,
           [tenantId, ...(after === '' ? [] : [after]), ...timeParams, pageSize],
-        );
+        )) as [string, string, string, string, unknown, number, string, string][];
         if (rows.length === 0) return;
         const aliases = await aliasesOf(rows);
-        yield rows.map((row) => ({
-          id: row.id,
-          type: row.type,
-          name: row.name,
-          key: row.canonical_key,
-          aliases: aliases.get(row.id) ?? [],
-          properties: parseJson(row.properties),
-          confidence: Number(row.confidence),
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
-        }));
+        let chars = 0;
+        yield rows.map(([id, type, name, key, properties, confidence, createdAt, updatedAt]) => {
+          chars += 150 + name.length * 2 + textLength(properties);
+          return {
+            id,
+            type,
+            name,
+            key,
+            aliases: aliases.get(id) ?? [],
+            properties: parseJson(properties),
+            confidence: Number(confidence),
+            createdAt,
+            updatedAt,
+          };
+        });
         if (rows.length < pageSize) return;
-        after = (rows[rows.length - 1] as EntityRow).id;
-        pageSize = nextSize(
-          rows.length,
-          rows.reduce((sum, row) => sum + 150 + row.name.length * 2 + textLength(row.properties), 0),
-        );
+        after = (rows[rows.length - 1] as unknown[])[0] as string;
+        pageSize = nextSize(rows.length, chars);
       }
     },
 
-    /** Relations in ID order, a page at a time, with their endpoints' IDs and names. */
-    async *relationPages(): AsyncGenerator<ExportRelation[]> {
+    /**
+     * Relations in ID order, a page at a time. With `names` each row joins its endpoints for their IDs and names (what
+     * tables show); without, endpoints are named from an index of the tenant's entities built once (no join per row).
+     */
+    async *relationPages(names = false): AsyncGenerator<ExportRelation[]> {
       let after = '';
       let pageSize = Math.min(maxPage, 250);
+      const index = names ? null : await entityIndex();
+      const ends = names ? 'f.id AS from_id, t.id AS to_id, f.name AS from_name, t.name AS to_name' : "r.from_seq, r.to_seq, '' AS from_name, '' AS to_name";
+      const joins = names
+        ? `JOIN entities f ON f.seq = r.from_seq AND f.tenant_id = r.tenant_id
+           JOIN entities t ON t.seq = r.to_seq AND t.tenant_id = r.tenant_id`
+        : '';
       for (;;) {
-        const rows = await sql.all<RelationRow>(
-          `SELECT r.id, r.type, f.id AS from_id, t.id AS to_id, f.name AS from_name, t.name AS to_name, ${asText('r.properties')} AS properties, r.confidence,
-                  r.valid_from, r.valid_to, r.created_at, r.updated_at
-             FROM relations r
-             JOIN entities f ON f.seq = r.from_seq AND f.tenant_id = r.tenant_id
-             JOIN entities t ON t.seq = r.to_seq AND t.tenant_id = r.tenant_id
+        const rows = await sql.raw(
+          `SELECT r.id, r.type, ${ends}, ${asText('r.properties')} AS properties, r.confidence, r.valid_from, r.valid_to, r.created_at, r.updated_at
+             FROM relations r ${joins}
             WHERE r.tenant_id = ?${after === '' ? '' : ' AND r.id > ?'}${timeFilter('r.')} ORDER BY r.id LIMIT ?`,
           [tenantId, ...(after === '' ? [] : [after]), ...timeParams, pageSize],
         );
         if (rows.length === 0) return;
-        yield rows.map((row) => ({
-          id: row.id,
-          type: row.type,
-          from: row.from_id,
-          to: row.to_id,
-          fromName: row.from_name,
-          toName: row.to_name,
-          properties: parseJson(row.properties),
-          confidence: Number(row.confidence),
-          validFrom: row.valid_from,
-          validTo: row.valid_to,
-          createdAt: row.created_at,
-          updatedAt: row.updated_at,
-        }));
+        const page: ExportRelation[] = [];
+        let chars = 0;
+        for (const row of rows) {
+          const [id, type, from, to, fromName, toName, properties, confidence, validFrom, validTo, createdAt, updatedAt] = row as [
+            string,
+            string,
+            string | number,
+            string | number,
+            string,
+            string,
+            unknown,
+            number,
+            string | null,
+            string | null,
+            string,
+            string,
+          ];
+          const fromId = index ? index.idOf(Number(from)) : (from as string);
+          const toId = index ? index.idOf(Number(to)) : (to as string);
+          chars += 250 + fromName.length + toName.length + textLength(properties);
+          // Without a shared snapshot an endpoint may be newer than the index; such a relation is newer than the export too.
+          if (fromId === undefined || toId === undefined) continue;
+          page.push({
+            id,
+            type,
+            from: fromId,
+            to: toId,
+            fromName,
+            toName,
+            properties: parseJson(properties),
+            confidence: Number(confidence),
+            validFrom,
+            validTo,
+            createdAt,
+            updatedAt,
+          });
+        }
+        yield page;
         if (rows.length < pageSize) return;
-        after = (rows[rows.length - 1] as RelationRow).id;
-        pageSize = nextSize(
-          rows.length,
-          rows.reduce((sum, row) => sum + 250 + row.from_name.length + row.to_name.length + textLength(row.properties), 0),
-        );
+        after = (rows[rows.length - 1] as unknown[])[0] as string;
+        pageSize = nextSize(rows.length, chars);
       }
     },
 

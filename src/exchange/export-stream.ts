@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import type { TrellisConfig } from '../core/config.js';
 import type { Store } from '../store/index.js';
-import { createExportReader } from './export-reader.js';
+import { type SqlSource, createExportReader } from './export-reader.js';
 import { batcher, exportChunks } from './export-run.js';
 import type { ExportWorkerData } from './export-worker.js';
 import { type ExportRequest, checkExportRequest } from './formats.js';
@@ -133,9 +133,13 @@ function workerPull(source: SnapshotSource, tenantId: string, request: ExportReq
 function inlinePull(store: Store, tenantId: string, request: ExportRequest): { pull: Pull; release(): Promise<void> } {
   // Reads do not share a snapshot here: facts created after the export started are left out, so no edge can point at
   // a node the export did not write.
-  const reader = createExportReader({ dialect: store.dialect, all: (sql, params) => store.read({ tenantId }, (tx) => tx.all(sql, params)) }, tenantId, {
-    createdBefore: new Date().toISOString(),
-  });
+  const source: SqlSource = {
+    dialect: store.dialect,
+    all: (sql, params) => store.read({ tenantId }, (tx) => tx.all(sql, params)),
+    // Both drivers give a row's columns in select order.
+    raw: async (sql, params) => (await store.read({ tenantId }, (tx) => tx.all<Record<string, unknown>>(sql, params))).map((row) => Object.values(row)),
+  };
+  const reader = createExportReader(source, tenantId, { createdBefore: new Date().toISOString() });
   const chunks = exportChunks(reader, tenantId, request);
   const next = batcher(chunks, pieceBytes);
   return {

@@ -31,12 +31,19 @@ function sqliteSnapshot(file: string): Snapshot {
   db.pragma('busy_timeout = 5000');
   db.exec('BEGIN');
   const statements = new Map<string, Database.Statement>();
+  const rawStatements = new Map<string, Database.Statement>();
+  const values = (params: readonly SqlValue[]) => params.map((value) => (typeof value === 'boolean' ? Number(value) : value));
   return {
     dialect: 'sqlite',
     async all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
       let statement = statements.get(sql);
       if (!statement) statements.set(sql, (statement = db.prepare(sql)));
-      return statement.all(...params.map((value) => (typeof value === 'boolean' ? Number(value) : value))) as Row[];
+      return statement.all(...values(params)) as Row[];
+    },
+    async raw(sql: string, params: readonly SqlValue[]): Promise<unknown[][]> {
+      let statement = rawStatements.get(sql);
+      if (!statement) rawStatements.set(sql, (statement = db.prepare(sql).raw(true)));
+      return statement.all(...values(params)) as unknown[][];
     },
     async close() {
       if (db.inTransaction) db.exec('COMMIT');
@@ -60,6 +67,9 @@ async function postgresSnapshot(url: string, role: string, tenantId: string): Pr
     dialect: 'postgres',
     async all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
       return (await client.query(toPostgresPlaceholders(sql), params as unknown[])).rows as Row[];
+    },
+    async raw(sql: string, params: readonly SqlValue[]): Promise<unknown[][]> {
+      return (await client.query({ text: toPostgresPlaceholders(sql), values: params as unknown[], rowMode: 'array' })).rows as unknown[][];
     },
     async close() {
       await client.query('COMMIT').catch(() => undefined);

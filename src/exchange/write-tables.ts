@@ -88,7 +88,7 @@ export async function* csvChunks(context: ExportContext): AsyncGenerator<string>
       yield page.items.map((entity) => row([...entityCells(entity, page, citations), ...propertyCells(entity.properties)], safe)).join('');
     }
   } else {
-    for await (const page of context.relations()) {
+    for await (const page of context.relations(true)) {
       yield page.items.map((relation) => row([...relationCells(relation, page, citations), ...propertyCells(relation.properties)], safe)).join('');
     }
   }
