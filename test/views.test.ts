@@ -133,6 +133,8 @@ for (const dialect of dialects) {
       await graph.upsertEntity(otherTenant, { type: 'Person', name: 'Globex Only', properties: { born: 1900 } });
     });
     after(async () => {
+      // The vectors view started the embedder's worker pool; it would keep the process alive.
+      await test.services.embeddings.close();
       await test.dispose();
       rmSync(root, { recursive: true, force: true });
     });

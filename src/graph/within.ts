@@ -38,8 +38,8 @@ export interface Retraction {
 
 /** Graph reads and writes bound to one transaction of one tenant; see the module comment. */
 export interface GraphWithin {
-  /** Up to `limit` entities of `types`, in row-number order after `afterSeq`. */
-  entitiesOfTypes(types: readonly string[], afterSeq: number, limit: number): Promise<ScannedEntity[]>;
+  /** Up to `limit` entities of `type` in ID order (creation order: UUIDv7) after the ID `afterId`: one range of the type index per page. */
+  entitiesOfType(type: string, afterId: string | null, limit: number): Promise<ScannedEntity[]>;
   /** Up to `limit` relations of `types`, in ID order (creation order: UUIDv7) after the ID `afterId`. */
   relationsOfTypes(types: readonly string[], afterId: string | null, limit: number): Promise<ScannedRelation[]>;
   /** Entities by row number, with properties. */
@@ -104,11 +104,10 @@ const toEntity = (row: EntityRow): ScannedEntity => ({
 export function createGraphWithin(tx: Tx, tenantId: string, hooks: WithinHooks): GraphWithin {
   const typeList = (column: string) => inList(tx.dialect, column, 'text');
   return {
-    async entitiesOfTypes(types, afterSeq, limit) {
-      const filter = typeList('type');
+    async entitiesOfType(type, afterId, limit) {
       const rows = await tx.all<EntityRow>(
-        `SELECT seq, id, type, name, properties FROM entities WHERE tenant_id = ? AND ${filter.sql} AND seq > ? ORDER BY seq LIMIT ?`,
-        [tenantId, filter.param(types), afterSeq, limit],
+        `SELECT seq, id, type, name, properties FROM entities WHERE tenant_id = ? AND type = ?${afterId === null ? '' : ' AND id > ?'} ORDER BY id LIMIT ?`,
+        afterId === null ? [tenantId, type, limit] : [tenantId, type, afterId, limit],
       );
       return rows.map(toEntity);
     },

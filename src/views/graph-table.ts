@@ -46,6 +46,9 @@ export interface BuildTableOptions {
 
 const pageSize = 5000;
 
+/** Lets other requests run between pages (reads go to SQLite's reader connection meanwhile). */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Infers a column's declared type from the values written to it. */
 class ColumnTypes {
   private readonly seen = new Map<string, Set<ColumnType>>();
@@ -128,10 +131,19 @@ async function buildNodes(graph: GraphWithin, definition: Extract<TableDefinitio
   const types = new ColumnTypes();
   const seen = new Set<string>();
   const out: TableRows = { columns: {}, keys: [], rows: [], values: [], entityTypes: Object.fromEntries(counts) };
-  for (let after = 0; ;) {
-    const page = await graph.entitiesOfTypes(definition.entityTypes, after, pageSize);
-    if (page.length === 0) break;
-    after = (page[page.length - 1] as ScannedEntity).seq;
+  // Type by type (in name order), each in ID order: one range of the type index per page.
+  const pages = async function* () {
+    for (const type of [...definition.entityTypes].sort()) {
+      for (let after: string | null = null; ;) {
+        const page: ScannedEntity[] = await graph.entitiesOfType(type, after, pageSize);
+        if (page.length === 0) break;
+        after = (page[page.length - 1] as ScannedEntity).id;
+        yield page;
+        await yieldToEventLoop();
+      }
+    }
+  };
+  for await (const page of pages()) {
     for (const entity of page) noteProperties(seen, entity.properties, wanted);
     const kept = filter ? page.filter((entity) => filter.test(entity.properties)) : page;
     const degrees = metrics.some((metric) => metric.endsWith('degree')) ? await graph.degrees(kept.map((entity) => entity.seq)) : null;
@@ -179,6 +191,7 @@ async function buildEdges(
     const page: ScannedRelation[] = await graph.relationsOfTypes(definition.relationTypes, after, pageSize);
     if (page.length === 0) break;
     after = (page[page.length - 1] as ScannedRelation).id;
+    await yieldToEventLoop();
     const ends = await graph.entitiesBySeq(page.flatMap((relation) => [relation.fromSeq, relation.toSeq]));
     for (const relation of page) {
       const [from, to] = [ends.get(relation.fromSeq), ends.get(relation.toSeq)];

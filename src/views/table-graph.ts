@@ -92,6 +92,8 @@ export async function buildGraph(
       const page = await sourcedRows(tx, tenantId, input.id, after, rowsPerBatch);
       if (page.length === 0) break;
       after = page[page.length - 1]?.key ?? null;
+      // Lets other requests run between batches (reads go to SQLite's reader connection meanwhile).
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const rows: ValidRow[] = page.map((row) => {
         sources.add(row.sourceId);
         return { key: row.key, row: row.row, values: row.values, evidence: { ...citation(row.sourceId, row.file, row.row, input.name, row.key), extractor } };
