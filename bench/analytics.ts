@@ -1,12 +1,13 @@
 /**
  * Graph analytics benchmark: PageRank on a generated random graph against a plain single-threaded typed-array loop
- * and graphology (graphology-metrics), the other algorithms at the same size, and the cost of reading the analytics
- * CSR from a real store and of writing scores back.
+ * and graphology (graphology-metrics), whether renumbering nodes by degree helps (on a skewed graph), the other
+ * algorithms at the same size, and the cost of reading the analytics CSR from a real store and of writing scores back.
  *   node --import tsx bench/analytics.ts [--nodes 1000000] [--edges 10000000] [--iterations 20] [--threads 2]
  *     [--repeat 3] [--no-graphology] [--graphology-nodes N] [--no-others] [--samples 16]
- *     [--store-entities 200000] [--store-relations 1000000] [--no-store] [--seed 1]
+ *     [--store-entities 200000] [--store-relations 1000000] [--store-driver sqlite|postgres] [--no-store] [--seed 1]
  * Every phase runs in a child process of its own (same seed, so the same graph), so each peak RSS is that phase's
- * alone: generating the edges, building the CSR and iterating. Timings are wall-clock milliseconds.
+ * alone: generating the edges, building the CSR and iterating. Timings are wall-clock milliseconds, with CPU time
+ * beside them where the machine is shared (CPU time counts every thread of the process).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     'no-store': { type: 'boolean', default: false },
     'store-entities': { type: 'string', default: '200000' },
     'store-relations': { type: 'string', default: '1000000' },
+    'store-driver': { type: 'string', default: 'sqlite' },
     seed: { type: 'string', default: '1' },
   },
 });
@@ -169,6 +171,41 @@ async function oursPhase(): Promise<void> {
   });
 }
 
+/** Whether renumbering by degree helps: the kernel's CPU time on one thread, generated order against degree order, on a skewed graph. */
+async function orderPhase(): Promise<void> {
+  const { shuffle } = await import('../src/graph/analytics/random.js');
+  const random = seededRandom(seed + 1);
+  // Endpoints drawn with density ~ u³ (a few nodes take most relations, as in real graphs), scattered over the numbering.
+  const scatter = shuffle(
+    Uint32Array.from({ length: nodeCount }, (_, node) => node),
+    random,
+  );
+  const from = new Uint32Array(edgeCount);
+  const to = new Uint32Array(edgeCount);
+  for (let edge = 0; edge < edgeCount; edge++) {
+    from[edge] = scatter[Math.floor(nodeCount * random() ** 3)] as number;
+    to[edge] = scatter[Math.floor(nodeCount * random() ** 3)] as number;
+  }
+  const params = { damping, tolerance: 0, maxIterations: iterations };
+  const generated = preparePageRankFromEdges(nodeCount, from, to, edgeCount, 'out', params, 1);
+  const numbering = degreeOrder(nodeCount, from, to, edgeCount);
+  renumber(from, to, edgeCount, numbering.newOf);
+  const ordered = preparePageRankFromEdges(nodeCount, from, to, edgeCount, 'out', params, 1);
+  const cpu = (task: typeof ordered) => {
+    const before = process.cpuUsage();
+    runPageRankShare(task, 0);
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
+  };
+  const generatedRuns: number[] = [];
+  const orderedRuns: number[] = [];
+  for (let run = 0; run < Number(values.repeat); run++) {
+    generatedRuns.push(cpu(generated));
+    orderedRuns.push(cpu(ordered));
+  }
+  report({ phase: 'order', generatedRuns, orderedRuns, hubShare: (ordered.inStart[Math.ceil(nodeCount / 100)] as number) / edgeCount });
+}
+
 async function graphologyPhase(): Promise<void> {
   const { MultiDirectedGraph } = await import('graphology');
   const require = createRequire(import.meta.url);
@@ -234,36 +271,43 @@ async function storePhase(): Promise<void> {
   const { newId } = await import('../src/core/ids.js');
   const { buildProjection } = await import('../src/graph/projection-build.js');
   const { createServices } = await import('../src/server/services.js');
+  const { openPostgresStore } = await import('../src/store/postgres.js');
   const { openSqliteStore } = await import('../src/store/sqlite.js');
-  const { buildGraph } = await import('./corpus.js');
+  const { buildGraph, createBenchDatabase } = await import('./corpus.js');
   const entities = Number(values['store-entities']);
   const relations = Number(values['store-relations']);
+  const postgres = values['store-driver'] === 'postgres';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-analytics-'));
-  const store = openSqliteStore({ file: path.join(dir, 'trellis.db') });
+  const database = postgres ? await createBenchDatabase('trellis_bench_analytics') : null;
+  const store = database ? openPostgresStore({ url: database.url, role: 'trellis_app', poolSize: 4 }) : openSqliteStore({ file: path.join(dir, 'trellis.db') });
   await store.migrate();
   try {
-    const config = loadConfig({ env: {}, file: undefined, overrides: { logLevel: 'silent', dataDir: dir, analyticsThreads: threads } });
+    const config = loadConfig({
+      env: {},
+      file: undefined,
+      overrides: { logLevel: 'silent', dataDir: dir, analyticsThreads: threads, ...(database ? { databaseUrl: database.url } : {}) },
+    });
     const services = createServices(config, store);
     const tenantId = newId();
     await store.transaction('system', (tx) =>
       tx.run('INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)', [tenantId, 'bench', 'bench', new Date().toISOString()]),
     );
     const built = await buildGraph(services.graph, tenantId, { entities, relations, batch: 10_000 });
-    // The analytics worker's read, here on this thread: the same reader and layout, timed alone.
-    const [projection, readMs] = await (async () => {
-      const started = performance.now();
-      const result = await buildProjection({ dialect: 'sqlite', file: store.location }, tenantId, 100_000_000);
-      return [result, performance.now() - started] as const;
-    })();
+    const source = database ? { dialect: 'postgres' as const, url: database.url, role: 'trellis_app' } : { dialect: 'sqlite' as const, file: store.location };
+    // The analytics worker's read, here on this thread: the same reader and options, timed alone.
+    const started = performance.now();
+    const projection = await buildProjection(source, tenantId, 100_000_000, { relationIds: false, incoming: false });
+    const readMs = performance.now() - started;
     const projectionMb =
       'arrays' in projection
         ? megabytes(Object.values(projection.arrays).reduce((sum: number, value) => sum + (ArrayBuffer.isView(value) ? value.byteLength : 0), 0))
         : 0;
-    const run = await services.analytics.run(tenantId, 'pagerank', { iterations: iterations, tolerance: 1e-9 });
-    const writeBack = await services.analytics.run(tenantId, 'pagerank', { iterations: iterations, tolerance: 1e-9, writeBack: true });
+    const run = await services.analytics.run(tenantId, 'pagerank', { iterations, tolerance: 1e-9 });
+    const writeBack = await services.analytics.run(tenantId, 'pagerank', { iterations, tolerance: 1e-9, writeBack: true });
     await services.analytics.close();
     report({
       phase: 'store',
+      driver: postgres ? 'postgres' : 'sqlite',
       entities,
       relations,
       loadEntitiesSeconds: built.entitySeconds,
@@ -278,6 +322,7 @@ async function storePhase(): Promise<void> {
     });
   } finally {
     await store.close();
+    await database?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -315,7 +360,12 @@ interface Figures {
   simpleMs: number;
   betweennessMs: number;
   samples: number;
+  // order
+  generatedRuns: number[];
+  orderedRuns: number[];
+  hubShare: number;
   // store
+  driver: string;
   entities: number;
   relations: number;
   loadEntitiesSeconds: number;
@@ -378,6 +428,11 @@ async function main(): Promise<void> {
     `ours vs baseline: ${(baselineBest / oursBest).toFixed(2)}x faster (CPU ${(Math.min(...baseline.cpuRuns) / Math.min(...ours.cpuRuns)).toFixed(2)}x less); same scores: |Δ| at node 0 = ${Math.abs(baseline.checksum - ours.checksum).toExponential(2)}`,
   );
 
+  const order = child('order');
+  console.log(
+    `node order on a skewed graph (endpoints ~ u³; ${(order.hubShare * 100).toFixed(0)} % of relations end at the busiest 1 % of nodes), 1 thread, CPU: generated order ${order.generatedRuns.map(ms).join(', ')}; degree order ${order.orderedRuns.map(ms).join(', ')}`,
+  );
+
   if (values.graphology && !values['no-graphology']) {
     const smaller = values['graphology-nodes'] ? Number(values['graphology-nodes']) : nodeCount;
     const scaled = ['--nodes', String(smaller), '--edges', String(Math.round((edgeCount * smaller) / nodeCount))];
@@ -402,7 +457,7 @@ async function main(): Promise<void> {
   if (values.store && !values['no-store']) {
     const store = child('store');
     console.log(
-      `store (SQLite) ${store.entities} entities / ${store.relations} relations: loaded in ${Number(store.loadEntitiesSeconds).toFixed(1)} s + ${Number(store.loadRelationsSeconds).toFixed(1)} s; analytics read (projection reader) ${ms(store.readMs)} (${store.projectionMb} MB of arrays)`,
+      `store (${store.driver}) ${store.entities} entities / ${store.relations} relations: loaded in ${Number(store.loadEntitiesSeconds).toFixed(1)} s + ${Number(store.loadRelationsSeconds).toFixed(1)} s; analytics read (projection reader) ${ms(store.readMs)} (${store.projectionMb} MB of arrays)`,
     );
     console.log(
       `store: analytics.run pagerank through the worker: read ${ms(store.serviceReadMs)}, compute ${ms(store.serviceComputeMs)}, total ${ms(store.serviceTotalMs)}; write-back of ${store.writeBackUpdated} scores ${ms(store.writeBackMs)} (${Math.round(store.writeBackUpdated / (store.writeBackMs / 1000))} entities/s)`,
