@@ -396,6 +396,7 @@ async function main(): Promise<void> {
   const phases: Record<string, () => Promise<void>> = {
     baseline: baselinePhase,
     ours: oursPhase,
+    order: orderPhase,
     graphology: graphologyPhase,
     others: othersPhase,
     store: storePhase,
