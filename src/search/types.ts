@@ -20,7 +20,10 @@ export interface SearchFilter {
 /** A character range `[start, end)` in a snippet, where a query term matched. */
 export type Highlight = readonly [start: number, end: number];
 
-/** One full-text match. `score` is higher-is-better (negated bm25 on SQLite, ts_rank_cd on PostgreSQL). */
+/**
+ * One full-text match. `score` is higher-is-better: negated bm25 on SQLite (0 for rows the planner adds unscored from the
+ * newest matches of common words), idf-weighted ts_rank_cd on PostgreSQL; see docs/search.md.
+ */
 export interface TextHit {
   kind: HitKind;
   /** Chunk ID for passages, entity ID for entities. */
