@@ -24,6 +24,12 @@ import type { Services } from '../server/services.js';
 import { globals, tenantOf, withServices } from './context.js';
 import { emit, exitCodes } from './output.js';
 
+/** A size for people: bytes, kB or MB. */
+function size(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 interface ExportFlags {
   format: string;
   what?: string;
@@ -128,7 +134,7 @@ export function registerExchangeCommands(program: Command): void {
         const seconds = (performance.now() - started) / 1000;
         emit(options.json ?? false, { format, what: flags.what ?? 'graph', files: written, seconds }, () =>
           [
-            ...written.map((item) => `wrote ${item.file}${item.bytes > 0 ? ` (${(item.bytes / 1e6).toFixed(1)} MB)` : ''}`),
+            ...written.map((item) => `wrote ${item.file}${item.bytes > 0 ? ` (${size(item.bytes)})` : ''}`),
             `in ${seconds.toFixed(1)} s`,
             ...(folder ? [`load it with: ${neo4jAdminCommand} (or ${path.join(out, 'import.sh')})`] : []),
           ].join('\n'),
@@ -184,7 +190,7 @@ export function registerExchangeCommands(program: Command): void {
                 `imported ${input.name} as source ${summary.sourceId} (${summary.uri})`,
                 `entities: ${summary.entities.read} read, ${summary.entities.created} created, ${summary.entities.updated} merged`,
                 `relations: ${summary.relations.read} read, ${summary.relations.created} created, ${summary.relations.updated} merged`,
-                `${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.seconds.toFixed(1)} s`,
+                `${size(summary.bytes)} in ${summary.seconds.toFixed(1)} s`,
               ].join('\n'),
         );
       });

@@ -173,7 +173,7 @@ export interface TrellisConfig {
    * every path, after symlinks are resolved, must lie under it. Unset: server-side ingest over HTTP is off. @default undefined
    */
   ingestRoot: string | undefined;
-  /** Largest total size of the files of one `POST /sources` upload, in bytes; more is refused with 413 and nothing is kept. @default 268435456 (256 MiB) */
+  /** Largest total size of the files of one `POST /sources` upload, and of one `POST /import` body, in bytes; more is refused with 413 and nothing is kept. @default 268435456 (256 MiB) */
   ingestUploadMaxBytes: number;
   /** Which embedder makes vectors: "builtin" (offline feature hashing), "openai" (an OpenAI-compatible /v1/embeddings endpoint) or "transformers" (a local model folder). @default "builtin" */
   embedder: 'builtin' | 'openai' | 'transformers';
