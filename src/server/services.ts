@@ -15,7 +15,7 @@ import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
 import { type EmbeddingService, createEmbeddingService } from '../search/embed/index.js';
 import { type SearchService, createSearchService } from '../search/index.js';
 import { createTextSearch } from '../search/text/index.js';
-import { type VectorIndex, type VectorSource, createVectorIndex } from '../search/vector/index.js';
+import { type VectorIndex, type VectorSource, createVectorIndex, vectorIndexSettings } from '../search/vector/index.js';
 import type { Store } from '../store/index.js';
 import { type ViewService, createViewService } from '../views/index.js';
 
@@ -90,7 +90,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   registerIngestJobTypes(jobs, { store, graph, config });
   const analytics = createAnalyticsService({ store, graph, jobs, config });
   const embeddings = createEmbeddingService({ store, config, jobs });
-  const vectors = createVectorIndex({ store, source: vectorSource(config, store) });
+  const vectors = createVectorIndex({ store, source: vectorSource(config, store), ...vectorIndexSettings(config) });
   const search = createSearchService({
     graph,
     text: createTextSearch(store),
