@@ -397,6 +397,8 @@ async function main(): Promise<void> {
     baseline: baselinePhase,
     ours: oursPhase,
     order: orderPhase,
+    // What a process of this script costs before it does anything (Node, tsx's loader thread, the imports above).
+    bare: async () => report({ phase: 'bare' }),
     graphology: graphologyPhase,
     others: othersPhase,
     store: storePhase,
@@ -420,6 +422,8 @@ async function main(): Promise<void> {
   console.log(
     `ours: RSS before iterating ${ours.rssBeforeIterationsMb} MB, after ${ours.rssAfterMb} MB; peak of the process through PageRank (incl. generating the edges) ${ours.peakPageRankMb} MB`,
   );
+  const bare = child('bare');
+  console.log(`(a bare process of this script, Node + tsx + the PageRank modules: peak RSS ${bare.peakRssMb} MB)`);
   const baseline = child('baseline');
   const baselineBest = Math.min(...baseline.runs);
   console.log(
