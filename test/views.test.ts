@@ -10,8 +10,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Entity, Evidence, Page, Relation } from '../src/graph/index.js';
+import { createAnalyticsService } from '../src/graph/analytics/index.js';
 import { ingestFiles, parseMapping } from '../src/ingest/mapping/index.js';
-import type { Job } from '../src/platform/jobs/index.js';
+import { analyticsMetrics, createViewService } from '../src/views/index.js';
+import { type Job, createJobService } from '../src/platform/jobs/index.js';
 import { type TestApp, bearer, createTestApp } from './support/app.js';
 import { dialects } from './support/stores.js';
 
@@ -175,6 +177,40 @@ for (const dialect of dialects) {
       assert.equal(dataset.definition.view.name, 'people');
       assert.equal(dataset.definition.columns.born?.type, 'integer');
       assert.equal(dataset.definition.columns.title?.type, 'string');
+    });
+
+    it("nodes view with pagerank and community columns: the analytics service's values at the view's version, its parameters in the lineage", async () => {
+      const { store, graph, events, config } = test.services;
+      // A job service of their own (both register job types), and the URL the analytics workers read PostgreSQL by,
+      // which the test app's configuration does not have.
+      const jobs = createJobService(store, config);
+      const analytics = createAnalyticsService({ store, graph, jobs, config: { ...config, databaseUrl: dialect === 'postgres' ? test.location : undefined } });
+      try {
+        const views = createViewService({ store, graph, events, jobs, config, metrics: analyticsMetrics(analytics) });
+        const { view: created } = await views.create(test.tenantId, 'ranked', {
+          kind: 'nodes',
+          entityTypes: ['Person', 'Project', 'Place'],
+          metrics: ['pagerank', 'community'],
+          metricParams: { pagerank: { damping: 0.9, iterations: 50 } },
+        });
+        const pagerank = await analytics.run(test.tenantId, 'pagerank', { damping: 0.9, iterations: 50 });
+        const communities = await analytics.run(test.tenantId, 'communities', {});
+        const expected = new Map(pagerank.mainValues().ids.map((id, index) => [id, pagerank.mainValues().values[index]]));
+        const community = new Map(communities.mainValues().ids.map((id, index) => [id, communities.mainValues().values[index]]));
+        const rows = await rowsOf('ranked');
+        assert.equal(rows.length, 4);
+        for (const row of rows) {
+          assert.equal(row.values.pagerank, expected.get(row.key), `pagerank of ${row.values.name}`);
+          assert.equal(row.values.community, community.get(row.key));
+        }
+        const recorded = (created.lineage?.inputs.analytics ?? {}) as Record<string, { params: { damping: number }; version: number }>;
+        assert.equal(recorded.pagerank?.params.damping, 0.9);
+        assert.equal(recorded.pagerank?.version, created.lineage?.graphVersion, "the analytics read the graph at the view's version");
+        assert.ok(recorded.community);
+        await views.delete(test.tenantId, 'ranked');
+      } finally {
+        await analytics.close();
+      }
     });
 
     it("every node row's citations resolve to the original source, chunk, span and page", async () => {
@@ -396,7 +432,11 @@ for (const dialect of dialects) {
           422,
           'unprocessable',
         ],
-        [{ name: 'bad6', definition: { kind: 'nodes', entityTypes: ['Person'], metrics: ['pagerank'] } }, 422, 'unprocessable'],
+        [
+          { name: 'bad6', definition: { kind: 'nodes', entityTypes: ['Person'], metrics: ['pagerank'], metricParams: { pagerank: { damping: 2 } } } },
+          400,
+          'validation_failed',
+        ],
         [{ name: 'bad7', definition: { kind: 'vectors', dataset: 'staff', columns: ['name', 'nickname'] } }, 400, 'bad_request'],
         [{ name: 'bad8', definition: { kind: 'vectors', dataset: 'nowhere', columns: ['name'] } }, 404, 'not_found'],
         // Written, then refused inside the transaction: a mapped dataset already has the name.

@@ -17,7 +17,7 @@ import { type SearchService, createSearchService } from '../search/index.js';
 import { createTextSearch } from '../search/text/index.js';
 import { type VectorIndex, type VectorSource, createVectorIndex, vectorIndexSettings } from '../search/vector/index.js';
 import type { Store } from '../store/index.js';
-import { type ViewService, createViewService } from '../views/index.js';
+import { type ViewService, analyticsMetrics, createViewService } from '../views/index.js';
 
 /**
  * Work a service runs in the background while a server is up (job workers, webhook dispatch, schedulers,
@@ -121,7 +121,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     embeddings,
     vectors,
     search,
-    views: createViewService({ store, graph, events, jobs, config, embeddings }),
+    views: createViewService({ store, graph, events, jobs, config, embeddings, metrics: analyticsMetrics(analytics) }),
     background: [
       observability.background,
       limits.background,

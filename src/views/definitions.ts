@@ -37,6 +37,17 @@ export const NodesDefinitionSchema = Type.Object(
       ),
     ),
     where: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 20, description: 'Property filter, as in graph queries' })),
+    metricParams: Type.Optional(
+      Type.Object(
+        {
+          pagerank: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 20, description: 'PageRank parameters (docs/analytics.md)' })),
+          community: Type.Optional(
+            Type.Record(Type.String(), Type.Unknown(), { maxProperties: 20, description: 'Community (Louvain) parameters (docs/analytics.md)' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -21,7 +21,8 @@ export interface MetricValues {
  * view asking for `pagerank` or `community` is refused.
  */
 export interface MetricsProvider {
-  compute(tenantId: string, metric: 'pagerank' | 'community'): Promise<MetricValues>;
+  /** Values of `metric` for the tenant's entities, with the view's parameters for it (`metricParams`). */
+  compute(tenantId: string, metric: 'pagerank' | 'community', params?: Record<string, unknown>): Promise<MetricValues>;
 }
 
 /** The rows of a table view, ready for `replaceDerivedDataset`, and what was read. */
@@ -123,7 +124,7 @@ async function buildNodes(graph: GraphWithin, definition: Extract<TableDefinitio
         'unprocessable',
         `The metric ${metric} needs the graph-analytics service, which this server does not have; use degree, in_degree or out_degree`,
       );
-    const computed = await options.metrics.compute(options.tenantId, metric);
+    const computed = await options.metrics.compute(options.tenantId, metric, definition.metricParams?.[metric]);
     analyticsValues.set(metric, computed.values);
     analytics[metric] = computed.parameters;
   }

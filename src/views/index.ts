@@ -24,6 +24,7 @@ export type { Lineage, InputChanges } from './lineage.js';
 export type { MetricsProvider, MetricValues } from './graph-table.js';
 export type { RowChanges, FactChanges } from './materialise.js';
 export type { RowEmbeddings } from './to-vectors.js';
+export { analyticsMetrics } from './metrics.js';
 export { ViewDefinitionSchema, parseViewDefinition, viewNamePattern, type ViewDefinition, type ViewKind } from './definitions.js';
 
 /** Job type of a view materialised in the background: payload `{ name, mode: 'create' | 'refresh' }`. */

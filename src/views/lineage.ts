@@ -60,10 +60,13 @@ export interface InputChanges {
   datasets: { name: string; before: { rowCount: number; updatedAt: string } | null; now: { rowCount: number; updatedAt: string } | null }[];
 }
 
-/** Event types that change graph facts. */
-const graphEvents = parseEventFilter('entity.*,relation.*,source.deleted', undefined);
+/**
+ * Event types that change graph facts. A source deletion that removes facts appends their `entity.deleted` and
+ * `relation.deleted` events too; one that only retracts evidence changes no row of a view.
+ */
+const graphEvents = parseEventFilter('entity.*,relation.*', undefined);
 
-/** Whether an entity, relation or source deletion was committed after `seq` (conservatively true when retention deleted events after it). */
+/** Whether an entity or relation event was committed after `seq` (conservatively true when retention deleted events after it). */
 export async function graphChangedSince(store: Store, events: EventService, tenantId: string, seq: number): Promise<boolean> {
   if ((await store.version(tenantId)) <= seq) return false;
   const cursor = await events.checkCursor(tenantId, seq);
