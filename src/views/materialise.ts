@@ -141,9 +141,8 @@ export async function materialise(
       },
     };
   }
-  throw new TrellisError('unprocessable', 'A vectors view needs the embedding service, which this server does not have yet; see docs/views.md ("Vectors")', {
-    kind: definition.kind,
-  });
+  // Vectors views embed outside any long transaction (runVectors in index.ts); they never come here.
+  throw new Error(`A ${definition.kind} view is not materialised in one transaction`);
 }
 
 /** Compares a table's new rows with those stored, by key and value. */
