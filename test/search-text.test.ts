@@ -195,7 +195,7 @@ for (const dialect of dialects) {
         assert.ok(Array.isArray(hits), query);
       }
       const found = async (query: string) => ids(await search.search(tenant, query, { kinds: ['passage'] })).length;
-      for (const query of ['naive', 'NAÏVE', 'cafe\u0301', 'שלום', 'हिन्दी', '東京', 'e-mail', '"to o brien"', 'caf*', 'cafe\u0000naive'])
+      for (const query of ['naive', 'NAÏVE', 'cafe\u0301', 'שלום', 'हिन्दी', '東京', 'e-mail', '"to o brien"', 'caf*', 'cafe\u0000naive', 'U.S.A.', 'u.s.a'])
         assert.equal(await found(query), 1, query);
       for (const query of ['☕', '😀😀', '*', '-cafe', "'; --"]) assert.equal(await found(query), 0, query);
     });

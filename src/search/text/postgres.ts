@@ -1,7 +1,7 @@
 /**
  * @module Full-text search on PostgreSQL: the generated `search_vector` columns and their GIN indexes (migration
- * 0009), ranked by ts_rank_cd weighted per term by how rare the term is in the tenant. Query texts reach
- * `to_tsquery` only as quoted lexemes built here.
+ * 0009), ranked by ts_rank_cd weighted per term by how rare the term is in the tenant. Every term reaches PostgreSQL
+ * as a bound parameter of `phraseto_tsquery` (which reads no operators), or, for a prefix, as quoted lexemes.
  */
 import type { PostgresTx } from '../../store/index.js';
 import type { HitKind } from '../types.js';
@@ -11,20 +11,21 @@ import type { QueryTerm, TextQuery } from './query.js';
 /** Rows counted for a term's weight (the tenant's rows, and those matching the term); more are counted as this many. */
 export const frequencyCap = 1_000_000;
 
-/** One term as tsquery text: each word a quoted lexeme, phrase words joined by `<->`, `:*` after the last for a prefix. */
-export function tsqueryTerm(term: QueryTerm): string {
+/** A prefix term as tsquery text: each word a quoted lexeme, phrase words joined by `<->`, `:*` after the last. */
+export function prefixTsquery(term: QueryTerm): string {
   const lexemes = term.words.map((word) => `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`);
-  return `${lexemes.join(' <-> ')}${term.prefix ? ':*' : ''}`;
+  return `${lexemes.join(' <-> ')}:*`;
 }
 
-function anyOf(terms: readonly QueryTerm[]): string {
-  return terms.map((term) => `(${tsqueryTerm(term)})`).join(' | ');
-}
-
-/** The whole query as tsquery text: any of the terms, and none of the excluded ones. */
-export function tsqueryText(query: TextQuery): string {
-  const positive = anyOf(query.terms);
-  return query.excluded.length > 0 ? `(${positive}) & !(${anyOf(query.excluded)})` : positive;
+/**
+ * One term as a tsquery expression over a parameter: the term as typed through `phraseto_tsquery`, so PostgreSQL's
+ * parser reads it as it read the text (`U.S.A.` is one lexeme there, `e-mail` a compound and its parts); a prefix
+ * term through `to_tsquery` with quoted lexemes. A term without lexemes becomes an empty query, which `||` drops.
+ */
+function termSql(term: QueryTerm, param: (value: unknown) => string): string {
+  return term.prefix
+    ? `to_tsquery('simple', trellis_search_fold(${param(prefixTsquery(term))}))`
+    : `phraseto_tsquery('simple', trellis_search_fold(${param(term.text)}))`;
 }
 
 /** Conditions of a filter on the aliased tables, with its parameters numbered from `next`. */
@@ -69,28 +70,35 @@ export async function searchPostgres(
   filter: CheckedFilter,
 ): Promise<RankedRow[]> {
   if (query.terms.length === 0) return [];
+  const params: unknown[] = [tenantId, limit, frequencyCap];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
   const alias = kind === 'passage' ? 'c' : 'a';
   const table = kind === 'passage' ? 'chunks c' : 'entity_aliases a';
   const vector = `${alias}.search_vector`;
-  const filtered = filterSql(kind, filter, 6);
+  const terms = query.terms.map((term) => termSql(term, param));
+  const positive = `(${terms.join(' || ')})`;
+  const match = query.excluded.length > 0 ? `(${positive} && !!(${query.excluded.map((term) => termSql(term, param)).join(' || ')}))` : positive;
+  const filtered = filterSql(kind, filter, params.length + 1);
+  params.push(...filtered.params);
   // The weights are computed once (MATERIALIZED), from counts of the tenant's rows, capped.
   const items = `WITH total AS MATERIALIZED (
-      SELECT count(*)::float8 AS rows FROM (SELECT 1 FROM ${table} WHERE ${alias}.tenant_id = $1 LIMIT $5) x
+      SELECT count(*)::float8 AS rows FROM (SELECT 1 FROM ${table} WHERE ${alias}.tenant_id = $1 LIMIT $3) x
     ), items AS MATERIALIZED (
       SELECT t.query, greatest(ln((total.rows - d.rows + 0.5) / (d.rows + 0.5)), 1e-6) AS weight
-      FROM (SELECT to_tsquery('simple', trellis_search_fold(q)) AS query FROM unnest($2::text[]) AS q) t
+      FROM (VALUES ${terms.map((term) => `(${term})`).join(', ')}) AS t(query)
       CROSS JOIN total
-      CROSS JOIN LATERAL (SELECT count(*)::float8 AS rows FROM (SELECT 1 FROM ${table} WHERE ${alias}.tenant_id = $1 AND ${vector} @@ t.query LIMIT $5) x) d
+      CROSS JOIN LATERAL (SELECT count(*)::float8 AS rows FROM (SELECT 1 FROM ${table} WHERE ${alias}.tenant_id = $1 AND ${vector} @@ t.query LIMIT $3) x) d
     )`;
   const score = `(SELECT coalesce(sum(i.weight * ts_rank_cd(${vector}, i.query, 1)), 0) FROM items i)`;
-  const match = `${vector} @@ to_tsquery('simple', trellis_search_fold($3))`;
-  const params = [tenantId, query.terms.map(tsqueryTerm), tsqueryText(query), limit, frequencyCap, ...filtered.params];
   if (kind === 'passage') {
     const { rows } = await tx.client.query<{ id: string; score: number }>(
       `${items}
        SELECT c.id, ${score} AS score FROM chunks c ${filtered.joins}
-       WHERE c.tenant_id = $1 AND ${match}${filtered.where}
-       ORDER BY score DESC, c.id LIMIT $4`,
+       WHERE c.tenant_id = $1 AND ${vector} @@ ${match}${filtered.where}
+       ORDER BY score DESC, c.id LIMIT $2`,
       params,
     );
     return rows.map((row) => ({ id: row.id, score: Number(row.score) }));
@@ -100,10 +108,10 @@ export async function searchPostgres(
      SELECT id, alias, score FROM (
        SELECT id, alias, score, row_number() OVER (PARTITION BY id ORDER BY score DESC, alias_key) AS position FROM (
          SELECT a.entity_id AS id, a.alias, a.alias_key, ${score} AS score FROM entity_aliases a ${filtered.joins}
-         WHERE a.tenant_id = $1 AND ${match}${filtered.where}
+         WHERE a.tenant_id = $1 AND ${vector} @@ ${match}${filtered.where}
        ) scored
      ) best WHERE position = 1
-     ORDER BY score DESC, id LIMIT $4`,
+     ORDER BY score DESC, id LIMIT $2`,
     params,
   );
   return rows.map((row) => ({ id: row.id, score: Number(row.score), alias: row.alias }));

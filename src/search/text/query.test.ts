@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { TrellisError } from '../../core/errors.js';
 import { type TextQuery, maxQueryLength, maxQueryWords, parseTextQuery } from './query.js';
 import { ftsPhrase } from './fts.js';
-import { tsqueryText } from './postgres.js';
+import { prefixTsquery } from './postgres.js';
 import { fold } from './tokens.js';
 
 /** Each term as its folded words, with `*` for a prefix. */
@@ -79,6 +79,12 @@ describe('parseTextQuery', () => {
   it('builds engine syntax only from quoted words', () => {
     const query = parseTextQuery(`'; DROP TABLE chunks; -- "x" OR 1=1 infla* -"a b"`);
     assert.deepEqual(query.terms.map(ftsPhrase), ['"DROP"', '"TABLE"', '"chunks"', '"x"', '"OR"', '"1 1"', '"infla" *']);
-    assert.equal(tsqueryText(query), "(('DROP') | ('TABLE') | ('chunks') | ('x') | ('OR') | ('1' <-> '1') | ('infla':*)) & !(('a' <-> 'b'))");
+    assert.deepEqual(
+      query.terms.map((term) => term.text),
+      ['DROP', 'TABLE', 'chunks;', 'x', 'OR', '1=1', 'infla'],
+      'PostgreSQL gets each term as a parameter of phraseto_tsquery, which reads no operators',
+    );
+    assert.equal(prefixTsquery(query.terms[6] as TextQuery['terms'][number]), "'infla':*");
+    assert.equal(prefixTsquery(parseTextQuery("o'neil*").terms[0] as TextQuery['terms'][number]), "'o' <-> 'neil':*");
   });
 });

@@ -13,6 +13,8 @@ export const maxQueryWords = 64;
 
 /** One term of a query: a word, or a phrase of words that must appear in this order, next to each other. */
 export interface QueryTerm {
+  /** The term as typed (without quotes, `-` or a trailing `*`): PostgreSQL's parser reads it as it read the text. */
+  text: string;
   /** The words as typed (each engine folds them the way its index folds text). */
   words: string[];
   /** The words folded (see `fold` in tokens.ts): what snippets compare text against. */
@@ -43,7 +45,8 @@ function termOf(body: string, prefix: boolean): QueryTerm | undefined {
   const tokens = tokenize(body);
   if (tokens.length === 0) return undefined;
   const last = tokens[tokens.length - 1]?.text as string;
-  return { words: tokens.map((token) => token.text), folded: tokens.map((token) => token.folded), prefix: prefix || isUnspacedWord(last) };
+  const text = prefix && body.endsWith('*') ? body.replace(/\*+$/u, '') : body;
+  return { text, words: tokens.map((token) => token.text), folded: tokens.map((token) => token.folded), prefix: prefix || isUnspacedWord(last) };
 }
 
 /**

@@ -116,7 +116,7 @@ export function estimateTerms(db: Database.Database, kind: HitKind, terms: reado
         estimateFrequency(
           db,
           kind,
-          { words: [word], folded: [term.folded[index] as string], prefix: term.prefix && index === last },
+          { text: word, words: [word], folded: [term.folded[index] as string], prefix: term.prefix && index === last },
           range,
           limits.candidateBudget,
         ),
