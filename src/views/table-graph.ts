@@ -31,7 +31,8 @@ export const viewExtractor = (name: string) => `view:${name}`;
 /** The key of a citation in {@link GraphBuild.citations}. */
 export const citationKey = (subjectId: string, sourceId: string, start: number | null, end: number | null) => `${subjectId}|${sourceId}|${start}|${end}`;
 
-const rowsPerBatch = 2000;
+/** Rows per graph write: each is one synchronous bulk upsert on SQLite, so small enough to keep the event loop's pauses short. */
+const rowsPerBatch = 1000;
 
 /** The mapping of each dataset, checked by the mapping-file parser against the dataset's stored columns and key. */
 async function mappingsOf(tx: Tx, tenantId: string, viewName: string, definition: GraphDefinition): Promise<{ mapping: FileMapping; input: DatasetInput }[]> {
