@@ -2,7 +2,6 @@
  * @module Louvain community detection (Blondel et al. 2008) on the undirected view of the graph, edge weight = the
  * number of relations between two entities. Nodes are visited in a seeded random order, so a seed repeats exactly.
  */
-import { sortRow } from './csr.js';
 import { seededRandom, shuffle } from './random.js';
 
 /** Louvain's parameters. */
@@ -25,20 +24,20 @@ export interface LouvainResult {
   levels: number;
 }
 
-/** A weighted undirected graph: symmetric rows of (neighbour, weight) without self-loops, plus each node's loop weight. */
+/**
+ * A weighted undirected graph: symmetric rows of neighbours without self-loops, their weights, and each node's loop
+ * weight. `weight` is null on the first level, where every entry weighs 1 and a pair joined by several relations
+ * simply appears several times: no weight array (8 bytes an entry) and no merging for the largest graph of the run.
+ */
 interface WeightedGraph {
   nodeCount: number;
   start: Uint32Array;
   neighbour: Uint32Array;
-  weight: Float64Array;
+  weight: Float64Array | null;
   loop: Float64Array;
 }
 
-/**
- * The undirected weighted view of an edge list: parallel relations (either way) add up to one weighted edge, a
- * self-loop's weight is its relation count. Built straight from the edges (no directed CSR): rows are filled, sorted
- * and their repeats merged in place, so the only large arrays are the rows and their weights.
- */
+/** The undirected view of an edge list, one row entry per relation end; a self-loop adds 1 to the node's loop weight. */
 function weightedView(nodeCount: number, from: Uint32Array, to: Uint32Array, count: number): WeightedGraph {
   const loop = new Float64Array(nodeCount);
   const start = new Uint32Array(nodeCount + 1);
@@ -52,47 +51,27 @@ function weightedView(nodeCount: number, from: Uint32Array, to: Uint32Array, cou
     }
   }
   for (let node = 0; node < nodeCount; node++) start[node + 1] = (start[node + 1] as number) + (start[node] as number);
-  const list = new Uint32Array(start[nodeCount] as number);
+  const neighbour = new Uint32Array(start[nodeCount] as number);
   const fill = start.slice(0, nodeCount);
   for (let edge = 0; edge < count; edge++) {
     const a = from[edge] as number;
     const b = to[edge] as number;
     if (a === b) continue;
-    list[(fill[a] as number)++] = b;
-    list[(fill[b] as number)++] = a;
+    neighbour[(fill[a] as number)++] = b;
+    neighbour[(fill[b] as number)++] = a;
   }
-  let unique = 0;
-  for (let node = 0; node < nodeCount; node++) {
-    const first = start[node] as number;
-    const end = start[node + 1] as number;
-    sortRow(list, first, end);
-    for (let position = first; position < end; position++) if (position === first || list[position] !== list[position - 1]) unique++;
-  }
-  // Merge repeats, moving rows left in place: the write position never passes the read position.
-  const weight = new Float64Array(unique);
-  let written = 0;
-  for (let node = 0; node < nodeCount; node++) {
-    const first = start[node] as number;
-    const end = start[node + 1] as number;
-    start[node] = written;
-    for (let position = first; position < end; position++) {
-      if (position > first && list[position] === list[position - 1]) weight[written - 1] = (weight[written - 1] as number) + 1;
-      else {
-        list[written] = list[position] as number;
-        weight[written++] = 1;
-      }
-    }
-  }
-  start[nodeCount] = written;
-  return { nodeCount, start, neighbour: list.subarray(0, written), weight, loop };
+  return { nodeCount, start, neighbour, weight: null, loop };
 }
 
 /** Weighted degree of each node: its edges plus twice its loop. */
 function degrees(graph: WeightedGraph): Float64Array {
-  const degree = new Float64Array(graph.nodeCount);
-  for (let node = 0; node < graph.nodeCount; node++) {
-    let sum = 2 * (graph.loop[node] as number);
-    for (let position = graph.start[node] as number; position < (graph.start[node + 1] as number); position++) sum += graph.weight[position] as number;
+  const { nodeCount, start, weight, loop } = graph;
+  const degree = new Float64Array(nodeCount);
+  for (let node = 0; node < nodeCount; node++) {
+    let sum = 2 * (loop[node] as number);
+    const end = start[node + 1] as number;
+    if (weight) for (let position = start[node] as number; position < end; position++) sum += weight[position] as number;
+    else sum += end - (start[node] as number);
     degree[node] = sum;
   }
   return degree;
@@ -108,14 +87,13 @@ function moveNodes(graph: WeightedGraph, resolution: number, maxVisits: number, 
   const degree = degrees(graph);
   let twiceTotal = 0;
   for (let node = 0; node < nodeCount; node++) twiceTotal += degree[node] as number;
-  const community = Uint32Array.from({ length: nodeCount }, (_, node) => node);
+  const community = new Uint32Array(nodeCount);
+  const queue = new Uint32Array(nodeCount);
+  for (let node = 0; node < nodeCount; node++) community[node] = queue[node] = node;
+  shuffle(queue, random);
   const total = Float64Array.from(degree);
   const linkWeight = new Float64Array(nodeCount);
   const touched = new Uint32Array(nodeCount);
-  const queue = shuffle(
-    Uint32Array.from({ length: nodeCount }, (_, node) => node),
-    random,
-  );
   const queued = new Uint8Array(nodeCount).fill(1);
   let head = 0;
   let size = nodeCount;
@@ -131,11 +109,12 @@ function moveNodes(graph: WeightedGraph, resolution: number, maxVisits: number, 
     let touchedCount = 0;
     linkWeight[own] = 0;
     touched[touchedCount++] = own;
+    const first = start[node] as number;
     const end = start[node + 1] as number;
-    for (let position = start[node] as number; position < end; position++) {
+    for (let position = first; position < end; position++) {
       const other = community[neighbour[position] as number] as number;
       if (linkWeight[other] === 0 && other !== own) touched[touchedCount++] = other;
-      linkWeight[other] = (linkWeight[other] as number) + (weight[position] as number);
+      linkWeight[other] = (linkWeight[other] as number) + (weight ? (weight[position] as number) : 1);
     }
     total[own] = (total[own] as number) - nodeDegree;
     // Gain of joining c (up to a constant factor): links to c − γ · total(c) · degree / 2m. Staying wins ties.
@@ -156,7 +135,7 @@ function moveNodes(graph: WeightedGraph, resolution: number, maxVisits: number, 
     community[node] = best;
     moved = true;
     // Neighbours outside the new community may now prefer it: visit them again.
-    for (let position = start[node] as number; position < end; position++) {
+    for (let position = first; position < end; position++) {
       const other = neighbour[position] as number;
       if (queued[other] === 0 && community[other] !== best) {
         queued[other] = 1;
@@ -181,7 +160,10 @@ function compact(community: Uint32Array): { labels: Uint32Array; count: number }
   return { labels, count };
 }
 
-/** The graph of communities: one node per community, edge weights summed, internal weight as the loop. */
+/**
+ * The graph of communities: one node per community, edge weights summed, internal weight as the loop. Rows are
+ * counted first so the arrays have their exact size (the finer graph is still alive while this one is built).
+ */
 function aggregate(graph: WeightedGraph, labels: Uint32Array, count: number): WeightedGraph {
   const { nodeCount, start, neighbour, weight } = graph;
   const membersStart = new Uint32Array(count + 1);
@@ -191,12 +173,28 @@ function aggregate(graph: WeightedGraph, labels: Uint32Array, count: number): We
   const members = new Uint32Array(nodeCount);
   for (let node = 0; node < nodeCount; node++) members[(fill[labels[node] as number] as number)++] = node;
 
-  const loop = new Float64Array(count);
+  // Pass 1: how many distinct neighbouring communities each community has.
+  const seenBy = new Int32Array(count).fill(-1);
   const rowStart = new Uint32Array(count + 1);
-  // At most as many rows entries as the finer graph has.
-  const neighbours = new Uint32Array(neighbour.length);
-  const weights = new Float64Array(neighbour.length);
-  let entries = 0;
+  for (let label = 0; label < count; label++) {
+    let distinct = 0;
+    for (let index = membersStart[label] as number; index < (membersStart[label + 1] as number); index++) {
+      const node = members[index] as number;
+      for (let position = start[node] as number; position < (start[node + 1] as number); position++) {
+        const other = labels[neighbour[position] as number] as number;
+        if (other !== label && seenBy[other] !== label) {
+          seenBy[other] = label;
+          distinct++;
+        }
+      }
+    }
+    rowStart[label + 1] = (rowStart[label] as number) + distinct;
+  }
+
+  // Pass 2: the summed weights.
+  const loop = new Float64Array(count);
+  const neighbours = new Uint32Array(rowStart[count] as number);
+  const weights = new Float64Array(rowStart[count] as number);
   const sum = new Float64Array(count);
   const touched = new Uint32Array(count);
   for (let label = 0; label < count; label++) {
@@ -207,26 +205,26 @@ function aggregate(graph: WeightedGraph, labels: Uint32Array, count: number): We
       internal += graph.loop[node] as number;
       for (let position = start[node] as number; position < (start[node + 1] as number); position++) {
         const other = labels[neighbour[position] as number] as number;
+        const entry = weight ? (weight[position] as number) : 1;
         if (other === label) {
           // Each internal edge is seen from both ends.
-          internal += (weight[position] as number) / 2;
+          internal += entry / 2;
           continue;
         }
         if (sum[other] === 0) touched[touchedCount++] = other;
-        sum[other] = (sum[other] as number) + (weight[position] as number);
+        sum[other] = (sum[other] as number) + entry;
       }
     }
     loop[label] = internal;
-    touched.subarray(0, touchedCount).sort();
+    let position = rowStart[label] as number;
     for (let item = 0; item < touchedCount; item++) {
       const other = touched[item] as number;
-      neighbours[entries] = other;
-      weights[entries++] = sum[other] as number;
+      neighbours[position] = other;
+      weights[position++] = sum[other] as number;
       sum[other] = 0;
     }
-    rowStart[label + 1] = entries;
   }
-  return { nodeCount: count, start: rowStart, neighbour: neighbours.slice(0, entries), weight: weights.slice(0, entries), loop };
+  return { nodeCount: count, start: rowStart, neighbour: neighbours, weight: weights, loop };
 }
 
 /** Modularity of a partition of a weighted graph, with resolution γ. */
@@ -241,7 +239,8 @@ function modularityOf(graph: WeightedGraph, community: Uint32Array, count: numbe
     total[label] = (total[label] as number) + (degree[node] as number);
     inside[label] = (inside[label] as number) + 2 * (graph.loop[node] as number);
     for (let position = graph.start[node] as number; position < (graph.start[node + 1] as number); position++) {
-      if (community[graph.neighbour[position] as number] === label) inside[label] = (inside[label] as number) + (graph.weight[position] as number);
+      if (community[graph.neighbour[position] as number] === label)
+        inside[label] = (inside[label] as number) + (graph.weight ? (graph.weight[position] as number) : 1);
     }
   }
   if (twiceTotal === 0) return 0;
@@ -253,16 +252,18 @@ function modularityOf(graph: WeightedGraph, community: Uint32Array, count: numbe
 }
 
 /**
- * Louvain communities of the undirected view of an edge list (the first `count` of `from` and `to`, nodes below
+ * Louvain communities of the undirected view of an edge list (the first `edgeCount` of `from` and `to`, nodes below
  * `nodeCount`).
  * @example
  * const { community, modularity } = louvain(3, Uint32Array.of(0, 1), Uint32Array.of(1, 2), 2, { resolution: 1, seed: 1, maxLevels: 20, maxPasses: 64 });
  */
 export function louvain(nodeCount: number, from: Uint32Array, to: Uint32Array, edgeCount: number, params: LouvainParams): LouvainResult {
-  const base = weightedView(nodeCount, from, to, edgeCount);
   const random = seededRandom(params.seed);
-  let current = base;
-  let membership = Uint32Array.from({ length: base.nodeCount }, (_, node) => node);
+  // Only the current level's graph is kept: modularity is the same on the last aggregated graph (each of its nodes
+  // one community) as on the original graph with the final communities.
+  let current = weightedView(nodeCount, from, to, edgeCount);
+  let membership = new Uint32Array(nodeCount);
+  for (let node = 0; node < nodeCount; node++) membership[node] = node;
   let levels = 0;
   for (let level = 0; level < params.maxLevels; level++) {
     const { community, moved } = moveNodes(current, params.resolution, params.maxPasses * current.nodeCount, random);
@@ -270,9 +271,11 @@ export function louvain(nodeCount: number, from: Uint32Array, to: Uint32Array, e
     levels++;
     const { labels, count: communities } = compact(community);
     for (let node = 0; node < membership.length; node++) membership[node] = labels[membership[node] as number] as number;
-    if (communities === current.nodeCount) break;
     current = aggregate(current, labels, communities);
   }
+  const identity = new Uint32Array(current.nodeCount);
+  for (let node = 0; node < current.nodeCount; node++) identity[node] = node;
+  const modularity = modularityOf(current, identity, current.nodeCount, params.resolution);
   // Number communities by size, largest first, ties by their lowest node.
   const { labels, count } = compact(membership);
   const sizes = new Uint32Array(count);
@@ -281,10 +284,5 @@ export function louvain(nodeCount: number, from: Uint32Array, to: Uint32Array, e
   const rank = new Uint32Array(count);
   order.forEach((label, position) => (rank[label] = position));
   membership = labels.map((label) => rank[label] as number);
-  return {
-    community: membership,
-    sizes: Uint32Array.from(order, (label) => sizes[label] as number),
-    modularity: modularityOf(base, membership, count, params.resolution),
-    levels,
-  };
+  return { community: membership, sizes: Uint32Array.from(order, (label) => sizes[label] as number), modularity, levels };
 }
