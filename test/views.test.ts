@@ -523,6 +523,14 @@ for (const dialect of dialects) {
         ['Globex Only'],
       );
       assert.equal((await rowsOf('people')).length, 2, "this tenant's view of the same name is its own");
+      if (dialect === 'postgres') {
+        // Row-level security: a query without any tenant filter, in the other tenant's scope, sees only its own views.
+        const seen = await test.services.store.read({ tenantId: otherTenant }, (tx) => tx.all<{ tenant_id: string }>('SELECT tenant_id FROM views'));
+        assert.deepEqual(
+          seen.map((row) => row.tenant_id),
+          [otherTenant],
+        );
+      }
     });
   });
 
