@@ -73,9 +73,9 @@ function generate(nodes: number, edges: number): { from: Uint32Array; to: Uint32
   return { from, to };
 }
 
-/** Prints a phase's figures as one JSON line for the parent. */
+/** Prints a phase's figures as one JSON line for the parent, with the machine's load average at the end of the phase. */
 function report(figures: Record<string, unknown>): void {
-  console.log(`RESULT ${JSON.stringify({ ...figures, peakRssMb: peakRss() })}`);
+  console.log(`RESULT ${JSON.stringify({ ...figures, peakRssMb: peakRss(), load: os.loadavg()[0] })}`);
 }
 
 /** The baseline: pull iteration over the incoming CSR, Float64 scores, score / out-degree per edge, one thread. */
@@ -336,6 +336,8 @@ interface Figures {
   /** CPU time of each run, all threads together (wall time is noisy on a shared machine). */
   cpuRuns: number[];
   checksum: number;
+  /** One-minute load average when the phase ended (2 means both cores busy). */
+  load: number;
   // ours
   threads: number;
   orderMs: number;
