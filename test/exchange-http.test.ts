@@ -189,6 +189,8 @@ for (const dialect of dialects) {
       await problem(await get('/export?format=ntriples&base=javascript%3Aalert(1)%20x'), 400, 'bad_request');
       await problem(await get(`/export?format=csv&what=dataset:${encodeURIComponent(hostileNames.cypher)}`), 404, 'not_found');
       await problem(await fetch(`${server.base}/export?format=jsonl`), 401, 'unauthenticated');
+      const openapi = (await (await fetch(`${server.base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      assert.ok(openapi.paths['/export']?.get && openapi.paths['/import']?.post, 'both routes are described');
       const other = await get('/export?format=jsonl&what=graph', otherKey);
       assert.equal(other.status, 200);
       assert.equal(await other.text(), '');
