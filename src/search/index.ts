@@ -93,7 +93,7 @@ export const searchLimits = { maxQueryLength: 1000, maxLimit: 100, defaultLimit:
 export const citationsPerEntity = 3;
 
 /** Each signal is asked for this many candidates per kind (at least), so fusion sees items outside every single top-k. */
-const candidatesPerSignal = 50;
+const candidatesPerSignal = 30;
 /** Entities from the text and vector signals whose neighbourhoods the graph signal explores. */
 const graphSeeds = 5;
 /** Neighbours read per seed, and evidence rows per seed read for passages that cite it. */
@@ -322,10 +322,11 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
         if (request.mode === 'vector') throw new TrellisError('unprocessable', 'Vector search needs an embedder, and none is configured');
         signals.vector = report(false, 0, 0, 'no embedder is configured');
       }
-      const [textRun, vectorRun] = await Promise.all([
-        wantText ? timed(() => runText(tenantId, request, candidates)) : null,
-        wantVector && vectors ? timed(() => runVector(tenantId, request, candidates)) : null,
-      ]);
+      // The vector search is started first: it scans in a worker thread while this thread runs the full-text query
+      // (synchronous on SQLite).
+      const vectorPending = wantVector && vectors ? timed(() => runVector(tenantId, request, candidates)) : null;
+      const textPending = wantText ? timed(() => runText(tenantId, request, candidates)) : null;
+      const [textRun, vectorRun] = await Promise.all([textPending, vectorPending]);
       const lists: { signal: Signal; items: RankedItem[] }[] = [];
       if (textRun) {
         signals.text = report(true, textRun.value.length, textRun.milliseconds);
