@@ -8,7 +8,16 @@ import { type IngestRowsOptions, type MappingServices, type MappingSummary, type
 import { planFiles } from './glob.js';
 
 export { parseMapping, type ColumnDefinition, type ColumnType, type FileMapping, type MappingConfig } from './config.js';
-export { datasetHead, deleteDataset, replaceDerivedDataset, sourcedRow, sourcedRows, type DatasetHead, type DerivedDefinition, type SourcedRow } from './derived.js';
+export {
+  datasetHead,
+  deleteDataset,
+  replaceDerivedDataset,
+  sourcedRow,
+  sourcedRows,
+  type DatasetHead,
+  type DerivedDefinition,
+  type SourcedRow,
+} from './derived.js';
 export { citation, graphInputs, type ValidRow } from './graph-inputs.js';
 export { globToRegExp, planFiles, referenceLevels, type PlannedFile } from './glob.js';
 export { ingestRows, type IngestRowsOptions, type MappingServices, type MappingSummary, type RowFile, type RowInput, type RowSource } from './engine.js';
