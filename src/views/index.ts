@@ -134,7 +134,8 @@ export function createViewService(deps: ViewServiceDeps): ViewService {
   async function inputChanges(tenantId: string, view: View): Promise<InputChanges> {
     const lineage = view.lineage;
     if (!lineage) return { changed: true, graph: true, datasets: [] };
-    const graphChanged = view.kind === 'graph' ? false : await graphChangedSince(store, events, tenantId, lineage.writtenSeq);
+    // Table views read the graph; graph and vectors views read datasets only.
+    const graphChanged = isTableView(view) ? await graphChangedSince(store, events, tenantId, lineage.writtenSeq) : false;
     const datasets: InputChanges['datasets'] = [];
     for (const input of lineage.inputs.datasets ?? ([] as DatasetInput[])) {
       const now = compare(await store.read(scope(tenantId), (tx) => datasetHead(tx, tenantId, input.name)));
