@@ -1,28 +1,24 @@
 /**
  * Export benchmark: builds a graph in a SQLite store (or reuses one from an earlier run), then exports it through the
- * real exporter — to a file, and through GET /export over loopback HTTP — each in a child process, and prints the
- * rate (relations/s, MB/s), the peak RSS of the exporting process and the event loop's worst delay meanwhile.
+ * real exporter — to a file, and through GET /export over loopback HTTP — each in a child process running JavaScript
+ * transpiled from src/ (bench/export-child.ts), and prints the rate (relations/s, MB/s), the peak RSS of the
+ * exporting process (worker thread included) and the event loop's worst delay meanwhile.
  *   node --import tsx bench/export.ts [--entities 1000000] [--relations 5000000] [--data-dir DIR] [--format graphml]
  *                                     [--what graph] [--citations 0] [--http] [--batch 10000]
  * With --data-dir the store is kept (and reused when it holds the same counts); without, a temporary one is removed.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/core/config.js';
-import { openExport } from '../src/exchange/export-stream.js';
-import { type ExportFormat, defaultBase, parseExportFormat, parseSubject } from '../src/exchange/formats.js';
 import { createGraphService } from '../src/graph/index.js';
 import { createPlatformService } from '../src/platform/index.js';
-import { buildApp } from '../src/server/app.js';
-import { createServices } from '../src/server/services.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
+import { transpileCli } from '../test/support/transpiled-cli.js';
 import { buildGraph } from './corpus.js';
 
 const { values } = parseArgs({
@@ -35,7 +31,6 @@ const { values } = parseArgs({
     citations: { type: 'string', default: '0' },
     http: { type: 'boolean', default: false },
     batch: { type: 'string', default: '10000' },
-    child: { type: 'string' },
   },
 });
 
@@ -52,64 +47,15 @@ interface Measured {
   maxRssMb: number;
   baselineRssMb: number;
   worstLoopDelayMs: number;
+  p99LoopDelayMs: number;
 }
 
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
-/** A child process: exports to a file (mode `file`) or serves GET /export (mode `http`), then reports its peak RSS. */
-async function child(mode: string): Promise<void> {
-  const dataDir = values['data-dir'] as string;
-  const built = JSON.parse(readFileSync(path.join(dataDir, 'bench-export.json'), 'utf8')) as Built;
-  const config = loadConfig({ env: {}, file: undefined, overrides: { dataDir, logLevel: 'silent', rateLimit: 'off', graphProjection: 'off' } });
-  const store = openSqliteStore({ file: path.join(dataDir, 'trellis.db') });
-  await store.migrate();
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  const baselineRssMb = process.memoryUsage().rss / 1e6;
-  const send = (message: unknown) => process.send?.(message);
-  if (mode === 'file') {
-    const request = {
-      format: parseExportFormat(values.format as string) as ExportFormat,
-      what: parseSubject(values.what as string),
-      citations: Number(values.citations),
-      safeCsv: false,
-      base: defaultBase,
-    };
-    const out = path.join(dataDir, `export.${values.format}`);
-    loop.enable();
-    const started = performance.now();
-    await pipeline(await openExport({ store, config }, built.tenantId, request), createWriteStream(out));
-    const seconds = (performance.now() - started) / 1000;
-    loop.disable();
-    const measured: Measured = {
-      bytes: statSync(out).size,
-      seconds,
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
-      baselineRssMb,
-      worstLoopDelayMs: loop.max / 1e6,
-    };
-    rmSync(out, { force: true });
-    await store.close();
-    send(measured);
-    return;
-  }
-  const services = createServices(config, store);
-  const app = await buildApp(services, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  loop.enable();
-  send({ url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` });
-  process.on('message', async () => {
-    loop.disable();
-    send({ maxRssMb: process.resourceUsage().maxRSS / 1024, baselineRssMb, worstLoopDelayMs: loop.max / 1e6 });
-    await app.close();
-    await store.close();
-    process.exit(0);
-  });
-}
-
-function startChild(mode: string, dataDir: string): ChildProcess {
-  const args = ['--entities', values.entities as string, '--relations', values.relations as string, '--data-dir', dataDir];
-  args.push('--format', values.format as string, '--what', values.what as string, '--citations', values.citations as string, '--child', mode);
-  return fork(new URL(import.meta.url).pathname, args, { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+/** The exporting child, from the transpiled copy: the same code as src/, without tsx in the measured process. */
+function startChild(root: string, mode: string, dataDir: string): ChildProcess {
+  const args = [mode, dataDir, values.format as string, values.what as string, values.citations as string];
+  return fork(path.join(root, 'bench', 'export-child.js'), args, { stdio: 'inherit' });
 }
 
 function nextMessage<T>(process: ChildProcess): Promise<T> {
@@ -157,7 +103,7 @@ function report(label: string, built: Built, measured: Measured): void {
   console.log(
     `${label.padEnd(14)} ${int(built.relations / measured.seconds)} relations/s (${int((built.entities + built.relations) / measured.seconds)} facts/s), ` +
       `${(megabytes / measured.seconds).toFixed(1)} MB/s, ${megabytes.toFixed(0)} MB in ${measured.seconds.toFixed(1)} s; ` +
-      `peak RSS ${measured.maxRssMb.toFixed(0)} MB (${measured.baselineRssMb.toFixed(0)} MB before the export); event loop worst delay ${measured.worstLoopDelayMs.toFixed(1)} ms`,
+      `peak RSS ${measured.maxRssMb.toFixed(0)} MB (${measured.baselineRssMb.toFixed(0)} MB before the export); event loop delay p99 ${measured.p99LoopDelayMs.toFixed(1)} ms, worst ${measured.worstLoopDelayMs.toFixed(1)} ms`,
   );
 }
 
@@ -169,10 +115,20 @@ async function main(): Promise<void> {
   );
   try {
     const built = await prepare(dataDir);
-    const file = startChild('file', dataDir);
+    // What the machine does to any event loop (other processes' load) without an export: the baseline of the figures below.
+    const idle = monitorEventLoopDelay({ resolution: 10 });
+    idle.enable();
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    idle.disable();
+    console.log(
+      `an idle event loop on this machine now: delay p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms, worst ${(idle.max / 1e6).toFixed(1)} ms (5 s)`,
+    );
+    const transpiled = transpileCli(['bench/export-child.ts']);
+    cleanups.push(() => transpiled.dispose());
+    const file = startChild(transpiled.root, 'file', dataDir);
     report('to a file', built, await nextMessage<Measured>(file));
     if (values.http) {
-      const server = startChild('http', dataDir);
+      const server = startChild(transpiled.root, 'http', dataDir);
       const { url } = await nextMessage<{ url: string }>(server);
       const started = performance.now();
       const response = await fetch(`${url}/export?format=${values.format}&what=${values.what}&citations=${values.citations}`, {
@@ -187,9 +143,10 @@ async function main(): Promise<void> {
       report('over HTTP', built, { bytes, seconds, ...server_ });
     }
   } finally {
+    for (const cleanup of cleanups) cleanup();
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-if (values.child) await child(values.child);
-else await main();
+const cleanups: (() => void)[] = [];
+await main();

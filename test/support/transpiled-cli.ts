@@ -15,11 +15,13 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export interface TranspiledCli {
   /** The CLI's entry (`src/cli/main.js`) in the copy. */
   main: string;
+  /** The copy's folder (the repository's layout: `src/…`, and the extra files where they were). */
+  root: string;
   dispose(): void;
 }
 
-/** Transpiles src/ (without tests) into a new temporary folder. */
-export function transpileCli(): TranspiledCli {
+/** Transpiles src/ (without tests), and `extra` files (paths relative to the repository), into a new temporary folder. */
+export function transpileCli(extra: readonly string[] = []): TranspiledCli {
   const outDir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'trellis-cli-js-')));
   writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
@@ -29,7 +31,7 @@ export function transpileCli(): TranspiledCli {
       if (entry.isDirectory()) return walk(full);
       return entry.name.endsWith('.test.ts') ? [] : [full];
     });
-  for (const file of walk(path.join(repoRoot, 'src'))) {
+  for (const file of [...walk(path.join(repoRoot, 'src')), ...extra.map((name) => path.join(repoRoot, name))]) {
     if (!file.endsWith('.ts')) {
       // Files read at run time (the default extraction schema).
       const target = path.join(outDir, path.relative(repoRoot, file));
@@ -45,5 +47,5 @@ export function transpileCli(): TranspiledCli {
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, output.outputText);
   }
-  return { main: path.join(outDir, 'src', 'cli', 'main.js'), dispose: () => rmSync(outDir, { recursive: true, force: true }) };
+  return { main: path.join(outDir, 'src', 'cli', 'main.js'), root: outDir, dispose: () => rmSync(outDir, { recursive: true, force: true }) };
 }
