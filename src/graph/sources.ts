@@ -130,7 +130,9 @@ export async function listSources(tx: Tx, tenantId: string, filter: { kind?: str
 
 /** Deletes a source row and its chunks (its evidence must have been retracted first). */
 export async function deleteSourceRows(tx: Tx, tenantId: string, id: string): Promise<void> {
-  await tx.run('DELETE FROM chunks WHERE tenant_id = ? AND source_id = ?', [tenantId, id]);
+  // `ordinal >= 0` (always true) steers SQLite without table statistics onto the (tenant, source, ordinal) index: it
+  // otherwise planned a scan of all the tenant's chunks by primary key (measured at 1M chunks).
+  await tx.run('DELETE FROM chunks WHERE tenant_id = ? AND source_id = ? AND ordinal >= 0', [tenantId, id]);
   await tx.run('DELETE FROM sources WHERE tenant_id = ? AND id = ?', [tenantId, id]);
 }
 
