@@ -9,7 +9,9 @@ import { type ErrorCode, TrellisError, errorCatalogue } from '../core/errors.js'
 export function startWorker(name: string, workerData: unknown): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData });
   const entry = new URL(`./${name}.ts`, import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  // tsx is resolved from here, not from the working folder the eval'd worker would resolve it from.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
