@@ -5,21 +5,23 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { TrellisError } from '../core/errors.js';
-import { openExport } from '../exchange/export-stream.js';
 import {
   type ExportRequest,
   type ImportFormat,
+  type ImportProblem,
+  type ReadOptions,
   checkExportRequest,
+  checkImport,
   defaultBase,
   exportFormats,
   maxCitations,
+  neo4jAdminCommand,
+  openExport,
   parseExportFormat,
   parseImportFormat,
   parseSubject,
-} from '../exchange/formats.js';
-import type { ImportProblem, ReadOptions } from '../exchange/import-items.js';
-import { checkImport, writeImport } from '../exchange/import-run.js';
-import { neo4jAdminCommand } from '../exchange/write-neo4j.js';
+  writeImport,
+} from '../exchange/index.js';
 import type { Services } from '../server/services.js';
 import { globals, tenantOf, withServices } from './context.js';
 import { emit, exitCodes } from './output.js';

@@ -3,7 +3,7 @@ import type { TrellisConfig } from '../core/config.js';
 import { type GraphService, type ProjectionSource, createGraphService } from '../graph/index.js';
 import { type AnalyticsService, createAnalyticsService } from '../graph/analytics/index.js';
 import { registerIngestJobTypes } from '../ingest/remote/index.js';
-import { registerImportJobType } from '../exchange/import-job.js';
+import { registerImportJobType } from '../exchange/index.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
