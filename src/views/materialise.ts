@@ -155,6 +155,8 @@ async function compareRows(tx: Tx, tenantId: string, datasetId: string, keys: re
     const page = await sourcedRows(tx, tenantId, datasetId, after, 5000);
     if (page.length === 0) break;
     after = page[page.length - 1]?.key ?? null;
+    // SQLite's reads resolve at once: without a macrotask turn the whole comparison would run as one block.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (const row of page) {
       const next = fresh.get(row.key);
       if (next === undefined) changes.removed++;

@@ -43,6 +43,7 @@ export async function readRowTexts(tx: Tx, tenantId: string, definition: Vectors
     const page = await sourcedRows(tx, tenantId, head.id, after, 5000);
     if (page.length === 0) break;
     after = page[page.length - 1]?.key ?? null;
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (const row of page) {
       const parts = definition.columns
         .map((column) => row.values[column])
