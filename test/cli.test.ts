@@ -103,7 +103,7 @@ interface Served {
 
 async function serve(options: { cwd: string; env: NodeJS.ProcessEnv; globals?: string[] }): Promise<Served> {
   const child = spawnCli([...(options.globals ?? []), 'serve'], options.cwd, options.env);
-  const { url, output, exited } = await waitForListening(child, 30_000);
+  const { url, output, exited } = await waitForListening(child, 90_000);
   return {
     url,
     output,
