@@ -212,6 +212,8 @@ for (const dialect of dialects) {
         ['source ID not a UUID', () => vectors.search(tenant, 'e1', query, { kind: 'passage', limit: 5, filter: { sourceIds: ["x' OR 1=1 --"] } })],
         ['bad time', () => vectors.search(tenant, 'e1', query, { kind: 'passage', limit: 5, filter: { since: 'yesterday' } })],
         ['unknown filter field', () => vectors.search(tenant, 'e1', query, { kind: 'passage', limit: 5, filter: { colour: 'red' } as never })],
+        ['probes 0', () => vectors.search(tenant, 'e1', query, { kind: 'row', limit: 5, probes: 0 })],
+        ['probes 70,000', () => vectors.search(tenant, 'e1', query, { kind: 'row', limit: 5, probes: 70_000 })],
         ['types not an array', () => vectors.search(tenant, 'e1', query, { kind: 'entity', limit: 5, filter: { types: 'Person' as never } })],
       ];
       for (const [name, attempt] of bad) await assert.rejects(attempt(), isBadRequest, name);

@@ -82,6 +82,64 @@ export function clusteredVectors(count: number, options: MixtureOptions): Float3
   return vectors;
 }
 
+/**
+ * Topic-model text: a vocabulary of pronounceable made-up words with Zipf-like frequencies, 400 topics each favouring
+ * 150 of them, and passages of 8 sentences drawn from one or two topics mixed with common words — so passages on a
+ * topic share words without being copies of each other. (test/support/ingest-corpus.ts builds its text from a dozen
+ * fixed sentences: good for ingestion, but most of its passages tie exactly, which makes recall@10 a lottery.)
+ */
+export function topicTexts(): (seed: number) => string {
+  const vocabulary = random(41);
+  const syllables = [
+    'ka',
+    'lo',
+    'mi',
+    'ne',
+    'ru',
+    'sa',
+    'ti',
+    'vo',
+    'ben',
+    'dor',
+    'fen',
+    'gal',
+    'har',
+    'jun',
+    'mar',
+    'nol',
+    'per',
+    'quin',
+    'sol',
+    'tur',
+    'val',
+    'wen',
+    'xi',
+    'yor',
+    'zel',
+  ];
+  const words = Array.from({ length: 20_000 }, () =>
+    Array.from({ length: 2 + Math.floor(vocabulary() * 2) }, () => syllables[Math.floor(vocabulary() * syllables.length)]).join(''),
+  );
+  const topics = Array.from({ length: 400 }, () => Array.from({ length: 150 }, () => words[Math.floor(vocabulary() ** 1.5 * words.length)] as string));
+  const zipf = (next: () => number, size: number) => Math.min(size - 1, Math.floor(size * next() ** 3));
+  return (seed) => {
+    const next = random(seed);
+    const mine = [topics[Math.floor(next() * topics.length)] as string[], topics[Math.floor(next() * topics.length)] as string[]];
+    const second = next() < 0.5 ? 0.3 : 0;
+    const sentences = Array.from({ length: 8 }, () => {
+      const length = 8 + Math.floor(next() * 10);
+      const chosen = Array.from({ length }, () => {
+        const roll = next();
+        if (roll < 0.35) return words[zipf(next, 300)] as string;
+        const topic = (roll < 0.35 + 0.65 * second ? mine[1] : mine[0]) as string[];
+        return topic[zipf(next, topic.length)] as string;
+      });
+      return `${chosen.join(' ')}.`;
+    });
+    return sentences.join(' ');
+  };
+}
+
 /** Queries near stored vectors: a random stored vector plus noise of relative size `noise`. */
 export function queriesNear(vectors: readonly Float32Array[], count: number, noise = 0.5, seed = 2): Float32Array[] {
   const next = random(seed);

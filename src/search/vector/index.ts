@@ -21,7 +21,7 @@ import { type VectorSource, readVector } from './reader.js';
 import { type SearchPool, createSearchPool } from './search-pool.js';
 import { type Statement, type VectorScope, ownersBySeq, rowsAfter, rowsOfSeqs, storedDimensions } from './sql.js';
 import type { OwnerHit, OwnerKind, VectorIndexInfo, VectorPath, VectorSearchOptions, VectorSearchResult } from './types.js';
-import { type CheckedFilter, checkEmbedderId, checkFilter, checkKind, checkLimit, checkQuery, filterFor, isEmptyFilter } from './validate.js';
+import { type CheckedFilter, checkEmbedderId, checkFilter, checkKind, checkLimit, checkProbes, checkQuery, filterFor, isEmptyFilter } from './validate.js';
 import { startWorker } from './worker-start.js';
 
 export type * from './types.js';
@@ -499,6 +499,7 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
       const kind = checkKind(searchOptions?.kind) as typeof searchOptions.kind;
       const limit = checkLimit(searchOptions.limit);
       const query = checkQuery(rawQuery);
+      if (searchOptions.probes !== undefined) checkProbes(searchOptions.probes);
       const filter = filterFor(kind, checkFilter(searchOptions.filter));
       if (filter.sourceIds?.length === 0 || filter.types?.length === 0) return result(kind, [], 'exact', 0, 'filter');
       if (filter.sinceMs !== undefined && filter.untilMs !== undefined && filter.sinceMs > filter.untilMs) return result(kind, [], 'exact', 0, 'filter');
@@ -542,7 +543,8 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
       const keep = Math.min(Math.max(live, 1), ivf ? Math.max(rescore, limit) : limit + 16);
       const averageList = ivf ? index.built / index.layout.lists : 0;
       // A large limit needs more lists than the default probes hold: scan enough for eight candidates per hit.
-      const listsToScan = ivf ? Math.min(index.layout.lists, Math.max(probes, Math.ceil((limit * 8) / Math.max(1, averageList)))) : 0;
+      const wanted = searchOptions.probes ?? probes;
+      const listsToScan = ivf ? Math.min(index.layout.lists, Math.max(wanted, Math.ceil((limit * 8) / Math.max(1, averageList)))) : 0;
       const work = (ivf ? listsToScan * averageList + (index.count - index.built) : index.count) * index.layout.padded;
       const parts = work >= splitAbove ? threads : 1;
       let scanned = 0;
@@ -558,6 +560,7 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
             keep,
             probes: listsToScan,
             allowed,
+            anyDead: index.deleted > 0,
             minimumScanned: Math.ceil(Math.max(keep * 10, (listsToScan * averageList) / 10) / parts),
           },
           parts,

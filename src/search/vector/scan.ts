@@ -24,6 +24,8 @@ export interface ScanRequest {
   probes: number;
   /** Allowed metadata numbers (1 = allowed), or null for no filter. */
   allowed: Uint8Array | null;
+  /** Whether any slot is tombstoned (false lets a scan skip the per-slot checks). */
+  anyDead: boolean;
   /** IVF with a filter: scan further lists until at least this many allowed vectors were scored. */
   minimumScanned: number;
 }
@@ -52,6 +54,7 @@ function scoreRange(
   from: number,
   to: number,
   allowed: Uint8Array | null,
+  anyDead: boolean,
   top: TopK,
   score: (first: number, count: number) => void,
   results: Float32Array | Int32Array,
@@ -62,6 +65,20 @@ function scoreRange(
   let scanned = 0;
   for (let start = from; start < to; start += chunk) {
     const end = Math.min(to, start + chunk);
+    if (allowed === null && !anyDead) {
+      // Nothing to skip: one kernel call, and only scores above the current floor go to the heap.
+      score(start, end - start);
+      let floor = top.floor;
+      for (let slot = start; slot < end; slot++) {
+        const value = results[slot - start] as number;
+        if (value > floor) {
+          top.push(value, slot);
+          floor = top.floor;
+        }
+      }
+      scanned += end - start;
+      continue;
+    }
     let count = 0;
     for (let slot = start; slot < end; slot++) if (eligible(slot)) count++;
     if (count === 0) continue;
@@ -114,6 +131,7 @@ export function scan(index: WorkerIndex, request: ScanRequest, worker: number): 
       from,
       to,
       request.allowed,
+      request.anyDead,
       top,
       (first, count) => kernels.dotF32(scratch.queryF32, layout.vectors + first * padded * 4, count, padded, scratch.scores),
       results,
@@ -132,14 +150,14 @@ export function scan(index: WorkerIndex, request: ScanRequest, worker: number): 
   for (let rank = request.part; rank < lists; rank += request.parts) {
     if (rank >= request.probes && (request.allowed === null || scanned >= request.minimumScanned)) break;
     const list = order[rank] as number;
-    scanned += scoreRange(index, starts[list] as number, starts[list + 1] as number, request.allowed, top, score, results);
+    scanned += scoreRange(index, starts[list] as number, starts[list + 1] as number, request.allowed, request.anyDead, top, score, results);
   }
   const tail = request.count - request.built;
   if (tail > 0) {
     const share = Math.ceil(tail / request.parts);
     const from = Math.min(request.count, request.built + request.part * share);
     const to = Math.min(request.count, from + share);
-    scanned += scoreRange(index, from, to, request.allowed, top, score, results);
+    scanned += scoreRange(index, from, to, request.allowed, request.anyDead, top, score, results);
   }
   return { ...top.sorted(), scanned };
 }

@@ -27,29 +27,42 @@ interface Pending {
 export function createSearchPool(size: number): SearchPool {
   const workers: Worker[] = [];
   const pending = new Map<number, Pending>();
+  /** Which worker each pending request went to. */
+  const owner = new Map<number, Worker>();
   const registered = new Map<number, { memory: WasmMemory; layout: IndexLayout }>();
   let nextRequest = 0;
   let nextWorker = 0;
   let closed = false;
 
+  /** Starts worker `number` and gives it every registered index; a worker that dies is replaced the same way. */
+  function launch(number: number): Worker {
+    const worker = startWorker('search-worker', { worker: number });
+    worker.unref();
+    worker.on('message', (reply: SearchWorkerReply) => {
+      const waiting = pending.get(reply.request);
+      if (!waiting) return;
+      pending.delete(reply.request);
+      if ('error' in reply) waiting.reject(new Error(reply.error));
+      else waiting.resolve(reply);
+    });
+    worker.on('error', (error) => process.emitWarning(`Vector search worker ${number} failed: ${error.message}`));
+    worker.on('exit', () => {
+      if (closed || workers[number] !== worker) return;
+      // Searches it held fail (the caller sees an error); the next ones go to its replacement.
+      for (const [id, waiting] of pending) {
+        if (owner.get(id) !== worker) continue;
+        pending.delete(id);
+        waiting.reject(new Error('A vector search worker stopped'));
+      }
+      workers[number] = launch(number);
+    });
+    for (const [index, { memory, layout }] of registered) worker.postMessage({ type: 'register', index, memory, layout } satisfies SearchWorkerMessage);
+    return worker;
+  }
+
   function start(): void {
     if (workers.length > 0 || closed) return;
-    for (let number = 0; number < size; number++) {
-      const worker = startWorker('search-worker', { worker: number });
-      worker.unref();
-      worker.on('message', (reply: SearchWorkerReply) => {
-        const waiting = pending.get(reply.request);
-        if (!waiting) return;
-        pending.delete(reply.request);
-        if ('error' in reply) waiting.reject(new Error(reply.error));
-        else waiting.resolve(reply);
-      });
-      worker.on('error', (error) => {
-        for (const waiting of pending.values()) waiting.reject(error);
-        pending.clear();
-      });
-      workers.push(worker);
-    }
+    for (let number = 0; number < size; number++) workers.push(launch(number));
   }
 
   function post(worker: Worker, message: SearchWorkerMessage): void {
@@ -59,7 +72,17 @@ export function createSearchPool(size: number): SearchPool {
   function ask(worker: Worker, index: number, request: ScanRequest): Promise<ScanResult> {
     return new Promise((resolve, reject) => {
       const id = nextRequest++;
-      pending.set(id, { resolve, reject });
+      pending.set(id, {
+        resolve: (result) => {
+          owner.delete(id);
+          resolve(result);
+        },
+        reject: (error) => {
+          owner.delete(id);
+          reject(error);
+        },
+      });
+      owner.set(id, worker);
       post(worker, { type: 'scan', request: id, index, scan: request });
     });
   }
@@ -67,9 +90,9 @@ export function createSearchPool(size: number): SearchPool {
   return {
     size,
     register(index, memory, layout) {
-      start();
       registered.set(index, { memory, layout });
-      for (const worker of workers) post(worker, { type: 'register', index, memory, layout });
+      if (workers.length === 0) start();
+      else for (const worker of workers) post(worker, { type: 'register', index, memory, layout });
     },
     drop(index) {
       registered.delete(index);

@@ -23,6 +23,8 @@ export interface VectorSearchOptions<K extends OwnerKind = OwnerKind> {
   filter?: SearchFilter;
   /** Skip the in-memory index and search the store exhaustively (the reference answer). @default false */
   exact?: boolean;
+  /** IVF lists to scan for this search, 1 to 65,535 (tuning and benchmarks). @default the index's `probes` */
+  probes?: number;
 }
 
 /** A hit of any owner kind: passages and entities are {@link VectorHit}s; rows have kind `row` and ID `<datasetId>:<rowKey>`. */

@@ -49,6 +49,12 @@ export function checkLimit(limit: unknown): number {
   return limit;
 }
 
+export function checkProbes(probes: unknown): number {
+  if (typeof probes !== 'number' || !Number.isInteger(probes) || probes < 1 || probes > 65_535)
+    throw bad('probes must be an integer from 1 to 65535', { probes });
+  return probes;
+}
+
 function checkList(name: string, value: unknown, item: (entry: unknown) => boolean, what: string): string[] {
   if (!Array.isArray(value)) throw bad(`filter.${name} must be an array`);
   if (value.length > vectorLimits.maxFilterItems) throw bad(`filter.${name} has ${value.length} items; the limit is ${vectorLimits.maxFilterItems}`);
