@@ -43,6 +43,9 @@ export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Part
     async dispose() {
       await app.close();
       if (options.background) await stopBackground(services);
+      // Worker threads a test may have started (embedding pool, vector search) end with it, as a server's shutdown ends them.
+      await services.embeddings.close();
+      await services.vectors.close();
       await testStore.dispose();
     },
   };
