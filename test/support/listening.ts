@@ -10,12 +10,16 @@ export interface Listening {
   exited: Promise<number | null>;
 }
 
-/** Resolves once the child prints "listening on http://…"; rejects if it exits first or after `timeoutMs`. */
+/** Resolves once the child prints "listening on http://…"; rejects if it exits first, or kills it and rejects after `timeoutMs`. */
 export async function waitForListening(child: ChildProcess, timeoutMs: number): Promise<Listening> {
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${output}`)), timeoutMs);
+    // A server that is too slow is killed, so a failed test does not leave it running (and its test process waiting on it).
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start in time:\n${output}`));
+    }, timeoutMs);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
