@@ -391,6 +391,8 @@ function child(phase: string, extra: string[] = [], nodeFlags: string[] = []): F
   return JSON.parse(line.slice(7));
 }
 
+/** The load average a phase ended at, to read its wall times by (2 = both cores busy). */
+const loadOf = (figures: Figures) => ` [load ${figures.load.toFixed(1)}]`;
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 const ms = (value: number) => `${Math.round(value)} ms`;
 
@@ -416,7 +418,7 @@ async function main(): Promise<void> {
     `ours: generate ${ms(ours.generateMs)}, degree order ${ms(ours.orderMs)}, pull CSR into the kernel's memory ${ms(ours.buildMs)}, start ${ours.threads - 1} helper thread(s) ${ms(ours.threadsMs)}`,
   );
   console.log(
-    `ours: PageRank ${iterations} iterations on ${ours.threads} threads ${ours.runs.map(ms).join(', ')} (best ${ms(oursBest)}, median ${ms(median(ours.runs))}); CPU ${ours.cpuRuns.map(ms).join(', ')}`,
+    `ours: PageRank ${iterations} iterations on ${ours.threads} threads ${ours.runs.map(ms).join(', ')} (best ${ms(oursBest)}, median ${ms(median(ours.runs))}); CPU ${ours.cpuRuns.map(ms).join(', ')}${loadOf(ours)}`,
   );
   console.log(
     `ours: same kernel on 1 thread ${ms(ours.singleThreadMs)}; ${ours.threads} threads on the generated node order (no degree renumbering) ${ms(ours.generatedOrderMs)}`,
@@ -429,7 +431,7 @@ async function main(): Promise<void> {
   const baseline = child('baseline');
   const baselineBest = Math.min(...baseline.runs);
   console.log(
-    `baseline (plain single-threaded typed-array loop): build CSR ${ms(baseline.buildMs)}, ${iterations} iterations ${baseline.runs.map(ms).join(', ')} (best ${ms(baselineBest)}; CPU ${baseline.cpuRuns.map(ms).join(', ')}), peak RSS ${baseline.peakRssMb} MB`,
+    `baseline (plain single-threaded typed-array loop): build CSR ${ms(baseline.buildMs)}, ${iterations} iterations ${baseline.runs.map(ms).join(', ')} (best ${ms(baselineBest)}; CPU ${baseline.cpuRuns.map(ms).join(', ')}), peak RSS ${baseline.peakRssMb} MB${loadOf(baseline)}`,
   );
   console.log(
     `ours vs baseline: ${(baselineBest / oursBest).toFixed(2)}x faster (CPU ${(Math.min(...baseline.cpuRuns) / Math.min(...ours.cpuRuns)).toFixed(2)}x less); same scores: |Δ| at node 0 = ${Math.abs(baseline.checksum - ours.checksum).toExponential(2)}`,
@@ -437,7 +439,7 @@ async function main(): Promise<void> {
 
   const order = child('order');
   console.log(
-    `node order on a skewed graph (endpoints ~ u³; ${(order.hubShare * 100).toFixed(0)} % of relations end at the busiest 1 % of nodes), 1 thread, CPU: generated order ${order.generatedRuns.map(ms).join(', ')}; degree order ${order.orderedRuns.map(ms).join(', ')}`,
+    `node order on a skewed graph (endpoints ~ u³; ${(order.hubShare * 100).toFixed(0)} % of relations end at the busiest 1 % of nodes), 1 thread, CPU: generated order ${order.generatedRuns.map(ms).join(', ')}; degree order ${order.orderedRuns.map(ms).join(', ')}${loadOf(order)}`,
   );
 
   if (values.graphology && !values['no-graphology']) {
@@ -447,7 +449,7 @@ async function main(): Promise<void> {
     const oursThere = smaller === nodeCount ? ours : child('ours', scaled);
     const oursThereBest = Math.min(...oursThere.runs);
     console.log(
-      `graphology at ${smaller} nodes: build ${ms(graphology.buildMs)}, PageRank ${iterations} iterations ${ms(graphology.pagerankMs)}, RSS after build ${graphology.rssBuiltMb} MB, peak ${graphology.peakRssMb} MB`,
+      `graphology at ${smaller} nodes: build ${ms(graphology.buildMs)}, PageRank ${iterations} iterations ${ms(graphology.pagerankMs)}, RSS after build ${graphology.rssBuiltMb} MB, peak ${graphology.peakRssMb} MB${loadOf(graphology)}`,
     );
     console.log(
       `ours vs graphology at ${smaller} nodes (same graph, same run): ${(graphology.pagerankMs / oursThereBest).toFixed(1)}x faster (${ms(oursThereBest)} vs ${ms(graphology.pagerankMs)})`,
@@ -457,7 +459,7 @@ async function main(): Promise<void> {
   if (values.others && !values['no-others']) {
     const others = child('others');
     console.log(
-      `others at ${nodeCount}/${edgeCount}: weak components ${ms(others.weakMs)} (${others.weakComponents}), strong components ${ms(others.strongMs)} (${others.strongComponents}), Louvain ${ms(others.louvainMs)} (${others.communities} communities, modularity ${Number(others.modularity).toFixed(4)}, ${others.levels} levels), betweenness ${others.samples} sampled sources on ${others.threads} threads ${ms(others.betweennessMs)} (+ simple graph ${ms(others.simpleMs)}), peak RSS ${others.peakRssMb} MB`,
+      `others at ${nodeCount}/${edgeCount}: weak components ${ms(others.weakMs)} (${others.weakComponents}), strong components ${ms(others.strongMs)} (${others.strongComponents}), Louvain ${ms(others.louvainMs)} (${others.communities} communities, modularity ${Number(others.modularity).toFixed(4)}, ${others.levels} levels), betweenness ${others.samples} sampled sources on ${others.threads} threads ${ms(others.betweennessMs)} (+ simple graph ${ms(others.simpleMs)}), peak RSS ${others.peakRssMb} MB${loadOf(others)}`,
     );
   }
 
@@ -467,7 +469,7 @@ async function main(): Promise<void> {
       `store (${store.driver}) ${store.entities} entities / ${store.relations} relations: loaded in ${Number(store.loadEntitiesSeconds).toFixed(1)} s + ${Number(store.loadRelationsSeconds).toFixed(1)} s; analytics read (projection reader) ${ms(store.readMs)} (${store.projectionMb} MB of arrays)`,
     );
     console.log(
-      `store: analytics.run pagerank through the worker: read ${ms(store.serviceReadMs)}, compute ${ms(store.serviceComputeMs)}, total ${ms(store.serviceTotalMs)}; write-back of ${store.writeBackUpdated} scores ${ms(store.writeBackMs)} (${Math.round(store.writeBackUpdated / (store.writeBackMs / 1000))} entities/s)`,
+      `store: analytics.run pagerank through the worker: read ${ms(store.serviceReadMs)}, compute ${ms(store.serviceComputeMs)}, total ${ms(store.serviceTotalMs)}; write-back of ${store.writeBackUpdated} scores ${ms(store.writeBackMs)} (${Math.round(store.writeBackUpdated / (store.writeBackMs / 1000))} entities/s)${loadOf(store)}`,
     );
   }
 }
