@@ -171,6 +171,56 @@ async function oursPhase(): Promise<void> {
   });
 }
 
+/**
+ * What the kernel's choices are worth, one thread, CPU time, on the same pull CSR: the WebAssembly kernel, the same
+ * loop in JavaScript with Float32 contributions, and in JavaScript with Float64 contributions.
+ */
+async function kernelsPhase(): Promise<void> {
+  const { from, to } = generate(nodeCount, edgeCount);
+  const params = { damping, tolerance: 0, maxIterations: iterations };
+  const task = preparePageRankFromEdges(nodeCount, from, to, edgeCount, 'out', params, 1);
+  const { inStart, inSource, inverseOutDegree } = task;
+  const javascript = (contributions: Float32Array | Float64Array) => {
+    const scores = new Float64Array(nodeCount).fill(1 / nodeCount);
+    for (let iteration = 0; iteration < iterations; iteration++) {
+      let dangling = 0;
+      for (let node = 0; node < nodeCount; node++) {
+        const inverse = inverseOutDegree[node] as number;
+        contributions[node] = (scores[node] as number) * inverse;
+        if (inverse === 0) dangling += scores[node] as number;
+      }
+      const base = (1 - damping) / nodeCount + (damping * dangling) / nodeCount;
+      let position = inStart[0] as number;
+      for (let node = 0; node < nodeCount; node++) {
+        const end = inStart[node + 1] as number;
+        let sum = 0;
+        for (; position < end; position++) sum += contributions[inSource[position] as number] as number;
+        scores[node] = base + damping * sum;
+      }
+    }
+    return scores;
+  };
+  const cpu = (work: () => unknown) => {
+    const before = process.cpuUsage();
+    work();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
+  };
+  const wasmRuns: number[] = [];
+  const float32Runs: number[] = [];
+  const float64Runs: number[] = [];
+  let largestDifference = 0;
+  for (let run = 0; run < Number(values.repeat); run++) {
+    wasmRuns.push(cpu(() => runPageRankShare(task, 0)));
+    let scores = new Float64Array(0);
+    float32Runs.push(cpu(() => (scores = javascript(new Float32Array(nodeCount)))));
+    float64Runs.push(cpu(() => javascript(new Float64Array(nodeCount))));
+    for (let node = 0; node < nodeCount; node++)
+      largestDifference = Math.max(largestDifference, Math.abs((scores[node] as number) - (task.scores[node] as number)));
+  }
+  report({ phase: 'kernels', wasmRuns, float32Runs, float64Runs, largestDifference });
+}
+
 /** Whether renumbering by degree helps: the kernel's CPU time on one thread, generated order against degree order, on a skewed graph. */
 async function orderPhase(): Promise<void> {
   const { shuffle } = await import('../src/graph/analytics/random.js');
@@ -362,6 +412,11 @@ interface Figures {
   simpleMs: number;
   betweennessMs: number;
   samples: number;
+  // kernels
+  wasmRuns: number[];
+  float32Runs: number[];
+  float64Runs: number[];
+  largestDifference: number;
   // order
   generatedRuns: number[];
   orderedRuns: number[];
@@ -401,6 +456,7 @@ async function main(): Promise<void> {
     baseline: baselinePhase,
     ours: oursPhase,
     order: orderPhase,
+    kernels: kernelsPhase,
     // What a process of this script costs before it does anything (Node, tsx's loader thread, the imports above).
     bare: async () => report({ phase: 'bare' }),
     graphology: graphologyPhase,
@@ -437,6 +493,10 @@ async function main(): Promise<void> {
     `ours vs baseline: ${(baselineBest / oursBest).toFixed(2)}x faster (CPU ${(Math.min(...baseline.cpuRuns) / Math.min(...ours.cpuRuns)).toFixed(2)}x less); same scores: |Δ| at node 0 = ${Math.abs(baseline.checksum - ours.checksum).toExponential(2)}`,
   );
 
+  const kernels = child('kernels');
+  console.log(
+    `kernel choices, 1 thread, CPU: WebAssembly ${kernels.wasmRuns.map(ms).join(', ')}; same loop in JavaScript, Float32 contributions ${kernels.float32Runs.map(ms).join(', ')}; Float64 contributions ${kernels.float64Runs.map(ms).join(', ')}; largest score difference ${kernels.largestDifference.toExponential(1)}${loadOf(kernels)}`,
+  );
   const order = child('order');
   console.log(
     `node order on a skewed graph (endpoints ~ u³; ${(order.hubShare * 100).toFixed(0)} % of relations end at the busiest 1 % of nodes), 1 thread, CPU: generated order ${order.generatedRuns.map(ms).join(', ')}; degree order ${order.orderedRuns.map(ms).join(', ')}${loadOf(order)}`,
