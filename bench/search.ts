@@ -182,7 +182,7 @@ for (const mode of ['text', 'vector', 'hybrid'] as const) {
   const used = process.cpuUsage(cpu);
   times.sort((a, b) => a - b);
   console.log(
-    `${mode.padEnd(6)} single client, ${queries.length} queries: p50 ${percentile(times, 50).toFixed(1)} ms  p95 ${percentile(times, 95).toFixed(1)} ms  p99 ${percentile(times, 99).toFixed(1)} ms  (main-thread CPU ${((used.user + used.system) / 1000 / queries.length).toFixed(1)} ms/query)`,
+    `${mode.padEnd(6)} single client, ${queries.length} queries: p50 ${percentile(times, 50).toFixed(1)} ms  p95 ${percentile(times, 95).toFixed(1)} ms  p99 ${percentile(times, 99).toFixed(1)} ms  (process CPU, all threads: ${((used.user + used.system) / 1000 / queries.length).toFixed(1)} ms/query)`,
   );
 }
 

@@ -102,6 +102,40 @@ export async function evidenceFor(tx: Tx, tenantId: string, subjectIds: readonly
   return out;
 }
 
+/** Where a fact's evidence points: its source and chunk only (no passage text), for rankers that count citations. */
+export interface CitedPlace {
+  subjectId: string;
+  sourceId: string | null;
+  chunkId: string | null;
+}
+
+/** At most `perSubject` citation places of each subject (the first in key order), without reading sources or passages. */
+export async function citedPlaces(tx: Tx, tenantId: string, subjectIds: readonly string[], perSubject: number): Promise<CitedPlace[]> {
+  type Row = { subject_id: string; source_id: string | null; chunk_id: string | null };
+  let rows: Row[];
+  if (subjectIds.length === 0) return [];
+  if (tx.dialect === 'postgres') {
+    rows = await tx.all<Row>(
+      `SELECT wanted.id AS subject_id, e.source_id, e.chunk_id
+         FROM unnest(?::uuid[]) AS wanted(id)
+         CROSS JOIN LATERAL (SELECT source_id, chunk_id FROM evidence x WHERE x.tenant_id = ? AND x.subject_id = wanted.id LIMIT ?) e`,
+      [subjectIds as unknown as string, tenantId, perSubject],
+    );
+  } else {
+    rows = [];
+    for (const id of subjectIds) {
+      rows.push(
+        ...(await tx.all<Row>('SELECT subject_id, source_id, chunk_id FROM evidence WHERE tenant_id = ? AND subject_id = ? LIMIT ?', [
+          tenantId,
+          id,
+          perSubject,
+        ])),
+      );
+    }
+  }
+  return rows.map((row) => ({ subjectId: String(row.subject_id), sourceId: row.source_id, chunkId: row.chunk_id }));
+}
+
 /** Checks that every cited source and chunk exists in this tenant and that each chunk belongs to its source. */
 export async function checkEvidenceTargets(tx: Tx, tenantId: string, lists: readonly PreparedEvidence[][]): Promise<void> {
   const sources = new Set<string>();

@@ -16,7 +16,7 @@ import {
 import { slices } from './dialect.js';
 import type { EntityFilterOptions } from './filters.js';
 import { canonicalKey } from './keys.js';
-import { checkEvidenceTargets, deleteFacts, evidenceFor, retractSource } from './evidence.js';
+import { type CitedPlace, checkEvidenceTargets, citedPlaces, deleteFacts, evidenceFor, retractSource } from './evidence.js';
 import { upsertEntitiesPostgres, upsertRelationsPostgres } from './postgres.js';
 import { type PreparedEntity, type PreparedRelation, idsByInput, prepareEntities, prepareRelations } from './prepare.js';
 import { findRelation, listRelations, type RelationFilter } from './relations.js';
@@ -34,6 +34,7 @@ export type * from './types.js';
 export type { EntityPropertiesUpdate } from './entity-properties.js';
 export { canonicalKey } from './keys.js';
 export type { Passage } from './sources.js';
+export type { CitedPlace } from './evidence.js';
 export type { AliasMatch } from './entities.js';
 export type { ProjectionInfo, ProjectionOptions, ProjectionSource } from './projection.js';
 export type { PathResult, PathsOptions, SubgraphQueryOptions } from './queries.js';
@@ -72,6 +73,8 @@ export interface GraphService {
   passages(tenantId: string, chunkIds: readonly string[]): Promise<Map<string, Passage>>;
   /** The evidence of these entities or relations, oldest first, with citations resolved; grouped by subject. `perSubject` bounds each subject's list. */
   citations(tenantId: string, subjectIds: readonly string[], perSubject?: number): Promise<Map<string, Evidence[]>>;
+  /** Where the evidence of these facts points (source and chunk IDs only, up to `perSubject` each): cheaper than `citations` for ranking. */
+  citedPlaces(tenantId: string, subjectIds: readonly string[], perSubject: number): Promise<CitedPlace[]>;
   listEntities(tenantId: string, filter: EntityFilter): Promise<Page<Entity>>;
   /**
    * Merges properties into existing entities by ID (a JSON merge patch each; identity, aliases and evidence stay as
@@ -287,6 +290,10 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
 
     passages(tenantId, chunkIds) {
       return store.read(scope(tenantId), (tx) => passagesByIds(tx, tenantId, chunkIds.map(normalise)));
+    },
+
+    citedPlaces(tenantId, subjectIds, perSubject) {
+      return store.read(scope(tenantId), (tx) => citedPlaces(tx, tenantId, subjectIds.map(normalise).filter(isId), perSubject));
     },
 
     citations(tenantId, subjectIds, perSubject) {

@@ -211,7 +211,7 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
             ),
           )
         : [],
-      wantPassages ? graph.citations(tenantId, seeds, evidencePerSeed) : new Map<string, Evidence[]>(),
+      wantPassages ? graph.citedPlaces(tenantId, seeds, evidencePerSeed) : [],
     ]);
 
     const entityScore = new Map<string, number>();
@@ -220,11 +220,13 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
       const w = weight.get(seeds[index] as string) as number;
       for (const node of hood.nodes) if (node.depth === 1) entityScore.set(node.id, (entityScore.get(node.id) ?? 0) + w);
     });
+    // A seed counts once per passage however many times it is cited there.
     const passageScore = new Map<string, number>();
-    for (const [seed, list] of evidence) {
-      const w = weight.get(seed) as number;
-      const chunks = new Set(list.map((item) => item.chunkId).filter((id): id is string => id !== null));
-      for (const chunk of chunks) passageScore.set(chunk, (passageScore.get(chunk) ?? 0) + w);
+    const counted = new Set<string>();
+    for (const place of evidence) {
+      if (place.chunkId === null || counted.has(`${place.subjectId}:${place.chunkId}`)) continue;
+      counted.add(`${place.subjectId}:${place.chunkId}`);
+      passageScore.set(place.chunkId, (passageScore.get(place.chunkId) ?? 0) + (weight.get(place.subjectId) ?? 0));
     }
 
     // Filters apply before ranking: candidates are read once to check time ranges and sources.
@@ -233,13 +235,18 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
       passageScore.size > 0 ? graph.passages(tenantId, [...passageScore.keys()]) : new Map<string, Passage>(),
     ]);
     const sourceFilter = request.filter.sourceIds ? new Set(request.filter.sourceIds) : null;
-    const cited = sourceFilter && entities.size > 0 ? await graph.citations(tenantId, [...entities.keys()], evidencePerSeed) : null;
+    const cited = new Map<string, Set<string>>();
+    if (sourceFilter && entities.size > 0) {
+      for (const place of await graph.citedPlaces(tenantId, [...entities.keys()], evidencePerSeed)) {
+        if (place.sourceId !== null) cited.set(place.subjectId, (cited.get(place.subjectId) ?? new Set()).add(place.sourceId));
+      }
+    }
     const items: RankedItem[] = [];
     for (const [id, score] of entityScore) {
       const entity = entities.get(id);
       if (!entity || !inTimeRange(entity.updatedAt, request.filter)) continue;
       if (request.filter.types && !request.filter.types.includes(entity.type)) continue;
-      if (cited && !(cited.get(id) ?? []).some((item) => item.sourceId !== null && sourceFilter?.has(item.sourceId))) continue;
+      if (sourceFilter && ![...(cited.get(id) ?? [])].some((sourceId) => sourceFilter.has(sourceId))) continue;
       items.push({ kind: 'entity', id, score });
     }
     for (const [id, score] of passageScore) {
