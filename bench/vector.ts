@@ -151,13 +151,18 @@ if (values['write-to']) {
   process.exit(0);
 }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-vector-bench-'));
+// --corpus DIR keeps the corpus there and reuses it on the next run with the same DIR (for parameter sweeps).
+const dir = values.corpus ?? mkdtempSync(path.join(os.tmpdir(), 'trellis-vector-bench-'));
 const file = path.join(dir, 'trellis.db');
 console.log(`# ${vectorCount} passage vectors, ${dimensions} dimensions, dataset ${values.dataset}, ${os.cpus().length} cores, Node ${process.version}`);
-const writer = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--write-to', file], {
-  stdio: 'inherit',
-});
-if (writer.status !== 0) throw new Error(`The corpus writer failed (${writer.status})`);
+if (existsSync(`${file}.json`)) console.log(`reusing the corpus in ${dir}`);
+else {
+  mkdirSync(dir, { recursive: true });
+  const writer = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--write-to', file], {
+    stdio: 'inherit',
+  });
+  if (writer.status !== 0) throw new Error(`The corpus writer failed (${writer.status})`);
+}
 const corpus = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as Corpus;
 const { tenantId, sourceIds } = corpus;
 const queryBytes = readFileSync(`${file}.queries`);
@@ -225,7 +230,7 @@ loop.disable();
 console.log(summary('ANN search (k=10)', annTimes));
 console.log(summary('  of which worker scan', scanTimes));
 console.log(summary('  of which store rescoring', storeTimes));
-console.log(`vectors scored per query       ${(scanned / queryCount).toFixed(0)} (int8), then ${values.rescore} rescored in float32`);
+console.log(`vectors scored per query       ${(scanned / queryCount).toFixed(0)} (4-bit), then ${values.rescore} rescored in float32`);
 console.log(`event loop CPU per query       ${cpuPerQuery.toFixed(2)} ms (main thread, /proc)`);
 console.log(`event loop delay (search)      worst ${(loop.max / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms`);
 (globalThis as { gc?: () => void }).gc?.();

@@ -1,11 +1,11 @@
 /**
  * @module Builds one in-memory index from the store (runs in the build worker): reads the scope's vectors in one
  * snapshot, stamps the index with the tenant's version read in the same snapshot, and lays it out in a shared memory
- * that the search workers scan. Flat below `exactBelow` vectors; IVF (two-level k-means lists, int8 codes) above.
+ * that the search workers scan. Flat below `exactBelow` vectors; IVF (two-level k-means lists, 4-bit codes) above.
  */
 import { createMemory, type WasmMemory } from './kernels.js';
 import { createClusterer, random } from './kmeans.js';
-import { type IndexLayout, layoutIndex, viewsOf } from './layout.js';
+import { type IndexLayout, layoutIndex, paddedDimensions, viewsOf } from './layout.js';
 import { encode, trainQuantiser } from './quantise.js';
 import { lookupMetadata } from './metadata.js';
 import { type SnapshotReader, type VectorSource, openReader, readVector } from './reader.js';
@@ -140,7 +140,7 @@ export async function buildIndex(request: BuildRequest): Promise<BuildResult> {
     const [versionRow] = await reader.all({ sql: 'SELECT seq FROM event_counters WHERE tenant_id = ?', params: [scope.tenantId] });
     const version = Number(versionRow?.[0] ?? 0);
     const dimensions = scope.dimensions;
-    const padded = Math.ceil(dimensions / 16) * 16;
+    const padded = paddedDimensions(dimensions);
     const vector = new Float32Array(padded);
     const shapeFor = (vectors: number) => (vectors < request.exactBelow ? 'flat' : 'ivf');
     const listsFor = (vectors: number) =>
@@ -217,7 +217,7 @@ export async function buildIndex(request: BuildRequest): Promise<BuildResult> {
         readVector(bytes, vector);
         normalise(vector, dimensions);
         listOf[ordinal] = clustering.assign(vector);
-        encode(vector, dimensions, padded, views.quantOffsets, views.quantSteps, views.codes, ordinal * padded);
+        encode(vector, dimensions, padded, views.quantOffsets, views.quantSteps, views.codes, ordinal * layout.codeBytes);
         ordinal++;
       }
     }
@@ -235,7 +235,7 @@ export async function buildIndex(request: BuildRequest): Promise<BuildResult> {
       views.seqs[slot] = seqs[index] as number;
       views.meta[slot] = meta[index] as number;
     }
-    permuteRecords(views.bytes, layout.vectors, padded, target);
+    permuteRecords(views.bytes, layout.vectors, layout.codeBytes, target);
     return { index: { memory, layout, version, count, maxSeq: count > 0 ? (seqs[count - 1] as number) : 0, sortedSeqs: seqs.slice(), metadata } };
   } finally {
     await reader.close();

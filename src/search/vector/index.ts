@@ -297,7 +297,7 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
     readVector(bytes, scratch);
     normalise(scratch, layout.dimensions);
     if (layout.shape === 'flat') views.floats.set(scratch, slot * layout.padded);
-    else encode(scratch, layout.dimensions, layout.padded, views.quantOffsets, views.quantSteps, views.codes, slot * layout.padded);
+    else encode(scratch, layout.dimensions, layout.padded, views.quantOffsets, views.quantSteps, views.codes, slot * layout.codeBytes);
     views.seqs[slot] = seq;
     views.meta[slot] = index.table.of(metadata.name, metadata.time);
     views.dead[slot] = 0;

@@ -1,4 +1,4 @@
-/** @module The SIMD scan kernels match plain JavaScript, the committed bytes match kernels.wat, and int8 scores rank like float32 ones. */
+/** @module The SIMD scan kernels match plain JavaScript, the committed bytes match kernels.wat, and 4-bit scores rank like float32 ones. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -7,7 +7,7 @@ import { TopK } from './heap.js';
 import { kernelsBase64 } from './kernels-wasm.js';
 import { createMemory, kernelsFor } from './kernels.js';
 import { random } from './kmeans.js';
-import { encode, quantiseQuery, trainQuantiser } from './quantise.js';
+import { codeAt, encode, quantiseQuery, trainQuantiser } from './quantise.js';
 
 describe('vector kernels', () => {
   it('kernels-wasm.ts is kernels.wat assembled (run scripts/build-vector-kernels.mjs after editing the .wat)', async () => {
@@ -17,23 +17,24 @@ describe('vector kernels', () => {
     assert.equal(Buffer.from(bytes).toString('base64'), kernelsBase64);
   });
 
-  it('dotI8 and dotF32 equal plain dot products', () => {
+  it('dotU4 and dotF32 equal plain dot products', () => {
     const next = random(5);
-    const dims = 48;
+    const dims = 64;
+    const bytes = dims / 2;
     const count = 37;
     const memory = createMemory(1 << 20);
     const kernels = kernelsFor(memory);
-    const bytes = new Int8Array(memory.buffer);
+    const raw = new Uint8Array(memory.buffer);
     const query16 = new Int16Array(memory.buffer, 0, dims);
     const codesAt = 1024;
     for (let d = 0; d < dims; d++) query16[d] = Math.round((next() - 0.5) * 60000);
-    for (let at = 0; at < count * dims; at++) bytes[codesAt + at] = Math.round((next() - 0.5) * 255);
+    for (let at = 0; at < count * bytes; at++) raw[codesAt + at] = Math.floor(next() * 256);
     const outAt = 65536;
-    kernels.dotI8(0, codesAt, count, dims, outAt);
+    kernels.dotU4(0, codesAt, count, bytes, outAt);
     const out = new Int32Array(memory.buffer, outAt, count);
     for (let vector = 0; vector < count; vector++) {
       let sum = 0;
-      for (let d = 0; d < dims; d++) sum += (query16[d] as number) * (bytes[codesAt + vector * dims + d] as number);
+      for (let d = 0; d < dims; d++) sum += (query16[d] as number) * codeAt(raw, codesAt + vector * bytes, d);
       assert.equal(out[vector], sum);
     }
     const floats = new Float32Array(memory.buffer);
@@ -50,7 +51,18 @@ describe('vector kernels', () => {
     }
   });
 
-  it('int8 codes rank vectors nearly as float32 does', () => {
+  it('encode packs each dimension into its nibble, clamped to the trained range', () => {
+    const dims = 40;
+    const padded = 64;
+    const offsets = new Float32Array(padded);
+    const steps = new Float32Array(padded).fill(1);
+    const vector = Float32Array.from({ length: dims }, (_, d) => (d % 17) - 0.4);
+    const codes = new Uint8Array(padded / 2);
+    encode(vector, dims, padded, offsets, steps, codes, 0);
+    for (let d = 0; d < padded; d++) assert.equal(codeAt(codes, 0, d), d < dims ? Math.min(15, Math.max(0, Math.round((d % 17) - 0.4))) : 0);
+  });
+
+  it('4-bit codes put the true top 10 among the top 100, as rescoring needs', () => {
     const next = random(9);
     const dims = 64;
     const count = 2000;
@@ -64,24 +76,24 @@ describe('vector kernels', () => {
     const offsets = new Float32Array(dims);
     const steps = new Float32Array(dims);
     trainQuantiser(sample, count, dims, dims, offsets, steps);
-    const codes = new Int8Array(count * dims);
-    vectors.forEach((vector, at) => encode(vector, dims, dims, offsets, steps, codes, at * dims));
+    const codes = new Uint8Array((count * dims) / 2);
+    vectors.forEach((vector, at) => encode(vector, dims, dims, offsets, steps, codes, (at * dims) / 2));
     const query = vectors[0] as Float32Array;
     const query16 = new Int16Array(dims);
     quantiseQuery(query, dims, steps, query16);
-    const approximate = new TopK(50);
+    const approximate = new TopK(100);
     const exact = new TopK(10);
     for (let at = 0; at < count; at++) {
       let integer = 0;
       let float = 0;
       for (let d = 0; d < dims; d++) {
-        integer += (query16[d] as number) * (codes[at * dims + d] as number);
+        integer += (query16[d] as number) * codeAt(codes, (at * dims) / 2, d);
         float += (query[d] as number) * ((vectors[at] as Float32Array)[d] as number);
       }
       approximate.push(integer, at);
       exact.push(float, at);
     }
-    // The true top 10 are all among the top 50 by int8 score (what rescoring then puts in order).
+    // The true top 10 are all among the top 100 by 4-bit score (what rescoring then puts in order).
     const kept = new Set(Array.from(approximate.sorted().slots));
     for (const slot of exact.sorted().slots) assert.ok(kept.has(slot), `slot ${slot}`);
   });

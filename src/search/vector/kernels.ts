@@ -6,8 +6,8 @@ export type DotKernel = (query: number, base: number, count: number, dims: numbe
 
 /** The kernels over one memory. */
 export interface Kernels {
-  /** int16 query × int8 codes → int32 scores (`dims` a multiple of 16). */
-  dotI8: DotKernel;
+  /** int16 query × packed 4-bit codes → int32 scores (`dims` here is the bytes per vector, a multiple of 16). */
+  dotU4: DotKernel;
   /** float32 query × float32 vectors → float32 scores (`dims` a multiple of 16). */
   dotF32: DotKernel;
 }
@@ -44,5 +44,5 @@ export function createMemory(bytes: number): WasmMemory {
 export function kernelsFor(memory: WasmMemory): Kernels {
   const instance = new wasm.Instance(kernelModule(), { env: { memory } });
   const exports = instance.exports as unknown as Kernels;
-  return { dotI8: exports.dotI8, dotF32: exports.dotF32 };
+  return { dotU4: exports.dotU4, dotF32: exports.dotF32 };
 }

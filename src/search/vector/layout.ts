@@ -1,10 +1,11 @@
 /**
  * @module Where an index's parts lie in its shared memory. Flat indexes hold float32 vectors and are scanned whole
- * (exact); IVF indexes hold int8 codes sorted by list, with centroids and the quantiser, and a tail of vectors
+ * (exact); IVF indexes hold 4-bit codes sorted by list, with centroids and the quantiser, and a tail of vectors
  * appended since the build that is scanned whole.
  */
 
 import type { WasmMemory } from './kernels.js';
+import { codeBytes } from './quantise.js';
 
 /** The two shapes of an in-memory index. */
 export type IndexShape = 'flat' | 'ivf';
@@ -13,8 +14,10 @@ export type IndexShape = 'flat' | 'ivf';
 export interface IndexLayout {
   shape: IndexShape;
   dimensions: number;
-  /** Dimensions rounded up to a multiple of 16 (the kernels' stride); the padding is zeros. */
+  /** Dimensions rounded up to a multiple of 32 (the kernels' stride); the padding is zeros. */
   padded: number;
+  /** IVF: bytes of one vector's codes (padded / 2). */
+  codeBytes: number;
   /** Vector slots: the build's vectors plus room for appended ones. */
   capacity: number;
   /** IVF lists (0 for flat). */
@@ -38,9 +41,16 @@ export interface IndexLayout {
 
 const align = (offset: number) => Math.ceil(offset / 16) * 16;
 
+/** Dimensions rounded up to a multiple of 32: 16 bytes of 4-bit codes, and whole 64-byte float32 steps. */
+export function paddedDimensions(dimensions: number): number {
+  return Math.ceil(dimensions / 32) * 32;
+}
+
 /** Lays out an index; every part starts on a 16-byte boundary. */
 export function layoutIndex(shape: IndexShape, dimensions: number, capacity: number, lists: number, workers: number): IndexLayout {
-  const padded = Math.ceil(dimensions / 16) * 16;
+  const padded = paddedDimensions(dimensions);
+  const ivf = shape === 'ivf';
+  const codes = ivf ? codeBytes(padded) : 0;
   const chunk = 4096;
   let offset = 16;
   const take = (bytes: number) => {
@@ -48,12 +58,11 @@ export function layoutIndex(shape: IndexShape, dimensions: number, capacity: num
     offset = align(offset + bytes);
     return at;
   };
-  const ivf = shape === 'ivf';
   const centroids = take(ivf ? lists * padded * 4 : 0);
   const listStarts = take(ivf ? (lists + 1) * 4 : 0);
   const quantOffsets = take(ivf ? padded * 4 : 0);
   const quantSteps = take(ivf ? padded * 4 : 0);
-  const vectors = take(capacity * padded * (ivf ? 1 : 4));
+  const vectors = take(capacity * (ivf ? codes : padded * 4));
   const seqs = take(capacity * 8);
   const meta = take(capacity * 4);
   const dead = take(capacity);
@@ -64,6 +73,7 @@ export function layoutIndex(shape: IndexShape, dimensions: number, capacity: num
     shape,
     dimensions,
     padded,
+    codeBytes: codes,
     capacity,
     lists: ivf ? lists : 0,
     workers,
@@ -89,8 +99,8 @@ export interface IndexViews {
   listStarts: Uint32Array;
   quantOffsets: Float32Array;
   quantSteps: Float32Array;
-  /** IVF: the codes. */
-  codes: Int8Array;
+  /** IVF: the packed 4-bit codes. */
+  codes: Uint8Array;
   /** Flat: the vectors. */
   floats: Float32Array;
   seqs: Float64Array;
@@ -108,7 +118,7 @@ export function viewsOf(memory: WasmMemory, layout: IndexLayout): IndexViews {
     listStarts: new Uint32Array(buffer, layout.listStarts, ivf ? lists + 1 : 0),
     quantOffsets: new Float32Array(buffer, layout.quantOffsets, ivf ? padded : 0),
     quantSteps: new Float32Array(buffer, layout.quantSteps, ivf ? padded : 0),
-    codes: new Int8Array(buffer, layout.vectors, ivf ? capacity * padded : 0),
+    codes: new Uint8Array(buffer, layout.vectors, ivf ? capacity * layout.codeBytes : 0),
     floats: new Float32Array(buffer, layout.vectors, ivf ? 0 : capacity * padded),
     seqs: new Float64Array(buffer, layout.seqs, capacity),
     meta: new Uint32Array(buffer, layout.meta, capacity),

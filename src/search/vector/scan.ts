@@ -145,7 +145,8 @@ export function scan(index: WorkerIndex, request: ScanRequest, worker: number): 
   const order = Uint32Array.from({ length: lists }, (_, list) => list).sort((a, b) => (listScores[b] as number) - (listScores[a] as number) || a - b);
   quantiseQuery(queryF32, padded, index.views.quantSteps, new Int16Array(buffer, scratch.query16, padded));
   const results = new Int32Array(buffer, scratch.scores, layout.chunk);
-  const score = (first: number, count: number) => kernels.dotI8(scratch.query16, layout.vectors + first * padded, count, padded, scratch.scores);
+  const score = (first: number, count: number) =>
+    kernels.dotU4(scratch.query16, layout.vectors + first * layout.codeBytes, count, layout.codeBytes, scratch.scores);
   const starts = index.views.listStarts;
   for (let rank = request.part; rank < lists; rank += request.parts) {
     if (rank >= request.probes && (request.allowed === null || scanned >= request.minimumScanned)) break;

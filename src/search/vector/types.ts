@@ -10,7 +10,7 @@ export const ownerKinds: readonly OwnerKind[] = ['passage', 'entity', 'row'];
 export type VectorPath =
   /** The in-memory index scanned every vector (below `vectorExactBelow`): exact. */
   | 'flat'
-  /** The in-memory IVF index: approximate, int8 scan of the probed lists, rescored in float32 from the store. */
+  /** The in-memory IVF index: approximate, 4-bit scan of the probed lists, rescored in float32 from the store. */
   | 'ivf'
   /** Exact search in the store (sqlite-vec; PostgreSQL scored in a worker): asked for, or while the index builds, or for a selective filter. */
   | 'exact';
@@ -38,7 +38,7 @@ export interface VectorSearchResult<K extends OwnerKind = OwnerKind> {
   path: VectorPath;
   /** Why the exact path answered, when it did. */
   reason?: 'asked' | 'building' | 'filter' | 'no-index';
-  /** Vectors whose score was computed (int8 or float32), for benchmarks. */
+  /** Vectors whose score was computed (4-bit or float32), for benchmarks. */
   scanned: number;
   /** Index paths: milliseconds waiting for the workers' scan, and reading (and rescoring) the candidates from the store. */
   timings?: { scan: number; store: number };
