@@ -1,6 +1,6 @@
 /**
  * Hybrid search benchmark on SQLite at 1,000,000 passages and 200,000 entities.
- *   node --import tsx bench/search.ts --text-db FILE [--dir DIR] [--queries 200] [--clients 50] [--seconds 20]
+ *   node --import tsx bench/search.ts --text-db FILE [--dir DIR] [--queries 200] [--recall-queries 100] [--clients 50] [--seconds 20]
  *
  * 1. Corpus: FILE is a database bench/search-text.ts built (its generated Zipf corpus: passages in sources of 10,
  *    entities with aliases, about three passages in ten mentioning an entity as "<name> was there."), e.g.
@@ -14,7 +14,8 @@
  *    `search.embed` job does); the vector index builds its IVF index in a worker (build time printed).
  * 4. Single client, in process through `services.search`: `--queries` queries per mode (text, vector, hybrid) — two to
  *    four words cut from a random passage, half of them with an entity's name — p50/p95/p99 per mode, and vector
- *    recall@10 of the index against exact search for the same queries.
+ *    recall@10 of the index against exact search for `--recall-queries` of them (by ID, and counting hits that tie the
+ *    exact 10th score).
  * 5. Throughput: the real server (`trellis serve` in a child process on this data folder) under `--clients`
  *    concurrent connections for `--seconds`, hybrid queries over HTTP (autocannon, each connection cycling through
  *    its own queries): requests/s and latency p50/p97.5/p99. Any non-2xx answer makes the run invalid (exit 1).
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '200' },
     clients: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '20' },
+    'recall-queries': { type: 'string', default: '100' },
   },
 });
 const queryCount = Number(values.queries);
@@ -189,10 +191,12 @@ for (const mode of ['text', 'vector', 'hybrid'] as const) {
 // Recall of the vector index against exact search, and the exact search's own latency.
 {
   const embedderId = services.embeddings.embedderId();
+  const recallQueries = Number(values['recall-queries']);
   let found = 0;
+  let tieFound = 0;
   let total = 0;
   const exactTimes: number[] = [];
-  for (const query of queries.slice(0, 100)) {
+  for (const query of queries.slice(0, recallQueries)) {
     const vector = await services.embeddings.embedQuery(query);
     const approximate = await services.vectors.search(tenantId, embedderId, vector, { kind: 'passage', limit: 10 });
     const start = performance.now();
@@ -201,10 +205,14 @@ for (const mode of ['text', 'vector', 'hybrid'] as const) {
     const truth = new Set(exact.hits.map((hit) => hit.id));
     found += approximate.hits.filter((hit) => truth.has(hit.id)).length;
     total += truth.size;
+    // Short queries tie: many passages share their words, so the exact top 10 is one pick among equal scores. A hit
+    // scoring at least the exact 10th score (the approximate path rescores with the float vectors) is as good as any.
+    const tenth = exact.hits.at(-1)?.score ?? Number.NEGATIVE_INFINITY;
+    tieFound += approximate.hits.filter((hit) => truth.has(hit.id) || hit.score >= tenth - 1e-6).length;
   }
   exactTimes.sort((a, b) => a - b);
   console.log(
-    `vector recall@10 against exact (100 queries): ${(found / total).toFixed(3)}; exact search p50 ${percentile(exactTimes, 50).toFixed(0)} ms p95 ${percentile(exactTimes, 95).toFixed(0)} ms`,
+    `vector recall@10 against exact (${recallQueries} queries): ${(found / total).toFixed(3)} by ID, ${(tieFound / total).toFixed(3)} counting hits that tie the exact 10th score; exact search p50 ${percentile(exactTimes, 50).toFixed(0)} ms p95 ${percentile(exactTimes, 95).toFixed(0)} ms`,
   );
 }
 await services.vectors.close();
