@@ -1,12 +1,13 @@
 /** @module The LLM extractor: any OpenAI-compatible chat-completions endpoint, JSON-schema answers grounded in the chunk text. */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import OpenAI from 'openai';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { TrellisError } from '../../core/errors.js';
 import type { ChunkDraft, Extraction, ExtractionContext, Extractor } from '../types.js';
 import { answerParser, answerSchema } from './answer-schema.js';
 import { groundAnswer } from './locate.js';
 import { chunkMessage, repairMessage, systemMessage, type ChatMessage } from './prompt.js';
-import { isRetryableStatus, retryAfterMs, retryDelay, sleep, type RetryPolicy } from './retry.js';
+import { classify } from './failure.js';
+import { retryDelay, sleep, type RetryPolicy } from './retry.js';
 import type { LlmExtractionSchema } from './schema-shape.js';
 import { createSemaphore } from './semaphore.js';
 import { addUsage, emptyUsage, recordMetrics, type LlmUsage, type LlmUsageReport, type SourceUsage } from './usage.js';
@@ -224,31 +225,4 @@ export function createLlmExtractor(options: LlmExtractorOptions): LlmExtractor {
       return { total: { ...total }, sources: sources.map((source) => ({ ...source, errors: [...source.errors] })) };
     },
   };
-}
-
-interface Failure {
-  retryable: boolean;
-  status: number | undefined;
-  retryAfterMs: number | undefined;
-  description: string;
-}
-
-/** Sorts a failed request: timeouts and connection errors are retried; HTTP statuses by {@link isRetryableStatus}. */
-function classify(error: unknown): Failure {
-  if (error instanceof APIConnectionTimeoutError) return { retryable: true, status: undefined, retryAfterMs: undefined, description: 'timed out' };
-  if (error instanceof APIUserAbortError) return { retryable: false, status: undefined, retryAfterMs: undefined, description: 'aborted' };
-  if (error instanceof APIConnectionError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return { retryable: true, status: undefined, retryAfterMs: undefined, description: `connection failed${cause}` };
-  }
-  if (error instanceof APIError && typeof error.status === 'number') {
-    const status = error.status;
-    return {
-      retryable: isRetryableStatus(status),
-      status,
-      retryAfterMs: status === 429 || status === 503 ? retryAfterMs(error.headers) : undefined,
-      description: `HTTP ${status}: ${error.message}`,
-    };
-  }
-  return { retryable: false, status: undefined, retryAfterMs: undefined, description: error instanceof Error ? error.message : String(error) };
 }

@@ -2,9 +2,10 @@
  * @module The remote embedder: any OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, Ollama, vLLM, TEI), in
  * batches with bounded concurrency, retried with exponential backoff and full jitter, every answer checked.
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import OpenAI from 'openai';
 import { TrellisError } from '../../core/errors.js';
-import { isRetryableStatus, retryAfterMs, retryDelay, sleep, type RetryPolicy } from '../../ingest/llm/retry.js';
+import { classify } from '../../ingest/llm/failure.js';
+import { retryDelay, sleep, type RetryPolicy } from '../../ingest/llm/retry.js';
 import { createSemaphore } from '../../ingest/llm/semaphore.js';
 import type { EmbedOptions, Embedder } from '../types.js';
 import { defaultMaxChars, isBlank, prepareText } from './texts.js';
@@ -236,31 +237,4 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): RemoteEmbe
     stats: () => ({ ...counts }),
   };
   return embedder;
-}
-
-interface Failure {
-  retryable: boolean;
-  status: number | undefined;
-  retryAfterMs: number | undefined;
-  description: string;
-}
-
-/** Sorts a failed request: timeouts and connection errors are retried; HTTP statuses by `isRetryableStatus`. */
-function classify(error: unknown): Failure {
-  if (error instanceof APIConnectionTimeoutError) return { retryable: true, status: undefined, retryAfterMs: undefined, description: 'timed out' };
-  if (error instanceof APIUserAbortError) return { retryable: false, status: undefined, retryAfterMs: undefined, description: 'aborted' };
-  if (error instanceof APIConnectionError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return { retryable: true, status: undefined, retryAfterMs: undefined, description: `connection failed${cause}` };
-  }
-  if (error instanceof APIError && typeof error.status === 'number') {
-    const status = error.status;
-    return {
-      retryable: isRetryableStatus(status),
-      status,
-      retryAfterMs: status === 429 || status === 503 ? retryAfterMs(error.headers) : undefined,
-      description: `HTTP ${status}: ${error.message}`,
-    };
-  }
-  return { retryable: false, status: undefined, retryAfterMs: undefined, description: error instanceof Error ? error.message : String(error) };
 }
