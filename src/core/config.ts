@@ -207,7 +207,7 @@ export interface TrellisConfig {
   vectorIndex: 'on' | 'off';
   /** Scopes (tenant, owner kind, embedder) with fewer vectors get a flat in-memory index (every vector scored: exact); larger ones an IVF index (approximate). @default 20000 */
   vectorExactBelow: number;
-  /** IVF lists scanned per query (more: higher recall, slower). @default 64 */
+  /** IVF lists scanned per query (more: higher recall, slower). @default 128 */
   vectorProbes: number;
   /** IVF candidates (by int8 score) whose float32 vectors are read from the store to rescore them exactly. @default 100 */
   vectorRescore: number;
@@ -904,7 +904,7 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     allowed: 'vectors, an integer from 0 to 100000000',
     parse: integer(0, 100_000_000),
   },
-  vectorProbes: { env: 'TRELLIS_VECTOR_PROBES', yaml: 'vectorProbes', default: 64, allowed: 'lists, an integer from 1 to 65535', parse: integer(1, 65_535) },
+  vectorProbes: { env: 'TRELLIS_VECTOR_PROBES', yaml: 'vectorProbes', default: 128, allowed: 'lists, an integer from 1 to 65535', parse: integer(1, 65_535) },
   vectorRescore: {
     env: 'TRELLIS_VECTOR_RESCORE',
     yaml: 'vectorRescore',

@@ -37,7 +37,7 @@ export interface VectorIndexOptions {
   indexes?: boolean;
   /** Scopes with fewer vectors are held flat (exact scan); more get an IVF index. @default 20000 */
   exactBelow?: number;
-  /** IVF lists scanned per query. @default 64 */
+  /** IVF lists scanned per query. @default 128 */
   probes?: number;
   /** IVF candidates rescored with their float32 vectors from the store. @default 100 */
   rescore?: number;
@@ -106,6 +106,9 @@ interface LiveIndex {
   appendedSeqs: Set<number>;
   /** No room left for appends: the index cannot be brought up to date until a rebuild replaces it. */
   full: boolean;
+  /** Searches using the index now; a replaced or dropped index leaves the workers only once none is left. */
+  users: number;
+  retired: boolean;
   buildMilliseconds: number;
 }
 
@@ -172,7 +175,7 @@ function hasSeq(index: LiveIndex, seq: number): boolean {
 export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
   const { store, source } = options;
   const exactBelow = options.exactBelow ?? 20_000;
-  const probes = options.probes ?? 64;
+  const probes = options.probes ?? 128;
   const indexes = options.indexes ?? true;
   const rescore = options.rescore ?? 100;
   const filterExactBelow = options.filterExactBelow ?? 5000;
@@ -203,8 +206,14 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
   );
   sweeper.unref();
 
+  /** Takes an index out of service; the workers release it once no search still scans it. */
+  function retire(index: LiveIndex): void {
+    index.retired = true;
+    if (index.users === 0) pool?.drop(index.id);
+  }
+
   function drop(state: ScopeState): void {
-    if (state.index) pool?.drop(state.index.id);
+    if (state.index) retire(state.index);
     state.index = null;
   }
 
@@ -253,9 +262,11 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
       builtSeqs: built.sortedSeqs,
       appendedSeqs: new Set(),
       full: false,
+      users: 0,
+      retired: false,
       buildMilliseconds: milliseconds,
     };
-    if (previous) pool.drop(previous.id);
+    if (previous) retire(previous);
   }
 
   function build(state: ScopeState): void {
@@ -492,11 +503,68 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
     return dimensions;
   }
 
+  /** A search on an in-memory index: the workers' scan, then the candidates read (and rescored) from the store. */
+  async function searchIndex<K extends OwnerKind>(
+    index: LiveIndex,
+    scope: VectorScope,
+    query: Float32Array,
+    kind: K,
+    limit: number,
+    filter: CheckedFilter,
+    probesAsked: number | undefined,
+    exact: (reason: NonNullable<VectorSearchResult['reason']>) => Promise<VectorSearchResult<K>>,
+  ): Promise<VectorSearchResult<K>> {
+    let allowed: Uint8Array | null = null;
+    if (!isEmptyFilter(filter)) {
+      const selection = allowedFor(index, kind, filter);
+      if (selection.vectors === 0) return result(kind, [], index.layout.shape, 0);
+      if (index.layout.shape === 'ivf' && selection.vectors <= filterExactBelow) return exact('filter');
+      allowed = selection.allowed;
+    }
+    const ivf = index.layout.shape === 'ivf';
+    const live = index.count - index.deleted;
+    const keep = Math.min(Math.max(live, 1), ivf ? Math.max(rescore, limit) : limit + 16);
+    const averageList = ivf ? index.built / index.layout.lists : 0;
+    // A large limit needs more lists than the default probes hold: scan enough for eight candidates per hit.
+    const wanted = probesAsked ?? probes;
+    const listsToScan = ivf ? Math.min(index.layout.lists, Math.max(wanted, Math.ceil((limit * 8) / Math.max(1, averageList)))) : 0;
+    const work = (ivf ? listsToScan * averageList + (index.count - index.built) : index.count) * index.layout.padded;
+    const parts = work >= splitAbove ? threads : 1;
+    let scanned = 0;
+    const timings = { scan: 0, store: 0 };
+    for (let attempt = 0; ; attempt++) {
+      const scanStarted = performance.now();
+      const found = await (pool as SearchPool).scan(
+        index.id,
+        {
+          query,
+          count: index.count,
+          built: index.built,
+          keep,
+          probes: listsToScan,
+          allowed,
+          anyDead: index.deleted > 0,
+          minimumScanned: Math.ceil(Math.max(keep * 10, (listsToScan * averageList) / 10) / parts),
+        },
+        parts,
+      );
+      scanned += found.scanned;
+      const storeStarted = performance.now();
+      timings.scan += storeStarted - scanStarted;
+      const { hits, gone } = await resolve(index, scope, found.slots, found.scores, query);
+      timings.store += performance.now() - storeStarted;
+      // Candidates found deleted are tombstoned now; search again if too few were left to fill the limit.
+      if (gone > 0 && hits.length < Math.min(limit, live - gone) && attempt < 3) continue;
+      return { ...result(kind, hits.sort(compareHits).slice(0, limit), index.layout.shape, scanned), timings };
+    }
+  }
+
   return {
     async search(tenantId, embedderId, rawQuery, searchOptions) {
       if (closed) throw new TrellisError('store_unavailable', 'The vector index is closed');
       checkEmbedderId(embedderId);
-      const kind = checkKind(searchOptions?.kind) as typeof searchOptions.kind;
+      if (typeof searchOptions !== 'object' || searchOptions === null) throw new TrellisError('bad_request', 'Search options { kind, limit } are required');
+      const kind = checkKind(searchOptions.kind) as typeof searchOptions.kind;
       const limit = checkLimit(searchOptions.limit);
       const query = checkQuery(rawQuery);
       if (searchOptions.probes !== undefined) checkProbes(searchOptions.probes);
@@ -530,49 +598,12 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
       const state = stateOf(scope);
       const index = await current(state);
       if (!index) return exact('building');
-
-      let allowed: Uint8Array | null = null;
-      if (!isEmptyFilter(filter)) {
-        const selection = allowedFor(index, kind, filter);
-        if (selection.vectors === 0) return result(kind, [], index.layout.shape, 0);
-        if (index.layout.shape === 'ivf' && selection.vectors <= filterExactBelow) return exact('filter');
-        allowed = selection.allowed;
-      }
-      const ivf = index.layout.shape === 'ivf';
-      const live = index.count - index.deleted;
-      const keep = Math.min(Math.max(live, 1), ivf ? Math.max(rescore, limit) : limit + 16);
-      const averageList = ivf ? index.built / index.layout.lists : 0;
-      // A large limit needs more lists than the default probes hold: scan enough for eight candidates per hit.
-      const wanted = searchOptions.probes ?? probes;
-      const listsToScan = ivf ? Math.min(index.layout.lists, Math.max(wanted, Math.ceil((limit * 8) / Math.max(1, averageList)))) : 0;
-      const work = (ivf ? listsToScan * averageList + (index.count - index.built) : index.count) * index.layout.padded;
-      const parts = work >= splitAbove ? threads : 1;
-      let scanned = 0;
-      const timings = { scan: 0, store: 0 };
-      for (let attempt = 0; ; attempt++) {
-        const scanStarted = performance.now();
-        const found = await (pool as SearchPool).scan(
-          index.id,
-          {
-            query,
-            count: index.count,
-            built: index.built,
-            keep,
-            probes: listsToScan,
-            allowed,
-            anyDead: index.deleted > 0,
-            minimumScanned: Math.ceil(Math.max(keep * 10, (listsToScan * averageList) / 10) / parts),
-          },
-          parts,
-        );
-        scanned += found.scanned;
-        const storeStarted = performance.now();
-        timings.scan += storeStarted - scanStarted;
-        const { hits, gone } = await resolve(index, scope, found.slots, found.scores, query);
-        timings.store += performance.now() - storeStarted;
-        // Candidates found deleted are tombstoned now; search again if too few were left to fill the limit.
-        if (gone > 0 && hits.length < Math.min(limit, live - gone) && attempt < 3) continue;
-        return { ...result(kind, hits.sort(compareHits).slice(0, limit), index.layout.shape, scanned), timings };
+      index.users++;
+      try {
+        return await searchIndex(index, scope, query, kind, limit, filter, searchOptions.probes, exact);
+      } finally {
+        index.users--;
+        if (index.retired && index.users === 0) pool?.drop(index.id);
       }
     },
 
