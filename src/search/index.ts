@@ -207,7 +207,11 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
                   limit: neighboursPerSeed,
                   ...(request.filter.types ? { entityTypes: [...request.filter.types] } : {}),
                 })
-                .catch(() => null),
+                .catch((error: unknown) => {
+                  // A seed deleted since the signal read it has no neighbourhood; anything else is a real failure.
+                  if (error instanceof TrellisError && error.code === 'not_found') return null;
+                  throw error;
+                }),
             ),
           )
         : [],
