@@ -180,6 +180,7 @@ describe('rate limits per route', () => {
   });
 
   it("a route declaring rateLimit: 'expensive' adds the stricter policy; the ordinary policies still apply elsewhere", async () => {
+    const started = performance.now();
     const first = await app.inject({ url: '/test/expensive', headers: bearer(key) });
     assert.equal(first.statusCode, 200);
     assert.equal(first.headers['ratelimit-policy'], '"expensive";q=2;w=200, "key";q=50;w=1, "tenant";q=2000;w=2');
@@ -187,7 +188,10 @@ describe('rate limits per route', () => {
     assertRateLimited(await app.inject({ url: '/test/expensive', headers: bearer(key) }), 'expensive');
     const ordinary = await app.inject({ url: '/entities', headers: bearer(key) });
     assert.equal(ordinary.statusCode, 200, 'the expensive bucket is separate');
-    assert.equal(state(ordinary).key?.r, 47, 'the two admitted expensive calls also counted against the key');
+    // Three calls took the key's burst of 50 down to 47; it refills one every 20 ms, which a loaded machine may reach.
+    const refilled = Math.floor((performance.now() - started) / 20);
+    const remaining = state(ordinary).key?.r ?? 50;
+    assert.ok(remaining >= 47 && remaining <= Math.min(49, 47 + refilled), `the two admitted expensive calls also counted against the key: ${remaining}`);
   });
 
   it('a route declaring rateLimit: false is never limited and carries no headers', async () => {
