@@ -26,7 +26,12 @@ for (const dialect of dialects) {
     const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, key?: string) =>
       test.app.inject({ method, url, headers: bearer(key ?? test.adminKey), ...(payload !== undefined ? { payload: payload as object } : {}) });
     const search = async (params: Record<string, string | number>, key?: string): Promise<LightMyRequestResponse> =>
-      call('GET', `/search?${new URLSearchParams(Object.entries(params).map(([name, value]): [string, string] => [name, String(value)])).toString()}`, undefined, key);
+      call(
+        'GET',
+        `/search?${new URLSearchParams(Object.entries(params).map(([name, value]): [string, string] => [name, String(value)])).toString()}`,
+        undefined,
+        key,
+      );
     const ok = async (params: Record<string, string | number>, key?: string): Promise<SearchResponse> => {
       const response = await search(params, key);
       assert.equal(response.statusCode, 200, response.body);

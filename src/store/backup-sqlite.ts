@@ -37,9 +37,9 @@ function quote(name: string): string {
  * (the full-text indexes' `*_data`, `*_config` …, which hold rows from the moment they are created and are derived data).
  */
 function tablesOf(db: Database.Database): string[] {
-  const rows = db
-    .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .all() as { name: string }[];
+  const rows = db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+    name: string;
+  }[];
   return rows.map((row) => row.name);
 }
 

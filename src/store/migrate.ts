@@ -22,7 +22,18 @@ export interface Migration {
 }
 
 /** Every migration, oldest first. Append only: never edit one that has shipped. */
-export const migrations: readonly Migration[] = [foundation, narrowIncomingIndex, jobs, audit, webhooks, webhooksOnJobs, datasets, searchText, embeddings, views];
+export const migrations: readonly Migration[] = [
+  foundation,
+  narrowIncomingIndex,
+  jobs,
+  audit,
+  webhooks,
+  webhooksOnJobs,
+  datasets,
+  searchText,
+  embeddings,
+  views,
+];
 
 /** The SQL to run for a migration in a dialect, and its checksum (to spot edited migrations). */
 export function migrationSql(migration: Migration, dialect: Dialect): { sql: string; checksum: string } {
