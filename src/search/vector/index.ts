@@ -525,8 +525,10 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
     const live = index.count - index.deleted;
     const keep = Math.min(Math.max(live, 1), ivf ? Math.max(rescore, limit) : limit + 16);
     const averageList = ivf ? index.built / index.layout.lists : 0;
-    // A large limit needs more lists than the default probes hold: scan enough for eight candidates per hit.
-    const wanted = probesAsked ?? probes;
+    // A large limit needs more lists than the default probes hold: scan enough for eight candidates per hit. A filter
+    // scores only its matches, so a filtered search can afford twice the lists, which keeps its recall where an
+    // unfiltered search has it (the nearest matches are rarely all in the nearest lists).
+    const wanted = (probesAsked ?? probes) * (allowed ? 2 : 1);
     const listsToScan = ivf ? Math.min(index.layout.lists, Math.max(wanted, Math.ceil((limit * 8) / Math.max(1, averageList)))) : 0;
     const work = (ivf ? listsToScan * averageList + (index.count - index.built) : index.count) * index.layout.padded;
     const parts = work >= splitAbove ? threads : 1;

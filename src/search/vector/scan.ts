@@ -44,6 +44,14 @@ export interface WorkerIndex {
   views: IndexViews;
 }
 
+let eligibleBuffer = new Uint32Array(0);
+
+/** A reusable buffer for one chunk's eligible slots. */
+function eligibleSlots(chunk: number): Uint32Array {
+  if (eligibleBuffer.length < chunk) eligibleBuffer = new Uint32Array(chunk);
+  return eligibleBuffer;
+}
+
 /**
  * Scores the eligible slots of [from, to) (live, and allowed by the filter) and offers each to `top`; returns how many
  * were eligible. A chunk where most slots are eligible is scored whole (one kernel call, the rest skipped after); one
@@ -61,7 +69,7 @@ function scoreRange(
 ): number {
   const { dead, meta } = index.views;
   const chunk = index.layout.chunk;
-  const eligible = (slot: number) => dead[slot] === 0 && (allowed === null || allowed[meta[slot] as number] === 1);
+  const eligible = eligibleSlots(chunk);
   let scanned = 0;
   for (let start = from; start < to; start += chunk) {
     const end = Math.min(to, start + chunk);
@@ -79,31 +87,33 @@ function scoreRange(
       scanned += end - start;
       continue;
     }
+    // One pass lists the eligible slots (live, and allowed by the filter).
     let count = 0;
-    for (let slot = start; slot < end; slot++) if (eligible(slot)) count++;
+    for (let slot = start; slot < end; slot++) {
+      if (dead[slot] === 0 && (allowed === null || allowed[meta[slot] as number] === 1)) eligible[count++] = slot;
+    }
     if (count === 0) continue;
     scanned += count;
     if (count * 4 >= end - start) {
       score(start, end - start);
-      for (let slot = start; slot < end; slot++) {
+      for (let at = 0; at < count; at++) {
+        const slot = eligible[at] as number;
         const value = results[slot - start] as number;
-        if (value > top.floor && eligible(slot)) top.push(value, slot);
+        if (value > top.floor) top.push(value, slot);
       }
       continue;
     }
-    let slot = start;
-    while (slot < end) {
-      while (slot < end && !eligible(slot)) slot++;
-      let runEnd = slot;
-      while (runEnd < end && eligible(runEnd)) runEnd++;
-      if (runEnd > slot) {
-        score(slot, runEnd - slot);
-        for (let offset = 0; offset < runEnd - slot; offset++) {
-          const value = results[offset] as number;
-          if (value > top.floor) top.push(value, slot + offset);
-        }
+    // Few eligible: score them run by run (a run is consecutive eligible slots).
+    for (let at = 0; at < count;) {
+      const first = eligible[at] as number;
+      let length = 1;
+      while (at + length < count && eligible[at + length] === first + length) length++;
+      score(first, length);
+      for (let offset = 0; offset < length; offset++) {
+        const value = results[offset] as number;
+        if (value > top.floor) top.push(value, first + offset);
       }
-      slot = runEnd;
+      at += length;
     }
   }
   return scanned;
