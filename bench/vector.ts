@@ -1,7 +1,7 @@
 /**
  * Vector index benchmark: nearest-neighbour search over stored passage vectors on SQLite.
  *   node --expose-gc --import tsx bench/vector.ts [--vectors 1000000] [--dimensions 384] [--queries 1000] [--recall-queries 100]
- *     [--probes 128] [--rescore 100] [--threads 2] [--filter-share 0.1] [--dataset mixture|text] [--corpus DIR] [--sweep 32,64,128]
+ *     [--probes 128] [--rescore 100] [--threads 2] [--filter-share 0.1] [--dataset mixture|text] [--corpus DIR] [--sweep 32,64,128] [--query-words 3]
  * Generates its corpus in a child process (so the RSS measured here is a server's: the store and the index, not the
  * generator's garbage): sources of 100 passages each, and one unit vector per passage — from a Gaussian mixture of
  * unequal, overlapping clusters with queries drawn near stored vectors (--dataset mixture), or the built-in
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'write-to': { type: 'string' },
     corpus: { type: 'string' },
     sweep: { type: 'string' },
+    'query-words': { type: 'string' },
   },
 });
 const vectorCount = Number(values.vectors);
@@ -166,10 +167,26 @@ else {
 const corpus = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as Corpus;
 const { tenantId, sourceIds } = corpus;
 const queryBytes = readFileSync(`${file}.queries`);
-const queries = Array.from(
+let queries: Float32Array[] = Array.from(
   { length: queryBytes.byteLength / 4 / dimensions },
   (_, at) => new Float32Array(queryBytes.buffer.slice(queryBytes.byteOffset + at * dimensions * 4, queryBytes.byteOffset + (at + 1) * dimensions * 4)),
 );
+// --query-words N (text dataset): N consecutive words of a random stored passage instead of a sentence — the short
+// queries people type. Passages are regenerated from their seeds, so a kept corpus serves any query shape.
+if (values.dataset === 'text' && values['query-words']) {
+  const words = Number(values['query-words']);
+  const text = topicTexts();
+  const next = random(8);
+  const picked = Array.from({ length: queries.length }, () => {
+    const passage = text(1_000_000 + Math.floor(next() * vectorCount))
+      .replace(/\./g, '')
+      .split(' ');
+    const at = Math.floor(next() * Math.max(1, passage.length - words));
+    return passage.slice(at, at + words).join(' ');
+  });
+  queries = embedTextsInline(picked, builtinOptions(dimensions));
+  console.log(`queries                        ${words} words each, e.g. ${JSON.stringify(picked.slice(0, 3))}`);
+}
 console.log(`corpus written                 ${corpus.seconds.toFixed(1)} s (${vectorCount} passages in ${sourceIds.length} sources, in a child process)`);
 
 /** This process's memory from /proc: resident total, anonymous (heaps, the index's shared memory counts as shmem), file-backed (SQLite's memory-mapped database), and the peak. */

@@ -217,6 +217,14 @@ export interface TrellisConfig {
   vectorIndexMaxBytes: number;
   /** Worker threads that scan vector indexes (a large scan is split over all of them); 0: min(2, available cores). @default 0 */
   vectorSearchThreads: number;
+  /**
+   * Worker threads that run searches on SQLite (the full-text query, the graph signal and the reads of results, on
+   * read-only connections of their own); 0: min(2, available cores). PostgreSQL and in-memory stores search on the
+   * event loop, whose database work is I/O. @default 0
+   */
+  searchThreads: number;
+  /** `on`: the server builds the vector indexes of every tenant at start, in the background; `off`: the first searches do. @default on */
+  vectorIndexWarm: 'on' | 'off';
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
 }
@@ -929,6 +937,14 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
   vectorSearchThreads: {
     env: 'TRELLIS_VECTOR_SEARCH_THREADS',
     yaml: 'vectorSearchThreads',
+    default: 0,
+    allowed: 'an integer from 0 (min(2, cores)) to 64',
+    parse: integer(0, 64),
+  },
+  vectorIndexWarm: { env: 'TRELLIS_VECTOR_INDEX_WARM', yaml: 'vectorIndexWarm', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  searchThreads: {
+    env: 'TRELLIS_SEARCH_THREADS',
+    yaml: 'searchThreads',
     default: 0,
     allowed: 'an integer from 0 (min(2, cores)) to 64',
     parse: integer(0, 64),

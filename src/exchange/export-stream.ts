@@ -13,7 +13,7 @@ import { batcher, exportChunks } from './export-run.js';
 import type { ExportWorkerData } from './export-worker.js';
 import { type ExportRequest, checkExportRequest } from './formats.js';
 import type { SnapshotSource } from './snapshot.js';
-import { type PostedError, startWorker, toTrellisError } from './worker-start.js';
+import { type PostedError, startWorker, toTrellisError } from '../core/workers.js';
 
 /** Bytes per piece an export hands over (one worker message, one socket write). */
 const pieceBytes = 256 * 1024;
@@ -86,7 +86,7 @@ class PullStream extends Readable {
 
 function workerPull(source: SnapshotSource, tenantId: string, request: ExportRequest): { pull: Pull; release(): Promise<void> } {
   const data: ExportWorkerData = { source, tenantId, request, pieceBytes, idleMs };
-  const worker = startWorker('export-worker', data);
+  const worker = startWorker(import.meta.url, 'export-worker', data);
   running.add(worker);
   let waiting: { resolve(bytes: Uint8Array | null): void; reject(error: Error): void } | null = null;
   let failure: Error | null = null;

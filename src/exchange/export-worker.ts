@@ -8,7 +8,7 @@ import { createExportReader } from './export-reader.js';
 import { batcher, exportChunks } from './export-run.js';
 import type { ExportRequest } from './formats.js';
 import { type Snapshot, type SnapshotSource, openSnapshot } from './snapshot.js';
-import type { PostedError } from './worker-start.js';
+import { postedError } from '../core/workers.js';
 
 /** What the main thread starts an export worker with. */
 export interface ExportWorkerData {
@@ -23,11 +23,6 @@ export interface ExportWorkerData {
 
 const { source, tenantId, request, pieceBytes, idleMs } = workerData as ExportWorkerData;
 const port = parentPort;
-
-function posted(error: unknown): PostedError {
-  if (error instanceof TrellisError) return { code: error.code, message: error.message, details: error.details };
-  return { message: error instanceof Error ? error.message : String(error) };
-}
 
 let snapshot: Snapshot | undefined;
 let next: (() => Promise<Uint8Array | null>) | undefined;
@@ -64,7 +59,7 @@ async function piece(): Promise<void> {
       void finish();
     }, idleMs);
   } catch (error) {
-    port?.postMessage({ type: 'error', error: posted(error) });
+    port?.postMessage({ type: 'error', error: postedError(error) });
     await finish();
   } finally {
     busy = false;

@@ -14,7 +14,7 @@ import type { ImportFormat } from './formats.js';
 import type { ImportProblem, ReadOptions, RelationItem } from './import-items.js';
 import { type Validation, readItems, validateImport } from './import-validate.js';
 import type { ImportBatch, ImportWorkerData } from './import-worker.js';
-import { type PostedError, startWorker, toTrellisError } from './worker-start.js';
+import { type PostedError, startWorker, toTrellisError } from '../core/workers.js';
 
 /** What an import needs. */
 export interface ImportServices {
@@ -75,7 +75,7 @@ async function isSmall(file: string): Promise<boolean> {
 /** Runs the validating worker over a file. */
 function validateInWorker(input: ImportInput): Promise<Validation> {
   const data: ImportWorkerData = { mode: 'validate', file: input.file, format: input.format, options: input.options ?? {}, batchItems };
-  const worker = startWorker('import-worker', data);
+  const worker = startWorker(import.meta.url, 'import-worker', data);
   return new Promise((resolve, reject) => {
     worker.once('message', (message: { type: 'validated'; validation: Validation } | { type: 'error'; error: PostedError }) => {
       if (message.type === 'validated') resolve(message.validation);
@@ -156,7 +156,7 @@ function inlineBatches(input: ImportInput): BatchReader {
 /** Reads a checked file again in a worker, one batch per call. */
 function batchesOf(input: ImportInput): BatchReader {
   const data: ImportWorkerData = { mode: 'read', file: input.file, format: input.format, options: input.options ?? {}, batchItems };
-  const worker = startWorker('import-worker', data);
+  const worker = startWorker(import.meta.url, 'import-worker', data);
   let ended = false;
   worker.once('exit', () => (ended = true));
   return {

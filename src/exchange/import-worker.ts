@@ -8,7 +8,7 @@ import { TrellisError } from '../core/errors.js';
 import type { ImportFormat } from './formats.js';
 import type { Digest, EntityItem, ReadOptions, RelationItem } from './import-items.js';
 import { readItems, validateImport } from './import-validate.js';
-import type { PostedError } from './worker-start.js';
+import { postedError } from '../core/workers.js';
 
 /** What the main thread starts an import worker with. */
 export interface ImportWorkerData {
@@ -29,15 +29,10 @@ export interface ImportBatch {
 const data = workerData as ImportWorkerData;
 const port = parentPort;
 
-function posted(error: unknown): PostedError {
-  if (error instanceof TrellisError) return { code: error.code, message: error.message, details: error.details };
-  return { message: error instanceof Error ? error.message : String(error) };
-}
-
 if (data.mode === 'validate') {
   validateImport(data.file, data.format, data.options).then(
     (validation) => port?.postMessage({ type: 'validated', validation }),
-    (error: unknown) => port?.postMessage({ type: 'error', error: posted(error) }),
+    (error: unknown) => port?.postMessage({ type: 'error', error: postedError(error) }),
   );
 } else {
   const digest: Digest = { bytes: 0, sha256: '' };
@@ -60,7 +55,7 @@ if (data.mode === 'validate') {
         port?.close();
       } else port?.postMessage({ type: 'batch', batch });
     } catch (error) {
-      port?.postMessage({ type: 'error', error: posted(error) });
+      port?.postMessage({ type: 'error', error: postedError(error) });
       port?.close();
     } finally {
       busy = false;

@@ -2,7 +2,8 @@
  * @module Per-tenant in-memory graph projections: built lazily in a worker thread on a tenant's first traversal,
  * kept current by this process's committed changes, never used when the store's version says otherwise.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../core/workers.js';
 import type { Store } from '../store/index.js';
 import type { BuildResult, ProjectionSource } from './projection-build.js';
 import type { ProjectionArrays } from './projection-data.js';
@@ -75,20 +76,9 @@ function entityBytes(arrays: ProjectionArrays): number {
   ].reduce((sum, array) => sum + array.byteLength, 0);
 }
 
-/**
- * Starts the build worker. The built package runs the compiled .js; from sources (tsx) the worker must register
- * tsx itself, because Node 20 does not carry `--import` loader hooks into worker threads.
- */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./projection-worker.js', import.meta.url), { workerData });
-  const entry = new URL('./projection-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
-
 function runBuild(source: ProjectionSource, tenantId: string, maxRelations: number, workers: Set<Worker>): Promise<BuildResult & { milliseconds: number }> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker({ source, tenantId, maxRelations });
+    const worker = startWorker(import.meta.url, 'projection-worker', { source, tenantId, maxRelations });
     workers.add(worker);
     worker.unref();
     let settled = false;

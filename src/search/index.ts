@@ -84,6 +84,8 @@ export interface SearchResponse {
 
 export interface SearchService {
   search(tenantId: string, request: SearchRequest): Promise<SearchResponse>;
+  /** Stops the threads searches run in, if any (see search-threads.ts). */
+  close(): Promise<void>;
 }
 
 /** Limits of a request, shared by the route schema, the CLI and the service. */
@@ -362,5 +364,6 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
       const results = (await hydrate(tenantId, fused, textHits)).slice(0, request.limit);
       return { query: request.query, mode: request.mode, results, signals, milliseconds: elapsed(started) };
     },
+    async close() {},
   };
 }

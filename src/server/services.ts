@@ -1,4 +1,5 @@
 /** @module The services one Trellis process runs, built once and shared by the server, the CLI and tests. */
+import { availableParallelism } from 'node:os';
 import type { TrellisConfig } from '../core/config.js';
 import { type GraphService, type ProjectionSource, createGraphService } from '../graph/index.js';
 import { type AnalyticsService, createAnalyticsService } from '../graph/analytics/index.js';
@@ -13,7 +14,8 @@ import { type ObservabilityService, createObservability, recordJob, setJobCounts
 import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
 import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
 import { type EmbeddingService, createEmbeddingService } from '../search/embed/index.js';
-import { type SearchService, createSearchService } from '../search/index.js';
+import { type SearchService, type VectorSignal, createSearchService } from '../search/index.js';
+import { createSearchThreads } from '../search/search-threads.js';
 import { createTextSearch } from '../search/text/index.js';
 import { type VectorIndex, type VectorSource, createVectorIndex, vectorIndexSettings } from '../search/vector/index.js';
 import type { Store } from '../store/index.js';
@@ -91,15 +93,18 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const analytics = createAnalyticsService({ store, graph, jobs, config });
   const embeddings = createEmbeddingService({ store, config, jobs });
   const vectors = createVectorIndex({ store, source: vectorSource(config, store), ...vectorIndexSettings(config) });
-  const search = createSearchService({
-    graph,
-    text: createTextSearch(store),
-    vectors: {
-      embedderId: () => embeddings.embedderId(),
-      embedQuery: (text) => embeddings.embedQuery(text),
-      search: async (tenantId, embedderId, vector, options) => (await vectors.search(tenantId, embedderId, vector, options)).hits,
-    },
-  });
+  const vectorSignal: VectorSignal = {
+    embedderId: () => embeddings.embedderId(),
+    embedQuery: (text) => embeddings.embedQuery(text),
+    search: async (tenantId, embedderId, vector, options) => (await vectors.search(tenantId, embedderId, vector, options)).hits,
+  };
+  // On a SQLite file, searches run in threads with read-only connections of their own; elsewhere (PostgreSQL, whose
+  // reads are I/O, and in-memory stores, which one connection holds) on the event loop.
+  const searchThreads =
+    store.dialect === 'sqlite' && store.location !== ':memory:'
+      ? createSearchThreads({ file: store.location, threads: config.searchThreads || Math.min(2, availableParallelism()), vectors: vectorSignal })
+      : null;
+  const search = searchThreads ?? createSearchService({ graph, text: createTextSearch(store), vectors: vectorSignal });
   registerImportJobType(jobs, { store, graph, config });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
@@ -130,7 +135,16 @@ export function createServices(config: TrellisConfig, store: Store): Services {
       jobs.worker,
       webhooks.runner,
       analytics.background,
-      { name: 'vector index', start() {}, stop: () => vectors.close() },
+      {
+        name: 'vector index',
+        // Indexes are built at start, in the background, rather than by the first searches.
+        start() {
+          if (config.vectorIndexWarm === 'on')
+            vectors.warm(embeddings.embedderId()).catch((error: unknown) => process.emitWarning(`Vector index warm-up failed: ${(error as Error).message}`));
+        },
+        stop: () => vectors.close(),
+      },
+      { name: 'search threads', start() {}, stop: () => search.close() },
     ],
   };
 }

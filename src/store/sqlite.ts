@@ -16,6 +16,19 @@ export interface SqliteStoreOptions {
   file: string;
   /** How the checkpoint thread works (see sqlite-checkpointer.ts). */
   checkpoints?: CheckpointerOptions;
+  /**
+   * One read-only connection to an existing file, for reader threads beside the process's own store (the search
+   * workers): `read` and `version` work, `transaction` and `migrate` throw. @default false
+   */
+  readOnly?: boolean;
+}
+
+/** A read-only connection's settings: the page cache and memory map of {@link configure}, nothing that writes. */
+function configureReadOnly(db: Db): void {
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -262144');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('mmap_size = 8589934592');
 }
 
 function configure(db: Db): void {
@@ -80,17 +93,21 @@ function makeTx(db: Db, prepare: (sql: string) => Database.Statement, tenantId: 
 /** Opens (creating if needed) a SQLite store. Call `migrate()` before use. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const memory = options.file === ':memory:';
-  if (!memory) mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  const readOnly = options.readOnly === true;
+  if (readOnly && memory) throw new TrellisError('bad_request', 'A read-only store needs a database file, not :memory:');
+  if (!memory && !readOnly) mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
   let writer: Db;
   try {
-    writer = new Database(options.file);
-    configure(writer);
+    writer = readOnly ? new Database(options.file, { readonly: true, fileMustExist: true }) : new Database(options.file);
+    if (readOnly) configureReadOnly(writer);
+    else configure(writer);
   } catch (error) {
     throw new TrellisError('store_unavailable', `Cannot open SQLite database ${options.file}: ${(error as Error).message}`, undefined, { cause: error });
   }
-  // An in-memory database is private to its connection, so reads share the writer there.
-  const reader = memory ? writer : new Database(options.file);
-  if (!memory) configure(reader);
+  // An in-memory database is private to its connection, so reads share the writer there; a read-only store has only
+  // the one connection.
+  const reader = memory || readOnly ? writer : new Database(options.file);
+  if (reader !== writer) configure(reader);
   // The checkpoint thread starts once the WAL passes 4 MiB (SQLite's own default threshold), so the many small stores
   // of tools and tests never start one.
   let checkpointer: Checkpointer | undefined;
@@ -179,6 +196,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     transaction<T>(scope: Scope, fn: (tx: SqliteTx) => Promise<T>): Promise<T> {
       return exclusive(async () => {
         if (closed) throw new TrellisError('store_unavailable', 'The store is closed');
+        if (readOnly) throw new TrellisError('store_unavailable', 'This store connection is read-only');
         writer.exec('BEGIN IMMEDIATE');
         const pending: (() => void)[] = [];
         const noted = { lastSeq: 0 };
@@ -220,6 +238,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       return performance.now() - started;
     },
     migrate(): Promise<MigrationReport> {
+      if (readOnly) return Promise.reject(new TrellisError('store_unavailable', 'This store connection is read-only'));
       return exclusive(() => runMigrations(target));
     },
     migrationStatus(): Promise<MigrationState[]> {

@@ -46,6 +46,7 @@ export async function createTestApp(dialect: Dialect = 'sqlite', overrides: Part
       // Worker threads a test may have started (embedding pool, vector search) end with it, as a server's shutdown ends them.
       await services.embeddings.close();
       await services.vectors.close();
+      await services.search.close();
       await testStore.dispose();
     },
   };

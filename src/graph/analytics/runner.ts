@@ -6,7 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { type ErrorCode, TrellisError } from '../../core/errors.js';
 import type { WorkerAnswer, WorkerFailure, WorkerRequest } from './analytics-worker.js';
-import { startWorker } from './spawn.js';
+import { startWorker } from '../../core/workers.js';
 
 /** Where a run is queued: `inline` for requests answered at once, `job` for background jobs and the CLI. */
 export type Lane = 'inline' | 'job';
@@ -83,7 +83,7 @@ export function createAnalyticsRunner(options: RunnerOptions): AnalyticsRunner {
 
   function workerOf(lane: LaneState): Worker {
     if (lane.worker) return lane.worker;
-    const worker = startWorker('analytics-worker', { threads: options.threads });
+    const worker = startWorker(import.meta.url, 'analytics-worker', { threads: options.threads });
     worker.unref();
     worker.on('message', (message: WorkerAnswer | WorkerFailure) => {
       if (lane.busy?.id !== message.id) return;

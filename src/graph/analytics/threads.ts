@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { type BetweennessTask, awaitBetweenness, runBetweennessShare } from './betweenness.js';
 import type { KernelMessage } from './kernel-worker.js';
 import { type PageRankOutcome, type PageRankTask, runPageRankShare } from './pagerank.js';
-import { startWorker } from './spawn.js';
+import { startWorker } from '../../core/workers.js';
 
 /** A team of threads: this one and `size - 1` helpers. */
 export interface KernelThreads {
@@ -30,7 +30,7 @@ export async function startKernelThreads(size: number): Promise<KernelThreads> {
   const helpers: Worker[] = [];
   try {
     for (let index = 1; index < size; index++) {
-      const helper = startWorker('kernel-worker', null);
+      const helper = startWorker(import.meta.url, 'kernel-worker', null);
       helpers.push(helper);
       await new Promise<void>((resolve, reject) => {
         helper.once('message', () => resolve());

@@ -1,6 +1,7 @@
 /** @module A small pool of worker threads running the chunker and the built-in extractor, so neither blocks the event loop. */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../core/workers.js';
 import type { ChunkOptions } from '../chunk.js';
 import type { PreparedDocument } from '../resolve/document.js';
 import { type ErrorCode, TrellisError } from '../../core/errors.js';
@@ -32,7 +33,7 @@ export interface ExtractorPool extends Extractor {
  */
 export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1, availableParallelism() - 1)): ExtractorPool {
   const workers = Array.from({ length: size }, () => {
-    const worker = startWorker({ schema });
+    const worker = startWorker(import.meta.url, 'worker', { schema });
     const pending = new Map<number, Pending>();
     worker.on('message', (message: { id: number; result?: never; error?: { message: string; code?: ErrorCode; details?: Record<string, unknown> } }) => {
       const job = pending.get(message.id);
@@ -73,15 +74,4 @@ export function createExtractorPool(schema: ExtractionSchema, size = Math.max(1,
       await Promise.all(workers.map(({ worker }) => worker.terminate()));
     },
   };
-}
-
-/**
- * Starts one worker. The built package runs the compiled .js; from sources (tsx) the worker registers tsx itself,
- * because Node 20 does not carry `--import` loader hooks into worker threads (as `src/graph/projection.ts` does).
- */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }

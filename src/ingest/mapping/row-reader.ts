@@ -1,6 +1,7 @@
 /** @module A file's rows as validated batches: read, parsed and validated in a worker thread for big files (the event loop only stores them), inline for small ones. */
 import { statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../core/workers.js';
 import { TrellisError, type ErrorCode } from '../../core/errors.js';
 import type { RowOptions } from '../parse/index.js';
 import type { SourceKind, SourceRow } from '../types.js';
@@ -46,21 +47,10 @@ export function readBatches(input: RowInput, plan: RowPlan, limits: BatchLimits,
   return workerBatches({ file: input.file, kind: input.kind, options: options_, plan, limits, ahead: workerAhead });
 }
 
-/**
- * Starts the worker. The built package runs the compiled .js; from sources (tsx) the worker registers tsx itself,
- * because Node 20 does not carry `--import` loader hooks into worker threads (as `src/ingest/extract/pool.ts` does).
- */
-function startWorker(workerData: RowWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./row-worker.js', import.meta.url), { workerData });
-  const entry = new URL('./row-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
-
 type Received = RowWorkerMessage | { crashed: Error };
 
 async function* workerBatches(data: RowWorkerData): AsyncGenerator<PreparedBatch> {
-  const worker = startWorker(data);
+  const worker = startWorker(import.meta.url, 'row-worker', data);
   const queue: Received[] = [];
   let wake: (() => void) | undefined;
   const receive = (message: Received) => {

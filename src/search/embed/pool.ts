@@ -1,6 +1,7 @@
 /** @module The built-in embedder in a pool of worker threads, so bulk embedding never blocks the event loop. */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../core/workers.js';
 import type { Embedder } from '../types.js';
 import { builtinEmbedderId, builtinOptions, checkBuiltinOptions } from './builtin-embedder.js';
 import type { FeatureHashingOptions } from './feature-hashing.js';
@@ -35,7 +36,7 @@ export function createEmbedderPool(options: FeatureHashingOptions = builtinOptio
   const dimensions = options.dimensions;
   let closed = false;
   const start = (): Slot => {
-    const slot: Slot = { worker: startWorker({ options }), pending: new Map() };
+    const slot: Slot = { worker: startWorker(import.meta.url, 'worker', { options }), pending: new Map() };
     slot.worker.on('message', (message: EmbedResponse) => {
       const job = slot.pending.get(message.id);
       slot.pending.delete(message.id);
@@ -84,15 +85,4 @@ export function createEmbedderPool(options: FeatureHashingOptions = builtinOptio
       await Promise.all(slots.map(({ worker }) => worker.terminate()));
     },
   };
-}
-
-/**
- * Starts one worker. The built package runs the compiled .js; from sources (tsx) the worker registers tsx itself,
- * because Node 20 does not carry `--import` loader hooks into worker threads (as `src/ingest/extract/pool.ts` does).
- */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }

@@ -9,7 +9,7 @@ import * as sqliteVec from 'sqlite-vec';
 import type { Queryable, SqliteTx } from '../../store/index.js';
 import { type SnapshotReader, type VectorSource, openPostgresReader, openSqliteReader, readVector } from './reader.js';
 import { type SqlFilter, type Statement, type VectorScope, filteredVectors, sqliteExact } from './sql.js';
-import { startWorker } from './worker-start.js';
+import { startWorker } from '../../core/workers.js';
 
 /** An exact hit: the vector's seq, its owner and cosine similarity. */
 export interface ExactHit {
@@ -122,7 +122,7 @@ export function createExactWorker(source: VectorSource): ExactWorker {
   }
   function started(): Worker {
     if (worker) return worker;
-    const created = startWorker('exact-worker', { source });
+    const created = startWorker(import.meta.url, 'exact-worker', { source });
     created.unref();
     created.on('message', (reply: { request: number; hits?: ExactHit[]; error?: string }) => {
       const waiting = pending.get(reply.request);

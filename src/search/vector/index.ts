@@ -22,7 +22,7 @@ import { type SearchPool, createSearchPool } from './search-pool.js';
 import { type Statement, type VectorScope, ownersBySeq, rowsAfter, rowsOfSeqs, storedDimensions } from './sql.js';
 import type { OwnerHit, OwnerKind, VectorIndexInfo, VectorPath, VectorSearchOptions, VectorSearchResult } from './types.js';
 import { type CheckedFilter, checkEmbedderId, checkFilter, checkKind, checkLimit, checkProbes, checkQuery, filterFor, isEmptyFilter } from './validate.js';
-import { startWorker } from './worker-start.js';
+import { startWorker } from '../../core/workers.js';
 
 export type * from './types.js';
 export type { VectorSource } from './reader.js';
@@ -66,6 +66,12 @@ export interface VectorIndex {
   search<K extends OwnerKind>(tenantId: string, embedderId: string, query: Float32Array, options: VectorSearchOptions<K>): Promise<VectorSearchResult<K>>;
   /** Builds the scope's in-memory index if needed and waits until it is current; null when there is none (no vectors, too large, no source). */
   ready(tenantId: string, embedderId: string, kind: OwnerKind): Promise<VectorIndexInfo | null>;
+  /**
+   * Builds, one after another, the passage and entity indexes of every tenant with vectors of `embedderId`, so the
+   * first searches after a start do not wait for them (the server calls it at start). Stops once the indexes held
+   * take {@link VectorIndexOptions.maxBytes} × 0.8 or the index is closed; returns what it built.
+   */
+  warm(embedderId: string): Promise<VectorIndexInfo[]>;
   /** The indexes held, their bytes, and how many searches each path answered. */
   stats(): { indexes: VectorIndexInfo[]; bytes: number; searches: Record<VectorPath, number> };
   close(): Promise<void>;
@@ -132,7 +138,7 @@ const seqBatch = 500;
 
 function runBuild(request: BuildRequest, workers: Set<Worker>): Promise<BuildResult & { milliseconds: number }> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker('build-worker', request);
+    const worker = startWorker(import.meta.url, 'build-worker', request);
     workers.add(worker);
     let settled = false;
     worker.on('message', (message: (BuildResult & { milliseconds: number }) | { error: string }) => {
@@ -619,6 +625,20 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
         if (!state.building) return null;
         await state.building;
       }
+    },
+
+    async warm(embedderId) {
+      const built: VectorIndexInfo[] = [];
+      if (!source || !indexes) return built;
+      const tenants = await store.read('system', (tx) => tx.all<{ id: string }>('SELECT id FROM tenants ORDER BY created_at, id'));
+      for (const { id } of tenants) {
+        for (const kind of ['passage', 'entity'] as const) {
+          if (closed || heldBytes() > maxBytes * 0.8) return built;
+          const info = await this.ready(id, embedderId, kind);
+          if (info) built.push(info);
+        }
+      }
+      return built;
     },
 
     stats() {

@@ -7,7 +7,7 @@ import type { WasmMemory } from './kernels.js';
 import type { IndexLayout } from './layout.js';
 import type { ScanRequest, ScanResult } from './scan.js';
 import type { SearchWorkerMessage, SearchWorkerReply } from './search-worker.js';
-import { startWorker } from './worker-start.js';
+import { startWorker } from '../../core/workers.js';
 
 export interface SearchPool {
   readonly size: number;
@@ -36,7 +36,7 @@ export function createSearchPool(size: number): SearchPool {
 
   /** Starts worker `number` and gives it every registered index; a worker that dies is replaced the same way. */
   function launch(number: number): Worker {
-    const worker = startWorker('search-worker', { worker: number });
+    const worker = startWorker(import.meta.url, 'search-worker', { worker: number });
     worker.unref();
     worker.on('message', (reply: SearchWorkerReply) => {
       const waiting = pending.get(reply.request);
