@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { exitCodes } from '../src/cli/output.js';
 import { type TrellisConfig, loadConfig } from '../src/core/config.js';
 import type { BulkResult, Entity, Page } from '../src/graph/index.js';
@@ -14,6 +13,7 @@ import { type Services, createServices } from '../src/server/services.js';
 import { openStore } from '../src/store/index.js';
 import { version } from '../src/version.js';
 import { waitForListening } from './support/listening.js';
+import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const keyPattern = /trl_[a-z2-7]+_[a-z2-7]+/;
@@ -22,39 +22,12 @@ const unknownId = '0190aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee';
 /** How to start the CLI: node arguments before the command's own. */
 let cliCommand: string[] = [];
 
-/**
- * Transpiles src/ (TypeScript's own emit, no type check) into a temporary folder, as `npm run build` would into dist/.
- * Through tsx each CLI process takes about two seconds on a small machine; from JavaScript, half a second.
- */
-function transpileCli(outDir: string): string {
-  writeFileSync(path.join(outDir, 'package.json'), '{ "type": "module" }\n');
-  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(outDir, 'node_modules'), 'dir');
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory()
-        ? walk(path.join(dir, entry.name))
-        : entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')
-          ? [path.join(dir, entry.name)]
-          : [],
-    );
-  for (const file of walk(path.join(repoRoot, 'src'))) {
-    const output = ts.transpileModule(readFileSync(file, 'utf8'), {
-      fileName: file,
-      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-    });
-    const target = path.join(outDir, path.relative(repoRoot, file)).replace(/\.ts$/, '.js');
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, output.outputText);
-  }
-  return path.join(outDir, 'src', 'cli', 'main.js');
-}
-
-let buildDir: string;
+let transpiled: TranspiledCli;
 before(() => {
-  buildDir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'trellis-cli-build-')));
-  cliCommand = [transpileCli(buildDir)];
+  transpiled = transpileCli();
+  cliCommand = [transpiled.main];
 });
-after(() => rmSync(buildDir, { recursive: true, force: true }));
+after(() => transpiled.dispose());
 
 /** What a finished CLI process left behind. */
 interface Finished {

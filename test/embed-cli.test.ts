@@ -12,11 +12,19 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/core/config.js';
 import { openStore } from '../src/store/index.js';
 import { createTestDatabase, dialects } from './support/stores.js';
+import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
+// The CLI runs from JavaScript transpiled once: through tsx every process compiles the whole app first.
+let transpiled: TranspiledCli;
+before(() => {
+  transpiled = transpileCli();
+});
+after(() => transpiled.dispose());
+
 function run(dataDir: string, args: string[], databaseUrl?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), '--data-dir', dataDir, ...args], {
+  const child = spawn(process.execPath, [transpiled.main, '--data-dir', dataDir, ...args], {
     cwd: repoRoot,
     env: { ...process.env, TRELLIS_EMBED_DIMENSIONS: '96', TRELLIS_EMBED_WORKERS: '1', ...(databaseUrl ? { TRELLIS_DATABASE_URL: databaseUrl } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],

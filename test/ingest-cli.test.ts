@@ -12,8 +12,16 @@ import { loadConfig } from '../src/core/config.js';
 import { openStore } from '../src/store/index.js';
 import { generateText, graphFingerprint } from './support/ingest-corpus.js';
 import { createTenant, createTestDatabase, dialects } from './support/stores.js';
+import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+// The CLI runs from JavaScript transpiled once: through tsx every process compiles the whole app first.
+let transpiled: TranspiledCli;
+before(() => {
+  transpiled = transpileCli();
+});
+after(() => transpiled.dispose());
 
 /** A data folder with a migrated store (SQLite in it, or the PostgreSQL database at `databaseUrl`) and the default tenant. */
 async function prepareDataDir(dataDir: string, databaseUrl?: string): Promise<{ tenantId: string; file: string }> {
@@ -36,7 +44,7 @@ async function fingerprintOf(dataDir: string, tenantId: string, databaseUrl?: st
 }
 
 function cli(dataDir: string, args: string[], databaseUrl?: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), '--data-dir', dataDir, ...args], {
+  return spawn(process.execPath, [transpiled.main, '--data-dir', dataDir, ...args], {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -11,16 +11,16 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { exitCodes } from '../src/cli/output.js';
-import { transpileCli } from './support/cli-build.js';
+import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-let buildDir: string;
+let transpiled: TranspiledCli;
 let main: string;
 before(() => {
-  buildDir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'trellis-view-cli-build-')));
-  main = transpileCli(buildDir);
+  transpiled = transpileCli();
+  main = transpiled.main;
 });
-after(() => rmSync(buildDir, { recursive: true, force: true }));
+after(() => transpiled.dispose());
 
 function trellis(dataDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {};
