@@ -5,6 +5,7 @@
 // free port unless TRELLIS_TEST_REDIS_URL names one, so the rate-limit tests never touch another Redis's keys. Extra arguments are passed to node --test (e.g. a file list).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { startTestPostgres } from './test-postgres.mjs';
 import { startTestRedis } from './test-redis.mjs';
@@ -43,7 +44,14 @@ if (!env.TRELLIS_TEST_REDIS_URL) {
   console.log('# Redis for the tests from TRELLIS_TEST_REDIS_URL');
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...flags, ...tests], { stdio: 'inherit', env });
+// Test files run two at a time (node:test's default is one fewer than the cores: one file at a time on two cores).
+// Most files wait on servers, databases and child processes more than they compute, so two overlap well; an explicit
+// --test-concurrency among the arguments wins.
+const concurrency = Math.max(2, availableParallelism() - 1);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...flags, ...tests], {
+  stdio: 'inherit',
+  env,
+});
 const code = await new Promise((resolve) => child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
 if (postgres) await postgres.stop();
 if (redis) await redis.stop();
