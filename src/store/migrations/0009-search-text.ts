@@ -26,12 +26,17 @@ const tenantBlock = 1_099_511_627_776;
 const tokenizer = `tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"`;
 
 /** A row's key: the column in the map table and the column of the indexed table it copies. */
-interface KeyColumn {
+export interface KeyColumn {
   map: string;
   table: string;
 }
 
-function sqliteIndex(options: { index: string; map: string; table: string; keys: KeyColumn[]; text: string }): string {
+/**
+ * The SQLite statements of one contentless FTS5 index over `table.text`: its row-number map table, the index and the
+ * triggers that keep both current. Later migrations reuse it for further indexes (0013: memories); the text it
+ * returns for 0009's own indexes must never change (it is part of 0009's checksum).
+ */
+export function sqliteIndex(options: { index: string; map: string; table: string; keys: KeyColumn[]; text: string }): string {
   const { index, map, table, keys, text } = options;
   const mapKeys = keys.map((key) => key.map).join(', ');
   const rowOf = (row: 'old' | 'new') => `tenant_id = ${row}.tenant_id AND ${keys.map((key) => `${key.map} = ${row}.${key.table}`).join(' AND ')}`;
