@@ -24,6 +24,7 @@ import { registerWebhookRoutes } from '../platform/webhooks/routes.js';
 import { registerEmbeddingRoutes } from '../search/embed/index.js';
 import { version } from '../version.js';
 import { registerViewRoutes } from '../views/routes.js';
+import { registerMemoryRoutes } from '../memory/routes.js';
 import { registerHealthRoutes } from './health.js';
 import { ProblemSchema, frameworkErrorHandler, registerProblemHandlers } from './problem.js';
 import { RequestLog } from './request-log.js';
@@ -122,6 +123,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerDatasetRoutes(app, services);
   registerEmbeddingRoutes(app, services.embeddings);
   registerViewRoutes(app, services);
+  registerMemoryRoutes(app, services);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
   // Its own context: POST /import reads its body as a raw stream.

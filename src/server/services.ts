@@ -5,6 +5,7 @@ import { type GraphService, type ProjectionSource, createGraphService } from '..
 import { type AnalyticsService, createAnalyticsService } from '../graph/analytics/index.js';
 import { registerIngestJobTypes } from '../ingest/remote/index.js';
 import { registerImportJobType } from '../exchange/index.js';
+import { type MemoryService, createMemoryService } from '../memory/index.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
@@ -62,6 +63,8 @@ export interface Services {
   search: SearchService;
   /** Views: stored definitions that derive datasets from the graph (and graph facts from datasets), with lineage. */
   views: ViewService;
+  /** Memory: notes, decisions, mistakes, patterns and sessions, each the fields of a source `memory://<id>`. */
+  memory: MemoryService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
   background: BackgroundWork[];
 }
@@ -127,6 +130,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     vectors,
     search,
     views: createViewService({ store, graph, events, jobs, config, embeddings, metrics: analyticsMetrics(analytics) }),
+    memory: createMemoryService({ store, graph }),
     background: [
       observability.background,
       limits.background,
