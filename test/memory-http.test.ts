@@ -441,6 +441,27 @@ for (const dialect of dialects) {
       assertProblem(await call('DELETE', `/memories/${session.id}`), 404, 'not_found');
     });
 
+    it('goes with its source: deleting the source through /sources removes the memory', async () => {
+      const note = await create({ kind: 'note', text: unique('source-bound') });
+      const response = await call('DELETE', `/sources/${note.id}`);
+      assert.equal(response.statusCode, 200, response.body);
+      assertProblem(await call('GET', `/memories/${note.id}`), 404, 'not_found');
+    });
+
+    it('documents every memory route in the OpenAPI document', async () => {
+      const spec = (await call('GET', '/openapi.json')).json() as { paths: Record<string, Record<string, { tags?: string[]; responses: Body }>> };
+      const expected: Record<string, string[]> = {
+        '/memories': ['get', 'post'],
+        '/memories/{id}': ['delete', 'get', 'patch'],
+        '/memories/{id}/outcome': ['post'],
+        '/memories/{id}/feedback': ['post'],
+      };
+      for (const [path, methods] of Object.entries(expected)) {
+        assert.deepEqual(Object.keys(spec.paths[path] ?? {}).sort(), methods, path);
+        for (const operation of Object.values(spec.paths[path] ?? {})) assert.deepEqual(operation.tags, ['memory']);
+      }
+    });
+
     it('writes mistake.recorded and memory.created events in commit order', async () => {
       const seq = await lastSeq();
       const mistake = await create({ kind: 'mistake', errorType: 'E', message: unique('evented') });
