@@ -76,7 +76,13 @@ CREATE TRIGGER embeddings_of_memories AFTER DELETE ON memories BEGIN
 END;
 `;
 
+// PostgreSQL: the tsvector is 0009's (simple configuration, diacritics folded), computed by a function of its own so
+// that the recall part can build the same vector for a query, and the column does not pin trellis_search_fold.
 const postgres = `
+CREATE FUNCTION trellis_memory_search_vector(value text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+  SELECT to_tsvector('simple'::regconfig, trellis_search_fold(left(value, ${indexedCharacters})))
+$fn$;
 CREATE TABLE memories (
   tenant_id uuid NOT NULL,
   id uuid NOT NULL,
@@ -91,7 +97,7 @@ CREATE TABLE memories (
   status text NOT NULL,
   content_hash text NOT NULL,
   search_text text NOT NULL,
-  search_vector tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, trellis_search_fold(left(search_text, ${indexedCharacters})))) STORED,
+  search_vector tsvector GENERATED ALWAYS AS (trellis_memory_search_vector(search_text)) STORED,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   archived_at timestamptz,
