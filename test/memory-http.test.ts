@@ -369,6 +369,26 @@ for (const dialect of dialects) {
       assertProblem(await call('POST', `/memories/${note.id}/feedback`, { worked: true }), 422, 'unprocessable');
     });
 
+    it('counts every one of concurrent feedback reports, and lets one of concurrent creates of the same content win', async () => {
+      const mistake = await create({ kind: 'mistake', errorType: 'EBUSY', message: unique('concurrent') });
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => call('POST', `/memories/${mistake.id}/feedback`, { worked: index % 4 !== 0 })),
+      );
+      for (const response of responses) assert.equal(response.statusCode, 200, response.body);
+      const feedback = ((await call('GET', `/memories/${mistake.id}`)).json() as MemoryBody).fields.feedback as {
+        worked: number;
+        total: number;
+        effectiveness: number;
+      };
+      assert.deepEqual([feedback.worked, feedback.total, feedback.effectiveness], [15, 20, 16 / 22]);
+      const text = unique('raced');
+      const creates = await Promise.all(Array.from({ length: 8 }, () => call('POST', '/memories', { kind: 'note', text })));
+      const statuses = creates.map((response) => response.statusCode).sort();
+      assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+      const winner = (creates.find((response) => response.statusCode === 201)?.json() as MemoryBody).id;
+      for (const response of creates.filter((item) => item.statusCode === 409)) assert.equal(((response.json() as Body).details as Body).id, winner);
+    });
+
     it('keeps tenants apart: other tenants’ sessions, decisions and memories are not found', async () => {
       const theirSession = await create({ kind: 'session', start: '2026-03-01T00:00:00Z', summary: unique('theirs') }, otherKey);
       const theirDecision = await create({ kind: 'decision', title: unique('theirs'), chosen: 'X' }, otherKey);

@@ -113,7 +113,8 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
   /** Checks what a memory points at: its session, the decisions it supersedes, the memories a pattern cites. */
   const checkReferences = async (tx: Tx, tenantId: string, memory: PreparedMemory, self: string | null): Promise<Map<string, Memory>> => {
     const wanted = [...new Set([...(memory.sessionId ? [memory.sessionId] : []), ...memory.supersedes, ...memory.supportingIds])];
-    const found = await findMemories(tx, tenantId, wanted.filter(isId));
+    // Locked in ID order: a decision about to be superseded must not change status under this transaction.
+    const found = await findMemories(tx, tenantId, wanted.filter(isId), { lock: memory.supersedes.length > 0 });
     if (memory.sessionId && found.get(memory.sessionId)?.kind !== 'session')
       throw unprocessable(`sessionId ${memory.sessionId} is not a session memory of this tenant`, { field: 'sessionId', id: memory.sessionId });
     for (const id of memory.supersedes) {
@@ -144,8 +145,8 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
     if (events.length > 0) await emit(tx, within, events);
   };
 
-  const mustFind = async (tx: Tx, tenantId: string, id: string): Promise<Memory> => {
-    const memory = await findMemory(tx, tenantId, id);
+  const mustFind = async (tx: Tx, tenantId: string, id: string, lock = false): Promise<Memory> => {
+    const memory = await findMemory(tx, tenantId, id, { lock });
     if (!memory) throw notFound('memory', id);
     return memory;
   };
@@ -239,7 +240,7 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
       return guarded(
         () =>
           store.transaction(scope(tenantId), async (tx) => {
-            const stored = await mustFind(tx, tenantId, memoryId);
+            const stored = await mustFind(tx, tenantId, memoryId, true);
             if (stored.updatedAt !== current.updatedAt)
               throw new TrellisError('conflict', `Memory ${memoryId} changed while this update was prepared; retry it`);
             const existing = await findByContentHash(tx, tenantId, memory.contentHash);
@@ -270,7 +271,7 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
 
     async delete(tenantId, id) {
       await store.transaction(scope(tenantId), async (tx) => {
-        const memory = await mustFind(tx, tenantId, id);
+        const memory = await mustFind(tx, tenantId, id, true);
         const now = nowIso();
         const detached = memory.kind === 'session' ? await detachFromSession(tx, tenantId, memory.id, now) : [];
         const within = graph.within(tx, tenantId);
@@ -291,7 +292,7 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
       if (details !== undefined && (typeof details !== 'string' || details.length > limits.mediumText || details.includes('\u0000')))
         throw new TrellisError('validation_failed', `details must be text of at most ${limits.mediumText} characters`);
       return store.transaction(scope(tenantId), async (tx) => {
-        const memory = await mustFind(tx, tenantId, id);
+        const memory = await mustFind(tx, tenantId, id, true);
         if (memory.kind !== 'decision') throw unprocessable(`Outcomes are recorded for decisions; memory ${memory.id} is a ${memory.kind}`);
         if (memory.status === 'proposed')
           throw new TrellisError('conflict', `Decision ${memory.id} is still proposed: accept it before recording its outcome`, { status: memory.status });
@@ -311,7 +312,7 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
       if (note !== undefined && (typeof note !== 'string' || note.length > limits.mediumText || note.includes('\u0000')))
         throw new TrellisError('validation_failed', `note must be text of at most ${limits.mediumText} characters`);
       return store.transaction(scope(tenantId), async (tx) => {
-        const memory = await mustFind(tx, tenantId, id);
+        const memory = await mustFind(tx, tenantId, id, true);
         if (memory.kind !== 'mistake') throw unprocessable(`Feedback is recorded for mistakes' solutions; memory ${memory.id} is a ${memory.kind}`);
         const previous = (memory.fields.feedback ?? { worked: 0, total: 0, notes: [] }) as { worked: number; total: number; notes: unknown[] };
         const now = nowIso();

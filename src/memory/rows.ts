@@ -69,20 +69,29 @@ function toMemory(row: MemoryRow): Memory {
 
 const json = (tx: Tx) => (tx.dialect === 'sqlite' ? '?' : '?::jsonb');
 
-/** One memory of the tenant, or undefined (a malformed ID included). */
-export async function findMemory(tx: Tx, tenantId: string, id: string): Promise<Memory | undefined> {
+/** ` FOR UPDATE` on PostgreSQL, where writers of one tenant run at once; SQLite runs write transactions one at a time. */
+const lockClause = (tx: Tx, lock: boolean) => (lock && tx.dialect === 'postgres' ? ' FOR UPDATE' : '');
+
+/**
+ * One memory of the tenant, or undefined (a malformed ID included). `lock` holds the row until commit, for a
+ * read-modify-write (feedback counts, a status transition) that a concurrent writer must not interleave with.
+ */
+export async function findMemory(tx: Tx, tenantId: string, id: string, options: { lock?: boolean } = {}): Promise<Memory | undefined> {
   if (!isId(id)) return undefined;
-  const row = await tx.get<MemoryRow>(`SELECT ${columns} FROM memories WHERE tenant_id = ? AND id = ?`, [tenantId, id.toLowerCase()]);
+  const row = await tx.get<MemoryRow>(`SELECT ${columns} FROM memories WHERE tenant_id = ? AND id = ?${lockClause(tx, options.lock ?? false)}`, [
+    tenantId,
+    id.toLowerCase(),
+  ]);
   return row ? toMemory(row) : undefined;
 }
 
-/** The memories with these IDs in the tenant (missing ones left out). */
-export async function findMemories(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, Memory>> {
+/** The memories with these IDs in the tenant (missing ones left out); `lock` as for {@link findMemory}. */
+export async function findMemories(tx: Tx, tenantId: string, ids: readonly string[], options: { lock?: boolean } = {}): Promise<Map<string, Memory>> {
   const out = new Map<string, Memory>();
   if (ids.length === 0) return out;
   // The IDs are checked UUIDs, so the PostgreSQL array literal needs no quoting.
   const list = tx.dialect === 'sqlite' ? 'id IN (SELECT value FROM json_each(?))' : 'id = ANY(?::uuid[])';
-  const rows = await tx.all<MemoryRow>(`SELECT ${columns} FROM memories WHERE tenant_id = ? AND ${list}`, [
+  const rows = await tx.all<MemoryRow>(`SELECT ${columns} FROM memories WHERE tenant_id = ? AND ${list} ORDER BY id${lockClause(tx, options.lock ?? false)}`, [
     tenantId,
     tx.dialect === 'sqlite' ? JSON.stringify(ids) : `{${ids.join(',')}}`,
   ]);
