@@ -437,6 +437,11 @@ for (const dialect of dialects) {
         (await matches('wombat')).map((row) => String(row.id)),
         [note.id],
       );
+      await call('PATCH', `/memories/${note.id}`, { title: 'Okapi migration' });
+      const source = (await call('GET', `/sources/${note.id}`)).json() as Body;
+      assert.equal(source.title, 'Okapi migration', 'the source keeps the memory title that citations show');
+      assert.equal(source.contentHash, ((await call('GET', `/memories/${note.id}`)).json() as MemoryBody).contentHash);
+      assert.deepEqual(await matches('zebra'), []);
       assert.equal((await call('DELETE', `/memories/${note.id}`)).statusCode, 204);
       assert.deepEqual(await matches('wombat'), []);
     });

@@ -28,6 +28,7 @@ import {
   listMemories,
   memoryUri,
   setStatusAndFields,
+  syncSource,
   updateMemoryRow,
 } from './rows.js';
 
@@ -248,6 +249,7 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
             const found = await checkReferences(tx, tenantId, memory, memoryId);
             const now = nowIso();
             await updateMemoryRow(tx, tenantId, memoryId, memory, now, archive);
+            if (memory.title !== current.title || memory.contentHash !== current.contentHash) await syncSource(tx, tenantId, memoryId, memory, now);
             const within = graph.within(tx, tenantId);
             const payload: Record<string, unknown> = { id: memoryId, kind: current.kind, changed: Object.keys(patch), status: memory.status };
             if (memory.status !== current.status) payload.from = current.status;

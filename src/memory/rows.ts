@@ -155,6 +155,17 @@ export async function updateMemoryRow(tx: Tx, tenantId: string, id: string, memo
   );
 }
 
+/** Keeps the memory's source row's title and content hash equal to the memory's (what citations of it show). */
+export async function syncSource(tx: Tx, tenantId: string, id: string, memory: PreparedMemory, now: string): Promise<void> {
+  await tx.run('UPDATE sources SET title = ?, content_hash = ?, updated_at = ? WHERE tenant_id = ? AND id = ?', [
+    memory.title,
+    memory.contentHash,
+    now,
+    tenantId,
+    id,
+  ]);
+}
+
 /** Sets only a memory's status and fields (a superseded decision, a recorded outcome or feedback). */
 export async function setStatusAndFields(tx: Tx, tenantId: string, id: string, status: string, fields: Record<string, unknown>, now: string): Promise<void> {
   await tx.run(`UPDATE memories SET status = ?, fields = ${json(tx)}, updated_at = ? WHERE tenant_id = ? AND id = ?`, [
