@@ -333,6 +333,14 @@ for (const dialect of dialects) {
           ['memory.updated', old2.id],
         ],
       );
+      const retagged = await call('PATCH', `/memories/${old1.id}`, { tags: ['history'] });
+      assert.equal(retagged.statusCode, 200, retagged.body);
+      assert.equal((retagged.json() as MemoryBody).fields.supersededBy, successor.id, 'an update keeps supersededBy');
+      assertProblem(
+        await call('POST', '/memories', { kind: 'decision', title: unique('born reverted'), chosen: 'A', status: 'reverted' }),
+        422,
+        'unprocessable',
+      );
       // A final decision cannot be superseded again, and the whole create rolls back.
       const before = (await memoryCount())?.n;
       assertProblem(await call('POST', '/memories', { kind: 'decision', title: unique('late'), chosen: 'B', supersedes: [proposed.id] }), 409, 'conflict');

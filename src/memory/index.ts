@@ -166,6 +166,8 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
   return {
     async create(tenantId, input) {
       const memory = prepareMemory(input);
+      if (memory.kind === 'decision' && memory.status !== 'proposed' && memory.status !== 'accepted')
+        throw unprocessable(`A decision is recorded as proposed or accepted; it becomes ${memory.status} later`, { field: 'status' });
       return guarded(
         () =>
           store.transaction(scope(tenantId), async (tx) => {

@@ -83,7 +83,7 @@ const commonFields = ['kind', 'title', 'tags', 'importance', 'sessionId', 'autho
 /** Fields set by their own routes (outcome, feedback) or by the server: never part of a create or update. */
 const recordedFields: Record<MemoryKind, readonly string[]> = {
   note: [],
-  decision: ['outcome', 'outcomeDetails', 'outcomeAt'],
+  decision: ['outcome', 'outcomeDetails', 'outcomeAt', 'supersededBy'],
   mistake: ['feedback'],
   pattern: [],
   session: [],
