@@ -33,8 +33,8 @@ import {
 } from './rows.js';
 
 export type { Memory, MemoryFilter } from './rows.js';
+export { type DeprecatedField, mapLegacyFields } from './legacy-fields.js';
 export {
-  type DeprecatedField,
   type Importance,
   type MemoryInput,
   type MemoryKind,
@@ -42,7 +42,6 @@ export {
   effectiveness,
   importanceLevels,
   limits as memoryLimits,
-  mapLegacyFields,
   memoryKinds,
   outcomes,
 } from './kinds.js';

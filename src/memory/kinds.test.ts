@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TrellisError } from '../core/errors.js';
-import { checkTransition, contentHash, effectiveness, mapLegacyFields, prepareMemory, searchText } from './kinds.js';
+import { checkTransition, contentHash, effectiveness, prepareMemory, searchText } from './kinds.js';
+import { mapLegacyFields } from './legacy-fields.js';
 
 describe('memory kinds', () => {
   it('maps decision_title, chosen_solution and snake_case names, and refuses a field named both ways', () => {

@@ -1,6 +1,6 @@
 /**
  * @module The memory kinds (note, decision, mistake, pattern, session): the fields each takes, their validation, the
- * text a memory's body and full-text index get, its content hash, and the older clients' field names mapped to today's.
+ * text a memory's body and full-text index get, and its content hash.
  */
 import { createHash } from 'node:crypto';
 import { TrellisError } from '../core/errors.js';
@@ -46,7 +46,7 @@ export const limits = {
 } as const;
 
 /** One path and message of a validation error, as problem+json `errors` lists them. */
-interface Issue {
+export interface Issue {
   path: string;
   message: string;
 }
@@ -89,48 +89,11 @@ const recordedFields: Record<MemoryKind, readonly string[]> = {
   session: [],
 };
 
-/** Older clients' names, mapped to today's. Besides these, the snake_case form of any camelCase field is accepted. */
-const legacyNames: Record<string, string> = { decision_title: 'title', chosen_solution: 'chosen', solution_steps: 'solutionSteps' };
+/** Every field a create or update takes, by its current name, across kinds. */
+export const currentFieldNames: ReadonlySet<string> = new Set<string>([...commonFields, ...Object.values(kindFields).flatMap((kind) => kind.allowed)]);
 
-/** Every field the API knows by its current name, across kinds. */
-const knownFields = new Set<string>([...commonFields, ...Object.values(kindFields).flatMap((kind) => kind.allowed), 'outcome', 'outcomeDetails']);
-
-function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
-
-const snakeNames = new Map([...knownFields].filter((name) => /[A-Z]/.test(name)).map((name) => [snakeCase(name), name]));
-
-/** A legacy field name that was mapped, and the name it stands for. */
-export interface DeprecatedField {
-  legacy: string;
-  current: string;
-}
-
-/**
- * Maps older clients' field names (`decision_title`, `chosen_solution`, `error_type` …) to today's; a body naming a
- * field both ways is refused. Returns the mapped body and the names it mapped (for the route's deprecation headers).
- * @example
- * mapLegacyFields({ kind: 'decision', decision_title: 'Use Postgres' }) // { body: { kind: 'decision', title: 'Use Postgres' }, mapped: [{ legacy: 'decision_title', current: 'title' }] }
- */
-export function mapLegacyFields(body: Fields): { body: Fields; mapped: DeprecatedField[] } {
-  const mapped: DeprecatedField[] = [];
-  const out: Fields = {};
-  for (const [key, value] of Object.entries(body)) {
-    const current = legacyNames[key] ?? snakeNames.get(key);
-    if (current === undefined) {
-      out[key] = value;
-      continue;
-    }
-    if (Object.hasOwn(body, current))
-      throw validation([{ path: `body/${key}`, message: `is the deprecated name of ${current}, which the body also has; send only ${current}` }]);
-    out[current] = value;
-    mapped.push({ legacy: key, current });
-  }
-  return { body: out, mapped };
-}
-
-function validation(errors: Issue[]): TrellisError {
+/** A `validation_failed` error listing every issue. */
+export function validation(errors: Issue[]): TrellisError {
   return new TrellisError('validation_failed', errors.map((issue) => `${issue.path} ${issue.message}`).join('; '), { errors });
 }
 
