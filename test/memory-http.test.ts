@@ -474,6 +474,26 @@ for (const dialect of dialects) {
       assertProblem(await call('DELETE', `/memories/${session.id}`), 404, 'not_found');
     });
 
+    it('is cited like a document: an entity citing the memory shows memory://, and goes when the memory is deleted', async () => {
+      const text = unique('We picked Valkey over Redis for the cache');
+      const decision = await create({ kind: 'decision', title: unique('Cache'), chosen: 'Valkey', reasoning: text });
+      const start = text.indexOf('Valkey');
+      const entity = await call('POST', '/entities', {
+        type: 'Product',
+        name: unique('Valkey'),
+        evidence: [{ sourceId: decision.id, start, end: start + 6, quote: 'Valkey', extractor: 'test' }],
+      });
+      assert.equal(entity.statusCode, 201, entity.body);
+      const entityId = (entity.json() as { id: string }).id;
+      const read = (await call('GET', `/entities/${entityId}`)).json() as { evidence: { sourceId: string; quote: string }[] };
+      assert.deepEqual(
+        read.evidence.map((item) => [item.sourceId, item.quote]),
+        [[decision.id, 'Valkey']],
+      );
+      assert.equal((await call('DELETE', `/memories/${decision.id}`)).statusCode, 204);
+      assertProblem(await call('GET', `/entities/${entityId}`), 404, 'not_found');
+    });
+
     it('goes with its source: deleting the source through /sources removes the memory', async () => {
       const note = await create({ kind: 'note', text: unique('source-bound') });
       const response = await call('DELETE', `/sources/${note.id}`);
