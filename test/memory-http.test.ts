@@ -171,6 +171,7 @@ for (const dialect of dialects) {
       assertProblem(await call('GET', '/memories?importance=urgent'), 400, 'validation_failed');
       assertProblem(await call('GET', '/memories?cursor=nonsense'), 400, 'invalid_cursor');
       assertProblem(await call('GET', '/memories?bogus=1'), 400, 'validation_failed');
+      assertProblem(await call('GET', '/memories?status=lost'), 400, 'validation_failed');
       const injected = await call('GET', "/memories?author=x'%20OR%201=1--&tags=a'--");
       assert.equal(injected.statusCode, 200, injected.body);
       assert.deepEqual((injected.json() as { items: unknown[] }).items, []);

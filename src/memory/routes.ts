@@ -112,7 +112,7 @@ const ListQuery = Type.Object(
     session: Type.Optional(uuid),
     author: Type.Optional(Type.String({ minLength: 1, maxLength: memoryLimits.authorCharacters })),
     importance: Type.Optional(Type.String({ maxLength: 100, description: 'Comma-separated importance levels' })),
-    status: Type.Optional(Type.String({ maxLength: 20 })),
+    status: Type.Optional(literals([...decisionStatuses, 'active', 'archived'], 'a decision status, or active / archived')),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Created before' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
