@@ -495,11 +495,12 @@ for (const dialect of dialects) {
       assertProblem(await call('GET', `/entities/${entityId}`), 404, 'not_found');
     });
 
-    it('goes with its source: deleting the source through /sources removes the memory', async () => {
+    it('keeps its source: DELETE /sources on the memory source is refused with 409, naming the memory route', async () => {
       const note = await create({ kind: 'note', text: unique('source-bound') });
-      const response = await call('DELETE', `/sources/${note.id}`);
-      assert.equal(response.statusCode, 200, response.body);
-      assertProblem(await call('GET', `/memories/${note.id}`), 404, 'not_found');
+      const refused = assertProblem(await call('DELETE', `/sources/${note.id}`), 409, 'conflict');
+      assert.match(String(refused.detail), /DELETE \/memories\//);
+      assert.equal((await call('GET', `/memories/${note.id}`)).statusCode, 200);
+      assert.equal((await call('GET', `/sources/${note.id}`)).statusCode, 200);
     });
 
     it('documents every memory route in the OpenAPI document', async () => {
