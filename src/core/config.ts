@@ -227,6 +227,10 @@ export interface TrellisConfig {
   vectorIndexWarm: 'on' | 'off';
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
+  /** Base URL of the Trellis server the CLI's client commands (`remember`, `recall`, …) talk to; unset: `http://<host>:<port>` of this configuration (loopback when host is 0.0.0.0 or ::). @default undefined */
+  url: string | undefined;
+  /** API key the CLI's client commands send as `Authorization: Bearer …`; never logged or echoed in errors. @default undefined */
+  apiKey: string | undefined;
 }
 
 type Parser<T> = (raw: unknown) => T;
@@ -960,6 +964,19 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
       return value;
     },
   },
+  url: {
+    env: 'TRELLIS_URL',
+    yaml: 'url',
+    default: undefined,
+    allowed: 'an http:// or https:// URL of a Trellis server (e.g. http://127.0.0.1:7420), or empty for http://<host>:<port>',
+    parse: (raw) => {
+      const value = optionalText(raw);
+      if (value !== undefined && (!/^https?:\/\/\S+$/.test(value) || !URL.canParse(value))) throw new BadValue();
+      return value;
+    },
+  },
+  // Accepts any text, so a bad key is never echoed back in a configuration error.
+  apiKey: { env: 'TRELLIS_API_KEY', yaml: 'apiKey', default: undefined, allowed: 'a string', parse: optionalText },
 };
 
 /** Options for {@link loadConfig}; both default to the real process. */
