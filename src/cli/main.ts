@@ -13,6 +13,7 @@ import { registerExchangeCommands } from './exchange-commands.js';
 import { registerGraphCommands } from './graph-commands.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { registerJobCommands } from './job-commands.js';
+import { registerMcpCommands } from './mcp-commands.js';
 import { registerMemoryCommands } from './memory-commands.js';
 import { registerSearchCommands } from './search-commands.js';
 import { exitCodes, reportError } from './output.js';
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
   registerSearchCommands(program);
   registerEmbedCommands(program);
   registerViewCommands(program);
+  registerMcpCommands(program);
   registerMemoryCommands(program);
   registerDoctor(program);
   return program;

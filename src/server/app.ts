@@ -25,6 +25,7 @@ import { registerEmbeddingRoutes } from '../search/embed/index.js';
 import { version } from '../version.js';
 import { registerViewRoutes } from '../views/routes.js';
 import { registerMemoryRoutes } from '../memory/routes.js';
+import { registerMcpRoutes } from '../memory/mcp/http.js';
 import { registerHealthRoutes } from './health.js';
 import { ProblemSchema, frameworkErrorHandler, registerProblemHandlers } from './problem.js';
 import { RequestLog } from './request-log.js';
@@ -133,6 +134,8 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     await ingest.register(multipart, { throwFileSizeLimit: true });
     registerIngestRoutes(ingest, services);
   });
+  // Its own context: /mcp parses JSON itself, so a malformed body gets a JSON-RPC error instead of a problem document.
+  await app.register(async (mcp) => registerMcpRoutes(mcp, services));
   // @fastify/websocket adds an onRequest and an onResponse hook to every route of the context it is registered in;
   // a child context keeps them on the event routes instead of every request.
   await app.register(async (streams) => {

@@ -1,0 +1,24 @@
+/** @module What an MCP tool answers: JSON text (and structured content) on success, a tool error with clear text otherwise. */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { TrellisError } from '../../core/errors.js';
+
+/** A successful tool result: the value as indented JSON text, and as structured content. */
+export function jsonResult(value: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value };
+}
+
+/** A tool error: the error's code and message (a validation error's message lists every field that was wrong). */
+export function errorResult(error: unknown): CallToolResult {
+  if (error instanceof TrellisError) return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}` }] };
+  // Anything else is a fault of the server, not of the arguments: no internals in the answer.
+  return { isError: true, content: [{ type: 'text', text: 'internal_error: the tool failed; the server log has the details' }] };
+}
+
+/** Runs a tool's work, turning every thrown error into a tool error (never a crash of the connection). */
+export async function answer(work: () => Promise<Record<string, unknown>>): Promise<CallToolResult> {
+  try {
+    return jsonResult(await work());
+  } catch (error) {
+    return errorResult(error);
+  }
+}
