@@ -215,6 +215,22 @@ for (const dialect of dialects) {
       }
     });
 
+    it('recall and find_similar_errors, when the service has them, find the memories recorded above', async (t) => {
+      if (typeof (test.services.memory as unknown as Body).recall !== 'function') return t.skip('recall is not built yet');
+      const recalled = ok(await call(reader, 'recall', { query: 'deploys freeze Fridays', kinds: ['note'], limit: 5 }));
+      const results = recalled.results as { memory: Body; why: Body }[];
+      assert.equal(results[0]?.memory.title ?? results[0]?.memory.body, 'Deploys freeze on Fridays');
+      assert.equal(typeof results[0]?.why.recency, 'number');
+      refused(await call(reader, 'recall', { query: 'x', kinds: ['memo'] }), /kinds/);
+      refused(await call(reader, 'recall', { query: 'x', since: 'yesterday' }), /since/);
+      if (typeof (test.services.memory as unknown as Body).findError !== 'function') return;
+      const found = ok(await call(reader, 'find_similar_errors', { message: 'socket hang up calling the embedder', errorType: 'ECONNRESET' }));
+      const mistakes = found.results as { mistake: Body; solution: string | null }[];
+      assert.equal(mistakes[0]?.solution, 'retry with backoff');
+      refused(await call(reader, 'find_similar_errors', { message: 'x'.repeat(4001) }), /message/);
+      refused(await call(reader, 'find_similar_errors', { message: 'x', limit: 51 }), /limit/);
+    });
+
     it('a read-only key reads but cannot call a writing tool', async () => {
       const before = await memoryCount();
       ok(await call(reader, 'get_entity', { id: acme }));

@@ -128,7 +128,7 @@ const schemas = {
   }),
   find_similar_errors: z.strictObject({
     message: z.string().min(1).max(4000).describe('the error message seen now'),
-    errorType: shortText.optional(),
+    errorType: z.string().min(1).max(200).optional().describe('the kind of error; a match ranks higher'),
     limit: z.number().int().min(1).max(50).optional().describe('results (default 5)'),
   }),
 } as const;
