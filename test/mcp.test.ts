@@ -302,6 +302,16 @@ for (const dialect of dialects) {
       const notRpcBody = (await notRpc.json()) as { jsonrpc: string; error: { code: number } };
       assert.equal(notRpcBody.jsonrpc, '2.0');
       assert.ok(notRpcBody.error.code < 0, JSON.stringify(notRpcBody));
+      // Bigger than the body limit (1 MiB): refused before it is parsed, nothing written.
+      const before = await memoryCount();
+      const huge = await post(
+        JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'add_note', arguments: { text: 'x'.repeat(1_100_000) } } }),
+      );
+      assert.equal(huge.status, 413);
+      // Text no store can hold is refused at the door, as on every route.
+      const nul = await post(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'add_note', arguments: { text: 'a\u0000b' } } }));
+      assert.equal(nul.status, 400);
+      assert.equal(await memoryCount(), before);
       const get = await fetch(`${url}/mcp`, { headers: { authorization: `Bearer ${test.adminKey}`, accept: 'text/event-stream' } });
       assert.equal(get.status, 405);
       assert.equal(((await get.json()) as { error: { code: number } }).error.code, -32000);
@@ -363,6 +373,8 @@ describe('MCP over stdio: trellis mcp (sqlite)', () => {
     refused(await call(client, 'record_decision', { title: 'Too sure', chosen: 'A', confidence: 2 }), /confidence/);
     refused(await call(client, 'get_entity', { id: '00000000-0000-7000-8000-000000000000' }), /^not_found: /);
     refused(await call(client, 'add_note', { text: 5 }), /text/);
+    refused(await call(client, 'add_note', { text: 'nul \u0000 inside' }), /U\+0000/);
+    refused(await call(client, 'record_mistake', { errorType: 'E', message: 'lone \ud800 surrogate' }), /U\+0000 or an unpaired surrogate/);
     const recent = await client.readResource({ uri: 'trellis://decisions/recent' });
     assert.equal(itemsOf(recent).items.length, 1);
   });

@@ -147,14 +147,14 @@ export const writingTools: ReadonlySet<string> = new Set(['add_note', 'record_de
 export function createMcpServer(services: McpServices, tenantId: string, options: McpServerOptions = {}): McpServer {
   const canWrite = options.canWrite ?? true;
   const server = new McpServer({ name: 'trellis', version }, { capabilities: { tools: {}, resources: {} } });
-  const writing = (work: () => Promise<Record<string, unknown>>): Promise<CallToolResult> =>
-    canWrite ? answer(work) : Promise.resolve(errorResult(new TrellisError('forbidden', 'This tool writes, and this API key lacks the "write" scope')));
+  const writing = (args: unknown, work: () => Promise<Record<string, unknown>>): Promise<CallToolResult> =>
+    canWrite ? answer(args, work) : Promise.resolve(errorResult(new TrellisError('forbidden', 'This tool writes, and this API key lacks the "write" scope')));
 
   server.registerTool(
     'search',
     { description: 'Hybrid search (full text, vectors and the graph) over passages, entities and memories, with citations.', inputSchema: schemas.search },
     (args) =>
-      answer(async () => {
+      answer(args, async () => {
         const response = await services.search.search(tenantId, {
           query: args.query,
           mode: (args.mode ?? 'hybrid') as SearchMode,
@@ -173,7 +173,7 @@ export function createMcpServer(services: McpServices, tenantId: string, options
       inputSchema: schemas.get_entity,
     },
     (args) =>
-      answer(async () => {
+      answer(args, async () => {
         const entityId = args.id.toLowerCase();
         const entity = await services.graph.getEntity(tenantId, entityId);
         const { nodes, edges, truncated } = await services.graph.neighbours(tenantId, entityId, { depth: 1, direction: 'both', limit: neighbourhoodLimit });
@@ -182,7 +182,7 @@ export function createMcpServer(services: McpServices, tenantId: string, options
   );
 
   server.registerTool('add_note', { description: 'Records a note (free text with tags) as a memory.', inputSchema: schemas.add_note }, (args) =>
-    writing(async () => ({ memory: await services.memory.create(tenantId, { kind: 'note', ...args }) })),
+    writing(args, async () => ({ memory: await services.memory.create(tenantId, { kind: 'note', ...args }) })),
   );
 
   server.registerTool(
@@ -191,20 +191,20 @@ export function createMcpServer(services: McpServices, tenantId: string, options
       description: 'Records a decision: what was chosen, the alternatives with pros, cons and risk, the reasoning and a confidence from 0 to 1.',
       inputSchema: schemas.record_decision,
     },
-    (args) => writing(async () => ({ memory: await services.memory.create(tenantId, { kind: 'decision', ...args }) })),
+    (args) => writing(args, async () => ({ memory: await services.memory.create(tenantId, { kind: 'decision', ...args }) })),
   );
 
   server.registerTool(
     'record_mistake',
     { description: 'Records a mistake: the error type and message, its context, and the solution when known.', inputSchema: schemas.record_mistake },
-    (args) => writing(async () => ({ memory: await services.memory.create(tenantId, { kind: 'mistake', ...args }) })),
+    (args) => writing(args, async () => ({ memory: await services.memory.create(tenantId, { kind: 'mistake', ...args }) })),
   );
 
   server.registerTool(
     'record_outcome',
     { description: 'Records what an accepted decision turned out to be: success, failure or partial.', inputSchema: schemas.record_outcome },
     (args) =>
-      writing(async () => ({
+      writing(args, async () => ({
         memory: await services.memory.recordOutcome(tenantId, args.decisionId.toLowerCase(), {
           outcome: args.outcome,
           ...(args.details === undefined ? {} : { details: args.details }),
@@ -216,7 +216,7 @@ export function createMcpServer(services: McpServices, tenantId: string, options
     'solution_feedback',
     { description: "Reports whether a mistake's solution worked; updates the solution's effectiveness.", inputSchema: schemas.solution_feedback },
     (args) =>
-      writing(async () => ({
+      writing(args, async () => ({
         memory: await services.memory.recordFeedback(tenantId, args.mistakeId.toLowerCase(), {
           worked: args.worked,
           ...(args.note === undefined ? {} : { note: args.note }),
@@ -232,7 +232,7 @@ export function createMcpServer(services: McpServices, tenantId: string, options
         description: 'Memories relevant to a query, ranked by relevance, recency and importance, each with why it ranked and its citations.',
         inputSchema: schemas.recall,
       },
-      (args) => answer(async () => ({ ...((await recall(tenantId, { ...args })) as Record<string, unknown>) })),
+      (args) => answer(args, async () => ({ ...((await recall(tenantId, { ...args })) as Record<string, unknown>) })),
     );
   if (findError)
     server.registerTool(
@@ -241,7 +241,7 @@ export function createMcpServer(services: McpServices, tenantId: string, options
         description: 'Past mistakes matching an error message, with their solutions ranked by similarity and proven effectiveness.',
         inputSchema: schemas.find_similar_errors,
       },
-      (args) => answer(async () => ({ ...((await findError(tenantId, { ...args })) as Record<string, unknown>) })),
+      (args) => answer(args, async () => ({ ...((await findError(tenantId, { ...args })) as Record<string, unknown>) })),
     );
 
   server.registerResource(

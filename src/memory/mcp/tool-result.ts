@@ -1,6 +1,7 @@
 /** @module What an MCP tool answers: JSON text (and structured content) on success, a tool error with clear text otherwise. */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TrellisError } from '../../core/errors.js';
+import { findUnsafeText } from '../../server/text-safety.js';
 
 /** A successful tool result: the value as indented JSON text, and as structured content. */
 export function jsonResult(value: Record<string, unknown>): CallToolResult {
@@ -14,8 +15,19 @@ export function errorResult(error: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: 'internal_error: the tool failed; the server log has the details' }] };
 }
 
-/** Runs a tool's work, turning every thrown error into a tool error (never a crash of the connection). */
-export async function answer(work: () => Promise<Record<string, unknown>>): Promise<CallToolResult> {
+/** The arguments' first string no store can hold (U+0000, an unpaired surrogate) as a validation error, else null. */
+export function unsafeArguments(args: unknown): TrellisError | null {
+  const found = findUnsafeText(args, 'arguments');
+  return found ? new TrellisError('validation_failed', `${found} contains U+0000 or an unpaired surrogate, which cannot be stored`) : null;
+}
+
+/**
+ * Runs a tool's work on its arguments, turning every thrown error into a tool error (never a crash of the connection).
+ * Text no store can hold is refused first, as the HTTP routes refuse it (the stdio transport has no such gate).
+ */
+export async function answer(args: unknown, work: () => Promise<Record<string, unknown>>): Promise<CallToolResult> {
+  const unsafe = unsafeArguments(args);
+  if (unsafe) return errorResult(unsafe);
   try {
     return jsonResult(await work());
   } catch (error) {
