@@ -249,7 +249,7 @@ export function createMcpServer(services: McpServices, tenantId: string, options
     'trellis://decisions/recent',
     { title: 'Recent decisions', description: 'The 20 latest decisions, newest first.', mimeType: 'application/json' },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ items: await recentDecisions(services, tenantId) }, null, 2) }],
+      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ items: await recentDecisions(services, tenantId) }) }],
     }),
   );
   server.registerResource(
@@ -261,7 +261,7 @@ export function createMcpServer(services: McpServices, tenantId: string, options
       mimeType: 'application/json',
     },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ items: await patterns(services, tenantId) }, null, 2) }],
+      contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ items: await patterns(services, tenantId) }) }],
     }),
   );
   return server;

@@ -3,9 +3,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { TrellisError } from '../../core/errors.js';
 import { findUnsafeText } from '../../server/text-safety.js';
 
-/** A successful tool result: the value as indented JSON text, and as structured content. */
+/** A successful tool result: the value as JSON text (what a model reads) and as structured content (what a program reads). */
 export function jsonResult(value: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }], structuredContent: value };
+  return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value };
 }
 
 /** A tool error: the error's code and message (a validation error's message lists every field that was wrong). */
