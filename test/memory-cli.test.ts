@@ -167,7 +167,7 @@ describe('trellis memory helpers against a server (sqlite)', () => {
     ]);
     assert.equal(run.code, 0, run.stderr);
     const match =
-      /^recorded mistake ([0-9a-f-]{36})  mistake \(active, normal\)\n  TypeError: TypeError: Cannot read properties of undefined \(reading "id"\) \(resolved\)\n$/.exec(
+      /^recorded mistake ([0-9a-f-]{36})  mistake \(active, normal\)\n  TypeError: Cannot read properties of undefined \(reading "id"\) \(resolved\)\n$/.exec(
         run.stdout,
       );
     assert.ok(match, run.stdout);
@@ -301,20 +301,20 @@ describe('trellis memory helpers against a server (sqlite)', () => {
       t.skip('the server has no POST /memories/find-error yet');
       return;
     }
-    await trellis([
+    const recorded = await trellis([
+      '--json',
       'error',
       'SQLITE_BUSY: database is locked',
-      '--type',
-      'SQLITE_BUSY',
       '--solution',
       'Set a busy timeout',
       '--step',
       'busy_timeout = 5000',
       ...server,
     ]);
+    assert.equal((JSON.parse(recorded.stdout) as MemoryBody).fields.errorType, 'SQLITE_BUSY');
     const run = await trellis(['find-error', 'SQLITE_BUSY: database is locked while writing', '--type', 'SQLITE_BUSY', ...server]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^1\. SQLITE_BUSY: SQLITE_BUSY: database is locked/);
+    assert.match(run.stdout, /^1\. SQLITE_BUSY: database is locked  \([0-9a-f-]{36}\)\n/);
     assert.match(run.stdout, /solution: Set a busy timeout\n {5}1\. busy_timeout = 5000/);
   });
 });

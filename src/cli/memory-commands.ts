@@ -80,15 +80,26 @@ function fractionFlag(flag: string, value: string): number {
   return number;
 }
 
-/** The error type a message names in its first word (`TypeError: x is undefined` → `TypeError`), else `Error`. */
+/**
+ * The error type a message starts with, else `Error`: a name ending in Error, Exception, Fault or Warning
+ * (`TypeError`, `java.io.IOException`), or an upper-case code (`SQLITE_BUSY`, `ECONNREFUSED`), followed by `:`, a space
+ * or the end.
+ * @example
+ * errorTypeOf('SQLITE_BUSY: database is locked'); // 'SQLITE_BUSY'
+ */
 export function errorTypeOf(message: string): string {
-  const match = /^\s*([A-Za-z_$][\w$.]*(?:Error|Exception|Fault|Warning)|E[A-Z0-9_]{2,})\b/.exec(message);
+  const match = /^\s*([A-Za-z_$][\w$.]*(?:Error|Exception|Fault|Warning)|[A-Z][A-Z0-9]*_[A-Z0-9_]+|E[A-Z]{3,})(?=[:\s]|$)/.exec(message);
   return match?.[1] ?? 'Error';
 }
 
 const shorten = (text: string, length: number) => {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length <= length ? line : `${line.slice(0, length - 1)}…`;
+};
+/** A mistake's type and message, the type left out when the message starts with it. */
+const mistakeLine = (mistake: Memory, length: number) => {
+  const errorType = String(mistake.fields.errorType);
+  return shorten(mistake.body.trimStart().startsWith(errorType) ? mistake.body : `${errorType}: ${mistake.body}`, length);
 };
 const tagsText = (memory: Memory) => (memory.tags.length > 0 ? ` [${memory.tags.join(', ')}]` : '');
 
@@ -169,12 +180,7 @@ export function registerMemoryCommands(program: Command): void {
           ...commonFields(flags),
         };
         const memory = await callServer<Memory>(target, 'POST', '/memories', body);
-        emit(
-          json,
-          memory,
-          () =>
-            `recorded mistake ${recordedLine(memory)}\n  ${String(memory.fields.errorType)}: ${shorten(memory.body, 100)}${memory.fields.resolved ? ' (resolved)' : ''}`,
-        );
+        emit(json, memory, () => `recorded mistake ${recordedLine(memory)}\n  ${mistakeLine(memory, 100)}${memory.fields.resolved ? ' (resolved)' : ''}`);
       },
     );
 
@@ -249,7 +255,7 @@ function findErrorText(results: FindErrorResult[], milliseconds: number): string
   const blocks = results.map((result, index) => {
     const mistake = result.mistake;
     return [
-      `${index + 1}. ${String(mistake.fields.errorType)}: ${shorten(mistake.body, 100)}  (${mistake.id})`,
+      `${index + 1}. ${mistakeLine(mistake, 100)}  (${mistake.id})`,
       `   score ${result.score.toFixed(3)}: similarity ${result.similarity.toFixed(2)}, effectiveness ${result.effectiveness.toFixed(2)}`,
       `   solution: ${result.solution ?? '-'}`,
       ...result.solutionSteps.map((step, number) => `     ${number + 1}. ${step}`),
