@@ -1,14 +1,25 @@
-/** @module Full-text search over passages and entity names and aliases: the public door of `src/search/text/`. */
+/** @module Full-text search over passages, entity names and aliases, and memories: the public door of `src/search/text/`. */
 import type { Store, Tx } from '../../store/index.js';
 import type { HitKind, TextHit } from '../types.js';
 import { type CheckedFilter, type RankedRow, type TextSearchOptions, checkTextSearchOptions } from './options.js';
 import { type PlannerLimits, defaultPlannerLimits } from './plan.js';
 import { passageTexts as postgresPassageTexts, searchPostgres } from './postgres.js';
 import { type TextQuery, parseTextQuery } from './query.js';
+import { type MemoryTextHit, type MemoryTextOptions, checkMemoryTextOptions, searchMemories } from './memories.js';
 import { highlightText, passageSnippet } from './snippet.js';
 import { aliasTexts, passageTexts as sqlitePassageTexts, searchSqlite } from './sqlite.js';
 
 export { checkTextSearchOptions, maxFilterValues, maxLimit, type CheckedOptions, type TextSearchOptions } from './options.js';
+export {
+  type CheckedMemoryFilter,
+  type MemoryTextFilter,
+  type MemoryTextHit,
+  type MemoryTextOptions,
+  checkMemoryTextOptions,
+  maxMemoryLimit,
+  memoryHitKinds,
+  searchMemories,
+} from './memories.js';
 export { defaultPlannerLimits, type PlannerLimits } from './plan.js';
 export { maxQueryLength, maxQueryWords, parseTextQuery, type QueryTerm, type TextQuery } from './query.js';
 export { passageSnippet, snippetLength } from './snippet.js';
@@ -22,6 +33,12 @@ export interface TextSearch {
    * query without a searchable word returns no hits.
    */
   search(tenantId: string, query: string | TextQuery, options?: TextSearchOptions): Promise<TextHit[]>;
+  /**
+   * The best memories for a query (kind `memory`), best first, filtered by kinds of memory, tags, session and creation
+   * time inside the ranking. Throws `bad_request` for a bad query or options; a query without a searchable word
+   * returns no hits.
+   */
+  memories(tenantId: string, query: string | TextQuery, options?: MemoryTextOptions): Promise<MemoryTextHit[]>;
 }
 
 /** Options of {@link createTextSearch}. */
@@ -71,6 +88,12 @@ export function createTextSearch(store: Store, settings: TextSearchSettings = {}
         }
         return hits;
       });
+    },
+    async memories(tenantId, input, options = {}) {
+      const query = typeof input === 'string' ? parseTextQuery(input) : input;
+      const { limit, filter } = checkMemoryTextOptions(options);
+      if (query.terms.length === 0) return [];
+      return store.read({ tenantId }, (tx) => searchMemories(tx, tenantId, query, limit, filter));
     },
   };
 }

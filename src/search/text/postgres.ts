@@ -22,7 +22,7 @@ export function prefixTsquery(term: QueryTerm): string {
  * parser reads it as it read the text (`U.S.A.` is one lexeme there, `e-mail` a compound and its parts); a prefix
  * term through `to_tsquery` with quoted lexemes. A term without lexemes becomes an empty query, which `||` drops.
  */
-function termSql(term: QueryTerm, param: (value: unknown) => string): string {
+export function termSql(term: QueryTerm, param: (value: unknown) => string): string {
   return term.prefix
     ? `to_tsquery('simple', trellis_search_fold(${param(prefixTsquery(term))}))`
     : `phraseto_tsquery('simple', trellis_search_fold(${param(term.text)}))`;

@@ -1,0 +1,215 @@
+/**
+ * @module Full-text search over memories (migration 0013): FTS5 bm25 over `search_memories` on SQLite (row-number
+ * blocks per tenant, like passages), the memories' `search_vector` with ts_rank_cd on PostgreSQL. The memory filters
+ * (kinds, tags, session, creation time) are conditions of the ranking query, never applied afterwards, so a
+ * filtered-out memory never takes a result slot.
+ */
+import type Database from 'better-sqlite3';
+import { TrellisError } from '../../core/errors.js';
+import { isId, normaliseId } from '../../core/ids.js';
+import type { PostgresTx, Tx } from '../../store/index.js';
+import type { Highlight } from '../types.js';
+import { anyOf, prepared, tenantBlock } from './fts.js';
+import { maxFilterValues } from './options.js';
+import { termSql } from './postgres.js';
+import type { TextQuery } from './query.js';
+import { passageSnippet } from './snippet.js';
+
+/** The kinds of memory (src/memory/kinds.ts), repeated here so search does not depend on the memory module. */
+export const memoryHitKinds = ['note', 'decision', 'mistake', 'pattern', 'session'] as const;
+
+/** Most memories one memory search returns. */
+export const maxMemoryLimit = 1000;
+
+/** Filters of a memory search; every one given must hold. */
+export interface MemoryTextFilter {
+  /** Kinds of memory (note, decision, mistake, pattern, session). */
+  kinds?: readonly string[];
+  /** Memories carrying every one of these tags. */
+  tags?: readonly string[];
+  /** Memories of this session. */
+  sessionId?: string;
+  /** ISO-8601 bounds on the memory's `created_at`, inclusive. */
+  since?: string;
+  until?: string;
+}
+
+/** Options of a memory search. */
+export interface MemoryTextOptions {
+  /** 1 to {@link maxMemoryLimit}. @default 10 */
+  limit?: number;
+  filter?: MemoryTextFilter;
+}
+
+/** A checked memory filter: IDs lower case, times ISO-8601 UTC. */
+export interface CheckedMemoryFilter {
+  kinds?: string[];
+  tags?: string[];
+  sessionId?: string;
+  since?: string;
+  until?: string;
+}
+
+/** One memory that matched: its ID, the score (higher is better; comparable within one search only) and a snippet of its search text. */
+export interface MemoryTextHit {
+  kind: 'memory';
+  id: string;
+  score: number;
+  snippet: string;
+  highlights: Highlight[];
+}
+
+const earliestTime = Date.parse('0001-01-01T00:00:00Z');
+const latestTime = Date.parse('9999-12-31T23:59:59.999Z');
+
+function bad(message: string, parameter: string): TrellisError {
+  return new TrellisError('bad_request', message, { parameter });
+}
+
+function timeOf(value: unknown, parameter: string): string | undefined {
+  if (value === undefined) return undefined;
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(time) || time < earliestTime || time > latestTime)
+    throw bad(`${parameter} must be an ISO-8601 date-time between the years 1 and 9999`, parameter);
+  return new Date(time).toISOString();
+}
+
+function listOf(value: unknown, parameter: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw bad(`${parameter} must be a list of strings`, parameter);
+  if (value.length > maxFilterValues) throw bad(`${parameter} lists ${value.length} values; at most ${maxFilterValues} are allowed`, parameter);
+  return [...new Set(value as string[])];
+}
+
+/**
+ * Checks a memory search's options: throws `bad_request` naming the parameter for a limit out of range, an unknown
+ * kind, a session that is not an ID, a malformed time or `since` after `until`. Unknown tags match nothing.
+ */
+export function checkMemoryTextOptions(options: MemoryTextOptions = {}): { limit: number; filter: CheckedMemoryFilter } {
+  const limit = options.limit ?? 10;
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxMemoryLimit) throw bad(`limit must be an integer from 1 to ${maxMemoryLimit}`, 'limit');
+  const filter = options.filter ?? {};
+  if (filter === null || typeof filter !== 'object') throw bad('filter must be an object', 'filter');
+  const checked: CheckedMemoryFilter = {};
+  const kinds = listOf(filter.kinds, 'kinds');
+  if (kinds) {
+    const unknown = kinds.find((kind) => !(memoryHitKinds as readonly string[]).includes(kind));
+    if (unknown !== undefined || kinds.length === 0)
+      throw bad(
+        `kinds must list one or more of ${memoryHitKinds.join(', ')}${unknown === undefined ? '' : ` (not ${JSON.stringify(unknown.slice(0, 50))})`}`,
+        'kinds',
+      );
+    checked.kinds = kinds;
+  }
+  const tags = listOf(filter.tags, 'tags');
+  if (tags) checked.tags = tags;
+  if (filter.sessionId !== undefined) {
+    const id = typeof filter.sessionId === 'string' ? normaliseId(filter.sessionId) : '';
+    if (!isId(id)) throw bad('sessionId must be a memory ID (a UUID)', 'sessionId');
+    checked.sessionId = id;
+  }
+  const since = timeOf(filter.since, 'since');
+  const until = timeOf(filter.until, 'until');
+  if (since !== undefined && until !== undefined && since > until) throw bad('since must not be after until', 'since');
+  if (since) checked.since = since;
+  if (until) checked.until = until;
+  return { limit, filter: checked };
+}
+
+/** The filter's conditions on `mem` (the memories table) with `?` parameters (SQLite). */
+function sqliteFilter(filter: CheckedMemoryFilter): { where: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.kinds) (where.push('mem.kind IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(filter.kinds)));
+  for (const tag of filter.tags ?? []) (where.push('EXISTS (SELECT 1 FROM json_each(mem.tags) WHERE value = ?)'), params.push(tag));
+  if (filter.sessionId !== undefined) (where.push('mem.session_id = ?'), params.push(filter.sessionId));
+  if (filter.since !== undefined) (where.push('mem.created_at >= ?'), params.push(filter.since));
+  if (filter.until !== undefined) (where.push('mem.created_at <= ?'), params.push(filter.until));
+  return { where: where.map((condition) => ` AND ${condition}`).join(''), params };
+}
+
+/**
+ * SQLite: every memory of the tenant matching any term (and no excluded one) is scored with bm25, best first, ties to
+ * the newest row. Memories are written by people and agents, far fewer than passages, so the ranking is exhaustive
+ * (no planner window); a term in most of a tenant's memories costs about 1 µs a match.
+ */
+function searchMemoriesSqlite(
+  db: Database.Database,
+  tenantId: string,
+  query: TextQuery,
+  limit: number,
+  filter: CheckedMemoryFilter,
+): { id: string; score: number }[] {
+  const base = prepared(db, 'SELECT base FROM search_tenants WHERE tenant_id = ?').pluck().get(tenantId) as number | undefined;
+  if (base === undefined) return [];
+  const expression = query.excluded.length > 0 ? `(${anyOf(query.terms)}) NOT ${anyOf(query.excluded)}` : anyOf(query.terms);
+  const filtered = sqliteFilter(filter);
+  const rows = prepared(
+    db,
+    `SELECT m.memory_id AS id, bm25(search_memories) AS rank_value FROM search_memories
+       CROSS JOIN search_memory_rows m ON m.fts_rowid = search_memories.rowid
+       JOIN memories mem ON mem.tenant_id = m.tenant_id AND mem.id = m.memory_id
+     WHERE search_memories MATCH ? AND search_memories.rowid BETWEEN ? AND ? AND m.tenant_id = ?${filtered.where}
+     ORDER BY rank_value, search_memories.rowid DESC LIMIT ?`,
+  ).all(expression, base + 1, base + tenantBlock - 1, tenantId, ...filtered.params, limit) as { id: string; rank_value: number }[];
+  // bm25() is lower-is-better; hits are higher-is-better.
+  return rows.map((row) => ({ id: row.id, score: -row.rank_value }));
+}
+
+/** PostgreSQL: every matching memory of the tenant scored by ts_rank_cd over the query's terms, best first, ties by ID. */
+async function searchMemoriesPostgres(
+  tx: PostgresTx,
+  tenantId: string,
+  query: TextQuery,
+  limit: number,
+  filter: CheckedMemoryFilter,
+): Promise<{ id: string; score: number }[]> {
+  const params: unknown[] = [tenantId, limit];
+  const param = (value: unknown, cast = '') => {
+    params.push(value);
+    return `$${params.length}${cast}`;
+  };
+  const positive = `(${query.terms.map((term) => termSql(term, param)).join(' || ')})`;
+  const match = query.excluded.length > 0 ? `(${positive} && !!(${query.excluded.map((term) => termSql(term, param)).join(' || ')}))` : positive;
+  const where: string[] = [];
+  if (filter.kinds) where.push(`mem.kind = ANY(${param(filter.kinds, '::text[]')})`);
+  for (const tag of filter.tags ?? []) where.push(`mem.tags @> ${param(JSON.stringify([tag]), '::jsonb')}`);
+  if (filter.sessionId !== undefined) where.push(`mem.session_id = ${param(filter.sessionId, '::uuid')}`);
+  if (filter.since !== undefined) where.push(`mem.created_at >= ${param(filter.since, '::timestamptz')}`);
+  if (filter.until !== undefined) where.push(`mem.created_at <= ${param(filter.until, '::timestamptz')}`);
+  const { rows } = await tx.client.query<{ id: string; score: number }>(
+    `WITH q AS MATERIALIZED (SELECT ${positive} AS terms, ${match} AS query)
+     SELECT mem.id, ts_rank_cd(mem.search_vector, q.terms, 1) AS score FROM memories mem CROSS JOIN q
+     WHERE mem.tenant_id = $1 AND mem.search_vector @@ q.query${where.map((condition) => ` AND ${condition}`).join('')}
+     ORDER BY score DESC, mem.id LIMIT $2`,
+    params,
+  );
+  return rows.map((row) => ({ id: String(row.id), score: Number(row.score) }));
+}
+
+/** Search texts of memories by ID, for snippets. */
+async function searchTexts(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const list = tx.dialect === 'sqlite' ? 'id IN (SELECT value FROM json_each(?))' : 'id = ANY(?::uuid[])';
+  const rows = await tx.all<{ id: string; search_text: string }>(`SELECT id, search_text FROM memories WHERE tenant_id = ? AND ${list}`, [
+    tenantId,
+    tx.dialect === 'sqlite' ? JSON.stringify(ids) : `{${ids.join(',')}}`,
+  ]);
+  return new Map(rows.map((row) => [String(row.id), row.search_text]));
+}
+
+/**
+ * The best memories for a parsed query within a read transaction of the tenant, each with a snippet of its search
+ * text and highlights. A query without terms matches nothing.
+ */
+export async function searchMemories(tx: Tx, tenantId: string, query: TextQuery, limit: number, filter: CheckedMemoryFilter): Promise<MemoryTextHit[]> {
+  if (query.terms.length === 0) return [];
+  const rows =
+    tx.dialect === 'sqlite' ? searchMemoriesSqlite(tx.db, tenantId, query, limit, filter) : await searchMemoriesPostgres(tx, tenantId, query, limit, filter);
+  const texts = await searchTexts(
+    tx,
+    tenantId,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({ kind: 'memory', id: row.id, score: row.score, ...passageSnippet(texts.get(row.id) ?? '', query.terms) }));
+}
