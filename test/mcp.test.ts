@@ -312,6 +312,12 @@ for (const dialect of dialects) {
       const nul = await post(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'add_note', arguments: { text: 'a\u0000b' } } }));
       assert.equal(nul.status, 400);
       assert.equal(await memoryCount(), before);
+      // A hijacked answer still carries the headers every route gets.
+      const listed = await post(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }));
+      assert.equal(listed.status, 200);
+      assert.equal(listed.headers.get('x-content-type-options'), 'nosniff');
+      assert.ok(listed.headers.get('x-request-id'));
+      assert.equal(((await listed.json()) as { id: number }).id, 4);
       const get = await fetch(`${url}/mcp`, { headers: { authorization: `Bearer ${test.adminKey}`, accept: 'text/event-stream' } });
       assert.equal(get.status, 405);
       assert.equal(((await get.json()) as { error: { code: number } }).error.code, -32000);

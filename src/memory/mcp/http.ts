@@ -52,7 +52,9 @@ export function registerMcpRoutes(app: FastifyInstance, services: McpServices): 
         void server.close();
       });
       await server.connect(transport);
-      // The transport writes the answer itself, on the raw response.
+      // The transport writes the answer itself, on the raw response: the headers the hooks set (security headers, request
+      // ID, rate limits) go onto it first, as Fastify would have sent them.
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
       reply.hijack();
       await transport.handleRequest(request.raw, reply.raw, request.body);
     },
