@@ -24,6 +24,7 @@ import { registerWebhookRoutes } from '../platform/webhooks/routes.js';
 import { registerEmbeddingRoutes } from '../search/embed/index.js';
 import { version } from '../version.js';
 import { registerViewRoutes } from '../views/routes.js';
+import { registerRecallRoutes } from '../memory/recall-routes.js';
 import { registerMemoryRoutes } from '../memory/routes.js';
 import { registerMcpRoutes } from '../memory/mcp/http.js';
 import { registerHealthRoutes } from './health.js';
@@ -125,6 +126,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   registerEmbeddingRoutes(app, services.embeddings);
   registerViewRoutes(app, services);
   registerMemoryRoutes(app, services);
+  registerRecallRoutes(app, services);
   registerJobRoutes(app, services.jobs);
   registerWebhookRoutes(app, services.webhooks);
   // Its own context: POST /import reads its body as a raw stream.

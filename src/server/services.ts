@@ -5,7 +5,9 @@ import { type GraphService, type ProjectionSource, createGraphService } from '..
 import { type AnalyticsService, createAnalyticsService } from '../graph/analytics/index.js';
 import { registerIngestJobTypes } from '../ingest/remote/index.js';
 import { registerImportJobType } from '../exchange/index.js';
+import { type FindErrorService, createFindErrorService } from '../memory/find-error.js';
 import { type MemoryService, createMemoryService } from '../memory/index.js';
+import { type RecallService, createRecallService } from '../memory/recall.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
@@ -63,8 +65,11 @@ export interface Services {
   search: SearchService;
   /** Views: stored definitions that derive datasets from the graph (and graph facts from datasets), with lineage. */
   views: ViewService;
-  /** Memory: notes, decisions, mistakes, patterns and sessions, each the fields of a source `memory://<id>`. */
-  memory: MemoryService;
+  /**
+   * Memory: notes, decisions, mistakes, patterns and sessions, each the fields of a source `memory://<id>`; recall
+   * (`POST /recall`) and find-error (`POST /memories/find-error`) over them.
+   */
+  memory: MemoryService & RecallService & FindErrorService;
   /** Background work, in start order. Modules append to it in {@link createServices}. */
   background: BackgroundWork[];
 }
@@ -107,7 +112,8 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     store.dialect === 'sqlite' && store.location !== ':memory:'
       ? createSearchThreads({ file: store.location, threads: config.searchThreads || Math.min(2, availableParallelism()), vectors: vectorSignal })
       : null;
-  const search = searchThreads ?? createSearchService({ graph, text: createTextSearch(store), vectors: vectorSignal });
+  const text = createTextSearch(store);
+  const search = searchThreads ?? createSearchService({ graph, text, vectors: vectorSignal });
   registerImportJobType(jobs, { store, graph, config });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
@@ -130,7 +136,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     vectors,
     search,
     views: createViewService({ store, graph, events, jobs, config, embeddings, metrics: analyticsMetrics(analytics) }),
-    memory: createMemoryService({ store, graph }),
+    memory: { ...createMemoryService({ store, graph }), ...createRecallService({ store, text }), ...createFindErrorService({ store, text }) },
     background: [
       observability.background,
       limits.background,
