@@ -4,6 +4,7 @@
  * against `trellis mcp` spawned on a SQLite data folder.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { type CallToolResult, EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { type TestApp, createTestApp } from './support/app.js';
 import { dialects } from './support/stores.js';
+import { exitCodes } from '../src/cli/output.js';
 import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
 
 type Body = Record<string, unknown>;
@@ -333,11 +335,23 @@ describe('MCP over stdio: trellis mcp (sqlite)', () => {
   let dataDir: string;
   let client: Client;
   let stderr = '';
+  const env: Record<string, string> = {};
+
+  /** `trellis mcp` as a plain process: what it writes, and how it ends once `input` is written and stdin closed. */
+  const runRaw = (args: string[], input: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [transpiled.main, '--data-dir', dataDir, 'mcp', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+      child.stderr.on('data', (data: Buffer) => (err += data.toString()));
+      child.on('close', (code) => resolve({ code, stdout: out, stderr: err }));
+      child.stdin.end(input);
+    });
 
   before(async () => {
     transpiled = transpileCli();
     dataDir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'trellis-mcp-')));
-    const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(process.env))
       if (value !== undefined && !name.startsWith('TRELLIS_') && !name.startsWith('NODE_TEST')) env[name] = value;
     const transport = new StdioClientTransport({
@@ -383,5 +397,30 @@ describe('MCP over stdio: trellis mcp (sqlite)', () => {
     refused(await call(client, 'record_mistake', { errorType: 'E', message: 'lone \ud800 surrogate' }), /U\+0000 or an unpaired surrogate/);
     const recent = await client.readResource({ uri: 'trellis://decisions/recent' });
     assert.equal(itemsOf(recent).items.length, 1);
+  });
+
+  it('answers JSON-RPC lines on stdout only and exits 0 when stdin closes; an unknown tenant exits 3 before serving', async () => {
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    };
+    const ran = await runRaw(['--tenant', 'default'], `${JSON.stringify(initialize)}\nnot json\n`);
+    assert.equal(ran.code, exitCodes.ok, ran.stderr);
+    const lines = ran.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: number | null; result?: { serverInfo: { name: string } }; error?: { code: number } });
+    assert.equal(lines[0]?.result?.serverInfo.name, 'trellis');
+    // A line that is not JSON is answered with a parse error (or dropped by the SDK), never a crash.
+    assert.ok(
+      lines.slice(1).every((line) => line.error?.code === -32700),
+      ran.stdout,
+    );
+    const unknown = await runRaw(['--tenant', 'nope'], '');
+    assert.equal(unknown.code, exitCodes.notFound, unknown.stderr);
+    assert.match(unknown.stderr, /nope/);
+    assert.equal(unknown.stdout, '');
   });
 });
