@@ -110,6 +110,8 @@ for (const dialect of dialects) {
       const decision = tools.find((tool) => tool.name === 'record_decision')!;
       assert.deepEqual([...(decision.inputSchema.required ?? [])].sort(), ['chosen', 'title']);
       assert.equal(decision.inputSchema.additionalProperties, false);
+      const openapi = (await test.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Body> };
+      assert.deepEqual(Object.keys(openapi.paths['/mcp'] ?? {}).sort(), ['delete', 'get', 'post']);
       const { resources } = await client.listResources();
       assert.deepEqual(resources.map((resource) => resource.uri).sort(), ['trellis://decisions/recent', 'trellis://patterns']);
     });
