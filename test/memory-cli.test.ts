@@ -104,6 +104,13 @@ describe('trellis memory helpers against a server (sqlite)', () => {
     assert.equal(memory.kind, 'note');
     assert.equal(memory.title, 'Changelog');
     assert.equal(memory.importance, 'normal');
+
+    const hostile = `'; DROP TABLE memories;-- <script>alert(1)</script> $(rm -rf /) \u202e`;
+    const injected = await trellis(['--json', 'remember', hostile, '--tag', `"'; DELETE FROM sources;--`, ...server]);
+    assert.equal(injected.code, 0, injected.stderr);
+    const kept = await getMemory((JSON.parse(injected.stdout) as MemoryBody).id);
+    assert.equal(kept.body, hostile);
+    assert.deepEqual(kept.tags, [`"'; DELETE FROM sources;--`]);
   });
 
   it('decide records a decision with alternatives, reasoning, confidence and context; outcome records how it turned out', async () => {
