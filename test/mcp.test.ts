@@ -146,6 +146,7 @@ for (const dialect of dialects) {
       refused(await call(client, 'search', { query: '' }), /query/);
       refused(await call(client, 'search', { query: 'x', limit: 1000 }), /limit/);
       refused(await call(client, 'search', { query: 'x', kinds: ['table'] }), /kinds/);
+      refused(await call(client, 'search', { query: 'x', kinds: ['memory'] }), /kinds/);
     });
 
     it('add_note, record_decision, record_outcome, record_mistake and solution_feedback write memories', async () => {

@@ -62,9 +62,9 @@ const schemas = {
     query: z.string().min(1).max(1000).describe('what to look for, in words'),
     mode: z.enum(['hybrid', 'text', 'vector']).optional().describe('signals to fuse (default hybrid)'),
     kinds: z
-      .array(z.enum(['passage', 'entity', 'memory']))
+      .array(z.enum(['passage', 'entity']))
       .min(1)
-      .max(3)
+      .max(2)
       .optional()
       .describe('kinds of result (default passage and entity)'),
     limit: z.number().int().min(1).max(100).optional().describe('results (default 10)'),
@@ -152,7 +152,10 @@ export function createMcpServer(services: McpServices, tenantId: string, options
 
   server.registerTool(
     'search',
-    { description: 'Hybrid search (full text, vectors and the graph) over passages, entities and memories, with citations.', inputSchema: schemas.search },
+    {
+      description: 'Hybrid search (full text, vectors and the graph) over passages and entities, with citations. For memories, use recall.',
+      inputSchema: schemas.search,
+    },
     (args) =>
       answer(args, async () => {
         const response = await services.search.search(tenantId, {
