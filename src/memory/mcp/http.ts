@@ -56,7 +56,14 @@ export function registerMcpRoutes(app: FastifyInstance, services: McpServices): 
       // ID, rate limits) go onto it first, as Fastify would have sent them.
       for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
       reply.hijack();
-      await transport.handleRequest(request.raw, reply.raw, request.body);
+      try {
+        await transport.handleRequest(request.raw, reply.raw, request.body);
+      } catch (error) {
+        // Past hijack Fastify's error handler cannot answer: a JSON-RPC internal error, if nothing was sent yet.
+        request.log.error({ err: error }, 'MCP request failed');
+        if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        if (!reply.raw.writableEnded) reply.raw.end(JSON.stringify(jsonRpcError(-32603, 'Internal error')));
+      }
     },
   });
 }
