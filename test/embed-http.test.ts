@@ -80,7 +80,7 @@ for (const dialect of dialects) {
         const both = await app.call('POST', '/embeddings/jobs', admin());
         assert.equal(both.status, 202, JSON.stringify(both.body));
         assert.notEqual(both.body.id, first.body.id);
-        assert.deepEqual(both.body.payload, { kinds: ['entity', 'passage'] });
+        assert.deepEqual(both.body.payload, { kinds: ['entity', 'memory', 'passage'] });
       } finally {
         await app.test.services.jobs.worker.start();
       }

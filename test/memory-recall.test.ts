@@ -26,7 +26,13 @@ interface RecallBody {
   results: {
     memory: MemoryBody;
     score: number;
-    why: { text?: { rank: number; score: number }; graph?: { rank: number; score: number }; recency: number; importance: number };
+    why: {
+      text?: { rank: number; score: number };
+      vector?: { rank: number; score: number };
+      graph?: { rank: number; score: number };
+      recency: number;
+      importance: number;
+    };
     citations: { sourceId: string; uri: string; snippet: string | null; entityId?: string; start: number | null }[];
   }[];
   milliseconds: number;
@@ -52,7 +58,7 @@ for (const dialect of dialects) {
     let readKey: string;
     const made: Record<string, MemoryBody> = {};
 
-    const call = (method: 'GET' | 'POST', url: string, payload?: unknown, key = test.adminKey) =>
+    const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, key = test.adminKey) =>
       test.app.inject({ method, url, headers: bearer(key), ...(payload === undefined ? {} : { payload: payload as Body }) });
     const create = async (payload: Body, key?: string): Promise<MemoryBody> => {
       const response = await call('POST', '/memories', payload, key);
@@ -347,6 +353,54 @@ for (const dialect of dialects) {
           assertProblem(await call('POST', '/memories/find-error', payload), 400);
         for (const message of ["'; DROP TABLE memories; --", '"', '-- --flag', '🙂']) assert.ok(Array.isArray((await findError({ message })).results));
         assert.equal(((await call('GET', `/memories/${made.pool?.id}`)).json() as MemoryBody).id, made.pool?.id);
+      });
+    });
+
+    describe('vectors of memories', () => {
+      it('embeds the tenant’s memories once, again when their text changes, and recall uses the vector signal', async () => {
+        const count = async (tenant: string) =>
+          Number(
+            (
+              await test.services.store.read({ tenantId: tenant }, (tx) =>
+                tx.get<{ n: number }>('SELECT count(*) AS n FROM memories WHERE tenant_id = ?', [tenant]),
+              )
+            )?.n,
+          );
+        const first = await test.services.embeddings.embedPending(test.tenantId, { kinds: ['memory'] });
+        assert.equal(first.memories, await count(test.tenantId));
+        assert.equal(first.passages + first.entities, 0);
+        const again = await test.services.embeddings.embedPending(test.tenantId, { kinds: ['memory'] });
+        assert.equal(again.memories, 0);
+        assert.equal(again.unchanged, first.memories);
+        const patched = await call('PATCH', `/memories/${made.note?.id}`, { text: 'The cache warms up in about two minutes after a deploy.' });
+        assert.equal(patched.statusCode, 200, patched.body);
+        assert.equal((await test.services.embeddings.embedPending(test.tenantId, { kinds: ['memory'] })).memories, 1);
+
+        const body = await recall({ query: 'zeppelin hangar doors' });
+        assert.equal(body.results[0]?.memory.id, made.highNote?.id);
+        assert.equal(body.results[0]?.why.vector?.rank, 1);
+        assert.ok((body.results[0]?.why.vector?.score ?? 0) > 0.3);
+        // Another tenant's vectors are never candidates.
+        await test.services.embeddings.embedPending(otherTenant, { kinds: ['memory'] });
+        assert.ok(memoryIds(await recall({ query: 'zeppelin hangar doors' })).every((id) => id !== made.otherTenants?.id));
+        const theirs = memoryIds(await recall({ query: 'zeppelin hangar' }, otherKey));
+        assert.deepEqual(theirs, [made.otherTenants?.id]);
+      });
+
+      it('filters the vector signal too, and never returns a deleted memory', async () => {
+        const onlyNotes = await recall({ query: 'zeppelin hangar doors', kinds: ['decision'] });
+        assert.ok(onlyNotes.results.every((result) => result.memory.kind === 'decision'));
+        const gone = await create({ kind: 'note', text: 'Walrus tusks polished every spring.' });
+        await test.services.embeddings.embedPending(test.tenantId, { kinds: ['memory'] });
+        assert.equal((await recall({ query: 'walrus tusks' })).results[0]?.memory.id, gone.id);
+        assert.equal((await test.app.inject({ method: 'DELETE', url: `/memories/${gone.id}`, headers: bearer(test.adminKey) })).statusCode, 204);
+        assert.ok(memoryIds(await recall({ query: 'walrus tusks polished spring' })).every((id) => id !== gone.id));
+      });
+
+      it('queues a search.embed job for memories, and refuses unknown kinds', async () => {
+        const queued = await call('POST', '/embeddings/jobs', { kinds: ['memory'] });
+        assert.equal(queued.statusCode, 202, queued.body);
+        assertProblem(await call('POST', '/embeddings/jobs', { kinds: ['document'] }), 400);
       });
     });
   });

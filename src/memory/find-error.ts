@@ -17,6 +17,9 @@ export const findErrorLimits = { maxMessageLength: 4000, maxErrorTypeLength: 200
 /** Added to the similarity (capped at 1) when the mistake's error type is the one asked for (case and diacritics ignored). */
 export const errorTypeBonus = 0.2;
 
+/** Cosine similarity below which a mistake's vector is not taken as similar (unrelated texts of some embedders score 0.1–0.3). */
+export const minimumVectorSimilarity = 0.5;
+
 /** Candidate mistakes read from each signal. */
 const candidates = 50;
 
@@ -29,7 +32,7 @@ export interface FindErrorRequest {
 
 export interface FindErrorResult {
   mistake: Memory;
-  /** 0 to 1: how much of the message's words the mistake's message and context share (Dice), or the vector similarity when higher, plus the error-type bonus. */
+  /** 0 to 1: how much of the message's words the mistake's message and context share (Dice), or the vector similarity when higher (and at least 0.5), plus the error-type bonus. */
   similarity: number;
   /** The solution's Laplace-smoothed effectiveness from feedback: (worked + 1) / (reports + 2), 0.5 with none. */
   effectiveness: number;
@@ -94,8 +97,8 @@ export function createFindErrorService({ store, text, vectors }: { store: Store;
       const filter = { kinds: ['mistake'] };
       const textHits = query.terms.length === 0 ? [] : await text.memories(tenantId, query, { limit: candidates, filter });
       const vectorHits = vectors ? await vectors.search(tenantId, message, { limit: candidates, filter }) : [];
-      const cosine = new Map(vectorHits.map((hit) => [hit.id, hit.score]));
-      const ids = [...new Set([...textHits.map((hit) => hit.id), ...vectorHits.map((hit) => hit.id)])];
+      const cosine = new Map(vectorHits.filter((hit) => hit.score >= minimumVectorSimilarity).map((hit) => [hit.id, hit.score]));
+      const ids = [...new Set([...textHits.map((hit) => hit.id), ...cosine.keys()])];
       const mistakes = await store.read({ tenantId }, (tx) => findMemories(tx, tenantId, ids));
       const words = contentWords(message);
       const wanted = errorType === null ? null : normalisedType(errorType);

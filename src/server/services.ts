@@ -8,6 +8,7 @@ import { registerImportJobType } from '../exchange/index.js';
 import { type FindErrorService, createFindErrorService } from '../memory/find-error.js';
 import { type MemoryService, createMemoryService } from '../memory/index.js';
 import { type RecallService, createRecallService } from '../memory/recall.js';
+import { createMemoryVectorSignal } from '../memory/recall-vectors.js';
 import { type AuditService, createAuditService } from '../platform/audit/index.js';
 import { type EventService, createEventService } from '../platform/events/index.js';
 import { type PlatformService, createPlatformService } from '../platform/index.js';
@@ -113,6 +114,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
       ? createSearchThreads({ file: store.location, threads: config.searchThreads || Math.min(2, availableParallelism()), vectors: vectorSignal })
       : null;
   const text = createTextSearch(store);
+  const memoryVectors = createMemoryVectorSignal({ store, embeddings });
   const search = searchThreads ?? createSearchService({ graph, text, vectors: vectorSignal });
   registerImportJobType(jobs, { store, graph, config });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
@@ -136,7 +138,11 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     vectors,
     search,
     views: createViewService({ store, graph, events, jobs, config, embeddings, metrics: analyticsMetrics(analytics) }),
-    memory: { ...createMemoryService({ store, graph }), ...createRecallService({ store, text }), ...createFindErrorService({ store, text }) },
+    memory: {
+      ...createMemoryService({ store, graph }),
+      ...createRecallService({ store, text, vectors: memoryVectors }),
+      ...createFindErrorService({ store, text, vectors: memoryVectors }),
+    },
     background: [
       observability.background,
       limits.background,

@@ -5,7 +5,7 @@
  */
 import { TrellisError } from '../../core/errors.js';
 import { type Job, type JobService, PermanentFailure } from '../../platform/jobs/index.js';
-import { type PendingKind, type EmbedSummary } from './embed-pending.js';
+import { type EmbedSummary, type PendingKind, pendingKinds } from './embed-pending.js';
 
 /** The job type. */
 export const embedJobType = 'search.embed';
@@ -15,16 +15,16 @@ export const embedJobAttempts = 5;
 /** An attempt running longer than this is aborted; the next attempt carries on where it stopped. */
 export const embedJobTimeoutMs = 6 * 3_600_000;
 
-/** The payload: which owner kinds (both when omitted). */
+/** The payload: which owner kinds (passages, entities and memories when omitted). */
 export interface EmbedJobPayload {
   kinds?: PendingKind[];
 }
 
 /** The kinds a job payload names, checked. */
 export function jobKinds(payload: Record<string, unknown>): PendingKind[] {
-  const kinds = payload.kinds ?? ['passage', 'entity'];
-  if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every((kind) => kind === 'passage' || kind === 'entity')) {
-    throw new TrellisError('validation_failed', 'kinds must be a non-empty list of "passage" and "entity"', { field: 'kinds' });
+  const kinds = payload.kinds ?? pendingKinds;
+  if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every((kind) => (pendingKinds as readonly unknown[]).includes(kind))) {
+    throw new TrellisError('validation_failed', 'kinds must be a non-empty list of "passage", "entity" and "memory"', { field: 'kinds' });
   }
   return [...new Set(kinds as PendingKind[])].sort();
 }

@@ -1,6 +1,7 @@
 /**
- * @module Embeds what a tenant lacks: passages without a vector from the current embedder, and entities whose vector
- * is missing, from another embedder, or of a text that changed (name, type, aliases). Batch by batch, each batch
+ * @module Embeds what a tenant lacks: passages without a vector from the current embedder, and entities and memories
+ * whose vector is missing, from another embedder, or of a text that changed (an entity's name, type, aliases; a
+ * memory's search text). Batch by batch, each batch
  * committed with one `embeddings.written` event, so a killed run loses at most one batch and the next run simply
  * finds what is still missing (idempotent; no progress to store).
  */
@@ -8,11 +9,14 @@ import type { Store } from '../../store/index.js';
 import { appendEvent } from '../../store/outbox.js';
 import { nowIso } from '../../store/values.js';
 import type { Embedder } from '../types.js';
-import { type EmbeddingWrite, type OwnerKind, entityPage, pendingPassages, writeEmbeddings } from './embedding-rows.js';
+import { type EmbeddingWrite, type OwnerKind, entityPage, memoryPage, pendingPassages, writeEmbeddings } from './embedding-rows.js';
 import { contentHash, entityText, prepareText } from './texts.js';
 
 /** The kinds the pending work covers (dataset rows are embedded on request, see `embedDatasetRows`). */
-export type PendingKind = Extract<OwnerKind, 'passage' | 'entity'>;
+export type PendingKind = Extract<OwnerKind, 'passage' | 'entity' | 'memory'>;
+
+/** Every pending kind, in the order a run embeds them. */
+export const pendingKinds: readonly PendingKind[] = ['passage', 'entity', 'memory'];
 
 /** Progress after each batch. */
 export interface EmbedProgress {
@@ -20,11 +24,12 @@ export interface EmbedProgress {
   /** Vectors written so far in this run, per kind. */
   passages: number;
   entities: number;
+  memories: number;
 }
 
 /** Options of {@link embedPending}. */
 export interface EmbedPendingOptions {
-  /** Which owners. @default ['passage', 'entity'] */
+  /** Which owners. @default ['passage', 'entity', 'memory'] */
   kinds?: readonly PendingKind[];
   /** Texts per batch (one embedder call and one transaction). @default 256 */
   batchSize?: number;
@@ -40,7 +45,9 @@ export interface EmbedSummary {
   embedderId: string;
   passages: number;
   entities: number;
-  /** Entities whose stored vector was already of their current text (re-checked and left alone). */
+  /** Memories embedded (missing, from another embedder, or of a search text that changed). */
+  memories: number;
+  /** Entities and memories whose stored vector was already of their current text (re-checked and left alone). */
   unchanged: number;
   seconds: number;
 }
@@ -60,10 +67,10 @@ const entityPageSize = 1000;
  */
 export async function embedPending(store: Store, embedder: Embedder, tenantId: string, options: EmbedPendingOptions = {}): Promise<EmbedSummary> {
   const started = performance.now();
-  const kinds = options.kinds ?? ['passage', 'entity'];
+  const kinds = options.kinds ?? pendingKinds;
   const batchSize = options.batchSize ?? 256;
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
-  const summary: EmbedSummary = { embedderId: embedder.id, passages: 0, entities: 0, unchanged: 0, seconds: 0 };
+  const summary: EmbedSummary = { embedderId: embedder.id, passages: 0, entities: 0, memories: 0, unchanged: 0, seconds: 0 };
   let taken = 0;
 
   /** The batches to embed, in order: missing passages, then missing or stale entities; at most `limit` texts. */
@@ -104,6 +111,33 @@ export async function embedPending(store: Store, embedder: Embedder, tenantId: s
       }
       if (batch.ids.length > 0) yield batch;
     }
+    if (kinds.includes('memory')) {
+      // Like entities: a memory's search text changes when it is updated, so its vector is stale when the hash differs.
+      let after = '';
+      let batch: Batch = { kind: 'memory', ids: [], texts: [] };
+      let exhausted = false;
+      while (!exhausted && taken < limit) {
+        const page = await store.read({ tenantId }, (tx) => memoryPage(tx, tenantId, after, entityPageSize));
+        exhausted = page.length < entityPageSize;
+        if (page.length > 0) after = page.at(-1)!.id;
+        for (const memory of page) {
+          if (taken >= limit) break;
+          const text = cleanText(memory.text);
+          if (memory.embedder === embedder.id && memory.contentHash === contentHash(text)) {
+            summary.unchanged += 1;
+            continue;
+          }
+          batch.ids.push(memory.id);
+          batch.texts.push(text);
+          taken += 1;
+          if (batch.ids.length >= batchSize) {
+            yield batch;
+            batch = { kind: 'memory', ids: [], texts: [] };
+          }
+        }
+      }
+      if (batch.ids.length > 0) yield batch;
+    }
   }
 
   const write = async (batch: Batch, vectors: Float32Array[]) => {
@@ -115,8 +149,9 @@ export async function embedPending(store: Store, embedder: Embedder, tenantId: s
       return count;
     });
     if (kind === 'passage') summary.passages += written;
-    else summary.entities += written;
-    options.onProgress?.({ kind, passages: summary.passages, entities: summary.entities });
+    else if (kind === 'entity') summary.entities += written;
+    else summary.memories += written;
+    options.onProgress?.({ kind, passages: summary.passages, entities: summary.entities, memories: summary.memories });
   };
 
   // A pipeline of two: batch N is written (on this thread) while batch N + 1 is read and embedded (in the worker pool

@@ -5,11 +5,11 @@
 import type { SqlValue, Tx } from '../../store/index.js';
 import { bytesToVector, vectorToBytes } from './vectors.js';
 
-/** What owns a vector: a passage (chunk), an entity, or a dataset row. */
-export type OwnerKind = 'passage' | 'entity' | 'row';
+/** What owns a vector: a passage (chunk), an entity, a dataset row, or a memory (migration 0013). */
+export type OwnerKind = 'passage' | 'entity' | 'row' | 'memory';
 
 /** Every owner kind, for validation. */
-export const ownerKinds: readonly OwnerKind[] = ['passage', 'entity', 'row'];
+export const ownerKinds: readonly OwnerKind[] = ['passage', 'entity', 'row', 'memory'];
 
 /** One vector to store. `ownerId`: chunk ID, entity ID, or `<datasetId>:<rowKey>`. */
 export interface EmbeddingWrite {
@@ -59,7 +59,9 @@ export async function writeEmbeddings(
         ? 'SELECT 1 FROM chunks WHERE tenant_id = @tenant AND id = @owner'
         : kind === 'entity'
           ? 'SELECT 1 FROM entities WHERE tenant_id = @tenant AND id = @owner'
-          : 'SELECT 1 FROM dataset_rows WHERE tenant_id = @tenant AND dataset_id = @dataset AND row_key = @rowKey';
+          : kind === 'memory'
+            ? 'SELECT 1 FROM memories WHERE tenant_id = @tenant AND id = @owner'
+            : 'SELECT 1 FROM dataset_rows WHERE tenant_id = @tenant AND dataset_id = @dataset AND row_key = @rowKey';
     // REPLACE deletes the earlier row and inserts a new one, so AUTOINCREMENT hands out a new seq.
     const statement = tx.db.prepare(
       `INSERT OR REPLACE INTO embeddings (tenant_id, owner_kind, owner_id, embedder, dimensions, vector, content_hash, updated_at)
@@ -88,7 +90,9 @@ export async function writeEmbeddings(
       ? 'JOIN chunks o ON o.tenant_id = $1::uuid AND o.id = t.owner_id::uuid'
       : kind === 'entity'
         ? 'JOIN entities o ON o.tenant_id = $1::uuid AND o.id = t.owner_id::uuid'
-        : "JOIN dataset_rows o ON o.tenant_id = $1::uuid AND o.dataset_id = $9::uuid AND o.dataset_id::text || ':' || o.row_key = t.owner_id";
+        : kind === 'memory'
+          ? 'JOIN memories o ON o.tenant_id = $1::uuid AND o.id = t.owner_id::uuid'
+          : "JOIN dataset_rows o ON o.tenant_id = $1::uuid AND o.dataset_id = $9::uuid AND o.dataset_id::text || ':' || o.row_key = t.owner_id";
   const params: SqlValue[] = [
     tenantId,
     kind,
@@ -124,6 +128,25 @@ export function pendingPassages(tx: Tx, tenantId: string, embedderId: string, af
       ORDER BY c.id LIMIT ?`,
     after === '' ? [tenantId, embedderId, limit] : [tenantId, after, embedderId, limit],
   );
+}
+
+/** A page of the tenant's memories after `after` (ID order) with their search text and the embedder and hash of their stored vector. */
+export async function memoryPage(
+  tx: Tx,
+  tenantId: string,
+  after: string,
+  limit: number,
+): Promise<{ id: string; text: string; embedder: string | null; contentHash: string | null }[]> {
+  const own = tx.dialect === 'sqlite' ? 'r.id' : 'r.id::text';
+  const from = tx.dialect === 'sqlite' ? '?' : '?::uuid';
+  const rows = await tx.all<{ id: string; search_text: string; embedder: string | null; content_hash: string | null }>(
+    `SELECT r.id, r.search_text, m.embedder, m.content_hash FROM memories r
+       LEFT JOIN embeddings m ON m.tenant_id = r.tenant_id AND m.owner_kind = 'memory' AND m.owner_id = ${own}
+      WHERE r.tenant_id = ? ${after === '' ? '' : `AND r.id > ${from}`}
+      ORDER BY r.id LIMIT ?`,
+    after === '' ? [tenantId, limit] : [tenantId, after, limit],
+  );
+  return rows.map((row) => ({ id: String(row.id), text: row.search_text, embedder: row.embedder, contentHash: row.content_hash }));
 }
 
 /** A page of the tenant's entities after `after` (ID order) with their aliases and the embedder and hash of their stored vector. */
@@ -172,7 +195,7 @@ export async function embeddingCounts(
   tenantId: string,
   embedderId: string,
 ): Promise<{ passages: number; entities: number; rows: number; embedded: Record<OwnerKind, number> }> {
-  const embedded: Record<OwnerKind, number> = { passage: 0, entity: 0, row: 0 };
+  const embedded: Record<OwnerKind, number> = { passage: 0, entity: 0, row: 0, memory: 0 };
   const groups = await tx.all<{ owner_kind: OwnerKind; count: number | string }>(
     'SELECT owner_kind, count(*) AS count FROM embeddings WHERE tenant_id = ? AND embedder = ? GROUP BY owner_kind',
     [tenantId, embedderId],

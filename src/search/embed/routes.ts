@@ -21,11 +21,11 @@ const StatusSchema = Type.Object({
 const JobBody = Type.Object(
   {
     kinds: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('passage'), Type.Literal('entity')]), {
+      Type.Array(Type.Union([Type.Literal('passage'), Type.Literal('entity'), Type.Literal('memory')]), {
         minItems: 1,
-        maxItems: 2,
+        maxItems: 3,
         uniqueItems: true,
-        description: 'Which owners to embed; both when omitted',
+        description: 'Which owners to embed; all three when omitted',
       }),
     ),
   },

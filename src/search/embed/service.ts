@@ -95,7 +95,7 @@ export function createEmbeddingService(input: EmbeddingServiceInput): EmbeddingS
     embedPending: (tenantId, options) =>
       embedPending(store, embedders.bulk(), tenantId, { batchSize: config.embedder === 'builtin' ? 512 : config.embedBatchSize * 4, ...options }),
     embedDatasetRows: (tenantId, datasetId, rows, options) => embedDatasetRows(store, embedders.bulk(), tenantId, datasetId, rows, options),
-    async queueJob(tenantId, kinds = ['entity', 'passage']) {
+    async queueJob(tenantId, kinds = ['entity', 'memory', 'passage']) {
       if (!jobs) throw new Error('queueJob needs the job service');
       return queueEmbedJob(jobs, tenantId, [...new Set(kinds)].sort());
     },
