@@ -298,6 +298,13 @@ describe('trellis memory helpers against a server (sqlite)', () => {
     assert.match(run.stdout, /^1\. note [0-9a-f-]{36}  score \d\.\d{3}/);
     assert.match(run.stdout, /Blue-green deploys keep the old version warm/);
     assert.match(run.stdout, /why: .*recency \d\.\d\d, importance \d\.\d\d/);
+    assert.match(run.stdout, /\n {3}cites: memory:\/\/[0-9a-f-]{36}/);
+    const later = await trellis(['recall', 'blue-green deploys', '--since', '2999-01-01T00:00:00Z', ...server]);
+    assert.equal(later.code, 0, later.stderr);
+    assert.match(later.stdout, /^no memories match \(/);
+    const badSince = await trellis(['recall', 'blue-green deploys', '--since', 'yesterday', ...server]);
+    assert.equal(badSince.code, exitCodes.usage);
+    assert.match(badSince.stderr, /POST \/recall → 400: .*since/);
     const json = await trellis(['--json', 'recall', 'blue-green deploys', ...server]);
     const answer = JSON.parse(json.stdout) as { results: { memory: MemoryBody }[] };
     assert.ok(answer.results.some((result) => result.memory.body === 'Blue-green deploys keep the old version warm'));

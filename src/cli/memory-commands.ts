@@ -29,7 +29,7 @@ interface RecallResult {
     recency: number;
     importance: number;
   };
-  citations?: unknown[];
+  citations: { sourceId: string; uri: string; title: string | null; start: number | null; end: number | null; snippet: string | null; entityId?: string }[];
 }
 
 /** One result of POST /memories/find-error. */
@@ -199,22 +199,32 @@ export function registerMemoryCommands(program: Command): void {
     .option('--kind <kind>', `only this kind (repeatable): ${memoryKinds.join(', ')}`, collect, [])
     .option('--tag <tag>', 'only memories with this tag (repeatable)', collect, [])
     .option('--session <id>', 'only memories of this session')
+    .option('--since <time>', 'only memories created at or after this RFC 3339 time')
+    .option('--until <time>', 'only memories created at or before this RFC 3339 time')
     .option('--limit <n>', 'results, 1 to 100', '10')
-    .action(async (query: string, flags: ServerFlags & { kind: string[]; tag: string[]; session?: string; limit: string }, command: Command) => {
-      const limit = limitFlag(flags.limit, 100);
-      const unknown = flags.kind.filter((kind) => !(memoryKinds as readonly string[]).includes(kind));
-      if (unknown.length > 0) throw new TrellisError('bad_request', `--kind must be one of ${memoryKinds.join(', ')}; got ${JSON.stringify(unknown[0])}`);
-      const { json, target } = setup(command, flags);
-      const body = {
-        query,
-        limit,
-        ...(flags.kind.length > 0 ? { kinds: flags.kind } : {}),
-        ...(flags.tag.length > 0 ? { tags: flags.tag } : {}),
-        ...(flags.session !== undefined ? { sessionId: flags.session } : {}),
-      };
-      const answer = await callServer<{ query: string; results: RecallResult[]; milliseconds: number }>(target, 'POST', '/recall', body);
-      emit(json, answer, () => recallText(answer.results, answer.milliseconds));
-    });
+    .action(
+      async (
+        query: string,
+        flags: ServerFlags & { kind: string[]; tag: string[]; session?: string; since?: string; until?: string; limit: string },
+        command: Command,
+      ) => {
+        const limit = limitFlag(flags.limit, 100);
+        const unknown = flags.kind.filter((kind) => !(memoryKinds as readonly string[]).includes(kind));
+        if (unknown.length > 0) throw new TrellisError('bad_request', `--kind must be one of ${memoryKinds.join(', ')}; got ${JSON.stringify(unknown[0])}`);
+        const { json, target } = setup(command, flags);
+        const body = {
+          query,
+          limit,
+          ...(flags.kind.length > 0 ? { kinds: flags.kind } : {}),
+          ...(flags.tag.length > 0 ? { tags: flags.tag } : {}),
+          ...(flags.session !== undefined ? { sessionId: flags.session } : {}),
+          ...(flags.since !== undefined ? { since: flags.since } : {}),
+          ...(flags.until !== undefined ? { until: flags.until } : {}),
+        };
+        const answer = await callServer<{ query: string; results: RecallResult[]; milliseconds: number }>(target, 'POST', '/recall', body);
+        emit(json, answer, () => recallText(answer.results, answer.milliseconds));
+      },
+    );
 
   serverOptions(
     program.command('find-error <message>').description('past mistakes like this error, with their solutions ranked by similarity and effectiveness'),
@@ -244,6 +254,13 @@ function recallText(results: RecallResult[], milliseconds: number): string {
       `${index + 1}. ${memory.kind} ${memory.id}  score ${result.score.toFixed(3)}${tagsText(memory)}`,
       `   ${shorten(memory.title ? `${memory.title}: ${memory.body}` : memory.body, 110)}`,
       `   why: ${why}`,
+      ...result.citations
+        .slice(0, 3)
+        .map(
+          (citation) =>
+            `   cites: ${citation.uri}${citation.start !== null ? ` [${citation.start}, ${citation.end})` : ''}${citation.snippet ? ` "${shorten(citation.snippet, 60)}"` : ''}${citation.entityId ? ` (entity ${citation.entityId})` : ''}`,
+        ),
+      ...(result.citations.length > 3 ? [`   … ${result.citations.length - 3} more citations (--json shows them)`] : []),
     ].join('\n');
   });
   return `${blocks.join('\n')}\n(${results.length} in ${milliseconds} ms)`;
