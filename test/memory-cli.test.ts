@@ -199,6 +199,12 @@ describe('trellis memory helpers against a server (sqlite)', () => {
     assert.equal(fromFile.code, 0, fromFile.stderr);
     const flagWins = await trellis(['remember', 'Flag wins', '--key', 'trl_wrong'], { TRELLIS_URL: url, TRELLIS_API_KEY: test.adminKey });
     assert.equal(flagWins.code, exitCodes.usage);
+    const port = new URL(url).port;
+    const fromPort = await trellis(['--json', 'remember', 'No URL: http://<host>:<port> of the configuration'], {
+      TRELLIS_PORT: port,
+      TRELLIS_API_KEY: test.adminKey,
+    });
+    assert.equal(fromPort.code, 0, fromPort.stderr);
     const badUrl = await trellis(['remember', 'x'], { TRELLIS_URL: 'ftp://example.org' });
     assert.equal(badUrl.code, exitCodes.usage);
     assert.match(badUrl.stderr, /TRELLIS_URL="ftp:\/\/example.org"; expected an http:\/\/ or https:\/\/ URL/);
@@ -270,6 +276,11 @@ describe('trellis memory helpers against a server (sqlite)', () => {
     assert.equal(unreachable.code, exitCodes.unavailable);
     assert.match(unreachable.stderr, new RegExp(`error: Cannot reach the Trellis server at http://127.0.0.1:${port} \\(ECONNREFUSED\\)`));
     assert.match(unreachable.stderr, /hint: Start it with `trellis serve`, or point --url, TRELLIS_URL or url in trellis.yaml at a running server/);
+
+    const unreachableJson = await trellis(['--json', 'recall', 'anything', '--url', `http://127.0.0.1:${port}`]);
+    assert.equal(unreachableJson.code, exitCodes.unavailable);
+    const error = JSON.parse(unreachableJson.stderr) as { error: { code: string; details: { url: string; reason: string } } };
+    assert.deepEqual(error.error.details, { url: `http://127.0.0.1:${port}`, reason: 'ECONNREFUSED' });
 
     const before = await memoryCount();
     const wrong = await trellis(['remember', 'Wrong key', '--url', url, '--key', 'trl_not_a_real_key']);
