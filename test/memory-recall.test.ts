@@ -172,6 +172,17 @@ for (const dialect of dialects) {
         );
       });
 
+      it('ranks common terms within the newest matches, rare terms over all of theirs, filters still inside (SQLite planner)', async () => {
+        // With a threshold of 2 matches, "cache" (3 memories) is common and "valkey" (1) rare.
+        const small = createTextSearch(test.services.store, { memoryCommonTerm: 2 });
+        const ids = async (query: string, filter: Body = {}) => (await small.memories(test.tenantId, query, { limit: 10, filter })).map((hit) => hit.id).sort();
+        assert.deepEqual(await ids('cache'), [made.cache?.id, made.note?.id, made.session?.id].sort());
+        assert.deepEqual(await ids('cache', { kinds: ['note'] }), [made.note?.id]);
+        assert.deepEqual(await ids('valkey cache'), [made.cache?.id, made.note?.id, made.session?.id].sort());
+        assert.equal((await small.memories(test.tenantId, 'valkey cache', { limit: 10 }))[0]?.id, made.cache?.id);
+        assert.deepEqual(await ids('cache -valkey'), [made.note?.id, made.session?.id].sort());
+      });
+
       it('refuses bad options with bad_request and treats operators in the query as words', async () => {
         for (const options of [
           { limit: 0 },

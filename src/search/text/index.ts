@@ -16,6 +16,8 @@ export {
   type MemoryTextHit,
   type MemoryTextOptions,
   checkMemoryTextOptions,
+  commonTermMatches,
+  commonTermWindow,
   maxMemoryLimit,
   memoryHitKinds,
   searchMemories,
@@ -45,6 +47,8 @@ export interface TextSearch {
 export interface TextSearchSettings {
   /** Bounds of the SQLite planner (see plan.ts); PostgreSQL ranks every match. @default defaultPlannerLimits */
   planner?: Partial<PlannerLimits>;
+  /** Matches above which a term of a memory search is common on SQLite (see memories.ts). @default commonTermMatches */
+  memoryCommonTerm?: number;
 }
 
 async function rankKind(tx: Tx, tenantId: string, kind: HitKind, query: TextQuery, limit: number, filter: CheckedFilter, limits: PlannerLimits) {
@@ -93,7 +97,7 @@ export function createTextSearch(store: Store, settings: TextSearchSettings = {}
       const query = typeof input === 'string' ? parseTextQuery(input) : input;
       const { limit, filter } = checkMemoryTextOptions(options);
       if (query.terms.length === 0) return [];
-      return store.read({ tenantId }, (tx) => searchMemories(tx, tenantId, query, limit, filter));
+      return store.read({ tenantId }, (tx) => searchMemories(tx, tenantId, query, limit, filter, settings.memoryCommonTerm));
     },
   };
 }

@@ -9,7 +9,7 @@ import { TrellisError } from '../../core/errors.js';
 import { isId, normaliseId } from '../../core/ids.js';
 import type { PostgresTx, Tx } from '../../store/index.js';
 import type { Highlight } from '../types.js';
-import { anyOf, prepared, tenantBlock } from './fts.js';
+import { allOf, anyOf, prepared, tenantBlock } from './fts.js';
 import { maxFilterValues } from './options.js';
 import { termSql } from './postgres.js';
 import type { TextQuery } from './query.js';
@@ -128,10 +128,27 @@ function sqliteFilter(filter: CheckedMemoryFilter): { where: string; params: unk
   return { where: where.map((condition) => ` AND ${condition}`).join(''), params };
 }
 
+/** Matches above which a term is common on SQLite: it is not ranked over all its matches (bm25 costs about 1 µs a match). */
+export const commonTermMatches = 5000;
+/** Newest matches of common terms ranked when a query has no other term. */
+export const commonTermWindow = 2000;
+
+/** How many of the tenant's rows match a term, counted up to `cap + 1`. */
+function countUpTo(db: Database.Database, expression: string, low: number, high: number, cap: number): number {
+  return prepared(
+    db,
+    'SELECT count(*) FROM (SELECT rowid FROM search_memories WHERE search_memories MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?)',
+  )
+    .pluck()
+    .get(expression, low, high, cap + 1) as number;
+}
+
 /**
- * SQLite: every memory of the tenant matching any term (and no excluded one) is scored with bm25, best first, ties to
- * the newest row. Memories are written by people and agents, far fewer than passages, so the ranking is exhaustive
- * (no planner window); a term in most of a tenant's memories costs about 1 µs a match.
+ * SQLite: bm25 over the tenant's row range. Terms matching at most `common` ({@link commonTermMatches}) memories are ranked over
+ * all their matches (exact when every term is such); common terms add to the score of those rows. When that finds
+ * fewer than `limit`, the newest {@link commonTermWindow} memories containing all common terms (then any of them) are
+ * ranked and added.
+ * Ties go to the newest row.
  */
 function searchMemoriesSqlite(
   db: Database.Database,
@@ -139,21 +156,60 @@ function searchMemoriesSqlite(
   query: TextQuery,
   limit: number,
   filter: CheckedMemoryFilter,
+  common: number,
 ): { id: string; score: number }[] {
   const base = prepared(db, 'SELECT base FROM search_tenants WHERE tenant_id = ?').pluck().get(tenantId) as number | undefined;
   if (base === undefined) return [];
-  const expression = query.excluded.length > 0 ? `(${anyOf(query.terms)}) NOT ${anyOf(query.excluded)}` : anyOf(query.terms);
+  const low = base + 1;
+  const high = base + tenantBlock - 1;
+  const rare = query.terms.filter((term) => countUpTo(db, anyOf([term]), low, high, common) <= common);
+  const frequent = query.terms.filter((term) => !rare.includes(term));
+  const excluded = query.excluded.length > 0 ? ` NOT ${anyOf(query.excluded)}` : '';
   const filtered = sqliteFilter(filter);
-  const rows = prepared(
-    db,
-    `SELECT m.memory_id AS id, bm25(search_memories) AS rank_value FROM search_memories
-       CROSS JOIN search_memory_rows m ON m.fts_rowid = search_memories.rowid
-       JOIN memories mem ON mem.tenant_id = m.tenant_id AND mem.id = m.memory_id
-     WHERE search_memories MATCH ? AND search_memories.rowid BETWEEN ? AND ? AND m.tenant_id = ?${filtered.where}
-     ORDER BY rank_value, search_memories.rowid DESC LIMIT ?`,
-  ).all(expression, base + 1, base + tenantBlock - 1, tenantId, ...filtered.params, limit) as { id: string; rank_value: number }[];
-  // bm25() is lower-is-better; hits are higher-is-better.
-  return rows.map((row) => ({ id: row.id, score: -row.rank_value }));
+  const join = `CROSS JOIN search_memory_rows m ON m.fts_rowid = search_memories.rowid
+       JOIN memories mem ON mem.tenant_id = m.tenant_id AND mem.id = m.memory_id`;
+  const where = `search_memories MATCH ? AND search_memories.rowid BETWEEN ? AND ? AND m.tenant_id = ?${filtered.where}`;
+  const found = new Map<string, number>();
+  const take = (rows: { id: string; rank_value: number }[]) => {
+    // bm25() is lower-is-better; hits are higher-is-better.
+    for (const row of rows) if (!found.has(row.id)) found.set(row.id, -row.rank_value);
+  };
+  if (rare.length > 0) {
+    const expression = frequent.length > 0 ? `${anyOf(rare)} AND ${anyOf(frequent)}` : anyOf(rare);
+    if (frequent.length > 0)
+      // Rows with a rare and a common term first, scored with both; then the rest of the rare terms' rows.
+      take(
+        prepared(
+          db,
+          `SELECT m.memory_id AS id, bm25(search_memories) AS rank_value FROM search_memories ${join} WHERE ${where} ORDER BY rank_value, search_memories.rowid DESC LIMIT ?`,
+        ).all(`(${expression})${excluded}`, low, high, tenantId, ...filtered.params, limit) as { id: string; rank_value: number }[],
+      );
+    take(
+      prepared(
+        db,
+        `SELECT m.memory_id AS id, bm25(search_memories) AS rank_value FROM search_memories ${join} WHERE ${where} ORDER BY rank_value, search_memories.rowid DESC LIMIT ?`,
+      ).all(`(${anyOf(rare)})${excluded}`, low, high, tenantId, ...filtered.params, limit + found.size) as { id: string; rank_value: number }[],
+    );
+  }
+  if (found.size < limit && frequent.length > 0) {
+    for (const expression of frequent.length > 1 ? [allOf(frequent), anyOf(frequent)] : [anyOf(frequent)]) {
+      if (found.size >= limit) break;
+      take(
+        prepared(
+          db,
+          `SELECT id, rank_value FROM (SELECT m.memory_id AS id, bm25(search_memories) AS rank_value, search_memories.rowid AS r FROM search_memories ${join}
+             WHERE ${where} ORDER BY search_memories.rowid DESC LIMIT ?) ORDER BY rank_value, r DESC LIMIT ?`,
+        ).all(`(${expression})${excluded}`, low, high, tenantId, ...filtered.params, commonTermWindow, limit + found.size) as {
+          id: string;
+          rank_value: number;
+        }[],
+      );
+    }
+  }
+  return [...found]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([id, score]) => ({ id, score }));
 }
 
 /** PostgreSQL: every matching memory of the tenant scored by ts_rank_cd over the query's terms, best first, ties by ID. */
@@ -202,10 +258,19 @@ async function searchTexts(tx: Tx, tenantId: string, ids: readonly string[]): Pr
  * The best memories for a parsed query within a read transaction of the tenant, each with a snippet of its search
  * text and highlights. A query without terms matches nothing.
  */
-export async function searchMemories(tx: Tx, tenantId: string, query: TextQuery, limit: number, filter: CheckedMemoryFilter): Promise<MemoryTextHit[]> {
+export async function searchMemories(
+  tx: Tx,
+  tenantId: string,
+  query: TextQuery,
+  limit: number,
+  filter: CheckedMemoryFilter,
+  common = commonTermMatches,
+): Promise<MemoryTextHit[]> {
   if (query.terms.length === 0) return [];
   const rows =
-    tx.dialect === 'sqlite' ? searchMemoriesSqlite(tx.db, tenantId, query, limit, filter) : await searchMemoriesPostgres(tx, tenantId, query, limit, filter);
+    tx.dialect === 'sqlite'
+      ? searchMemoriesSqlite(tx.db, tenantId, query, limit, filter, common)
+      : await searchMemoriesPostgres(tx, tenantId, query, limit, filter);
   const texts = await searchTexts(
     tx,
     tenantId,
