@@ -20,6 +20,9 @@ export const errorTypeBonus = 0.2;
 /** Cosine similarity below which a mistake's vector is not taken as similar (unrelated texts of some embedders score 0.1–0.3). */
 export const minimumVectorSimilarity = 0.5;
 
+/** Distinct words of a message searched (an error message's first words carry its type and what failed). */
+const messageWords = 32;
+
 /** Candidate mistakes read from each signal. */
 const candidates = 50;
 
@@ -93,7 +96,7 @@ export function createFindErrorService({ store, text, vectors }: { store: Store;
       const started = performance.now();
       const { message, errorType, limit } = checkFindErrorRequest(request);
       // The error type's words join the query: a mistake of the same type is a candidate even when its message differs.
-      const query = wordsQuery(errorType === null ? message : `${errorType} ${message}`);
+      const query = wordsQuery(errorType === null ? message : `${errorType} ${message}`, messageWords);
       const filter = { kinds: ['mistake'] };
       const textHits = query.terms.length === 0 ? [] : await text.memories(tenantId, query, { limit: candidates, filter });
       const vectorHits = vectors ? await vectors.search(tenantId, message, { limit: candidates, filter }) : [];

@@ -12,7 +12,7 @@ import type { Highlight } from '../types.js';
 import { allOf, anyOf, prepared, tenantBlock } from './fts.js';
 import { maxFilterValues } from './options.js';
 import { termSql } from './postgres.js';
-import type { TextQuery } from './query.js';
+import type { QueryTerm, TextQuery } from './query.js';
 import { passageSnippet } from './snippet.js';
 
 /** The kinds of memory (src/memory/kinds.ts), repeated here so search does not depend on the memory module. */
@@ -133,6 +133,9 @@ export const commonTermMatches = 5000;
 /** Newest matches of common terms ranked when a query has no other term. */
 export const commonTermWindow = 2000;
 
+/** Most common terms a memory search requires all of (each adds its every match to the AND's cost). */
+const maxAllTerms = 3;
+
 /** How many of the tenant's rows match a term, counted up to `cap + 1`. */
 function countUpTo(db: Database.Database, expression: string, low: number, high: number, cap: number): number {
   return prepared(
@@ -144,10 +147,10 @@ function countUpTo(db: Database.Database, expression: string, low: number, high:
 }
 
 /**
- * SQLite: bm25 over the tenant's row range. Terms matching at most `common` ({@link commonTermMatches}) memories are ranked over
- * all their matches (exact when every term is such); common terms add to the score of those rows. When that finds
- * fewer than `limit`, the newest {@link commonTermWindow} memories containing all common terms (then any of them) are
- * ranked and added.
+ * SQLite: bm25 over the tenant's row range. The rarest terms, together matching at most `common`
+ * ({@link commonTermMatches}) memories, are ranked over all their matches (exact when every term fits); when that finds
+ * fewer than `limit`, the newest {@link commonTermWindow} memories containing all the other terms (when there are at
+ * most 3; then any of them) are ranked and added.
  * Ties go to the newest row.
  */
 function searchMemoriesSqlite(
@@ -162,7 +165,17 @@ function searchMemoriesSqlite(
   if (base === undefined) return [];
   const low = base + 1;
   const high = base + tenantBlock - 1;
-  const rare = query.terms.filter((term) => countUpTo(db, anyOf([term]), low, high, common) <= common);
+  // The rarest terms, together within `common` matches, are ranked over all their matches; the rest are common.
+  const counts = query.terms.map((term) => countUpTo(db, anyOf([term]), low, high, common));
+  const order = query.terms.map((_, index) => index).sort((a, b) => (counts[a] as number) - (counts[b] as number));
+  const rare: QueryTerm[] = [];
+  let budget = common;
+  for (const index of order) {
+    const count = counts[index] as number;
+    if (count > budget) break;
+    budget -= count;
+    rare.push(query.terms[index] as QueryTerm);
+  }
   const frequent = query.terms.filter((term) => !rare.includes(term));
   const excluded = query.excluded.length > 0 ? ` NOT ${anyOf(query.excluded)}` : '';
   const filtered = sqliteFilter(filter);
@@ -175,24 +188,17 @@ function searchMemoriesSqlite(
     for (const row of rows) if (!found.has(row.id)) found.set(row.id, -row.rank_value);
   };
   if (rare.length > 0) {
-    const expression = frequent.length > 0 ? `${anyOf(rare)} AND ${anyOf(frequent)}` : anyOf(rare);
-    if (frequent.length > 0)
-      // Rows with a rare and a common term first, scored with both; then the rest of the rare terms' rows.
-      take(
-        prepared(
-          db,
-          `SELECT m.memory_id AS id, bm25(search_memories) AS rank_value FROM search_memories ${join} WHERE ${where} ORDER BY rank_value, search_memories.rowid DESC LIMIT ?`,
-        ).all(`(${expression})${excluded}`, low, high, tenantId, ...filtered.params, limit) as { id: string; rank_value: number }[],
-      );
     take(
       prepared(
         db,
         `SELECT m.memory_id AS id, bm25(search_memories) AS rank_value FROM search_memories ${join} WHERE ${where} ORDER BY rank_value, search_memories.rowid DESC LIMIT ?`,
-      ).all(`(${anyOf(rare)})${excluded}`, low, high, tenantId, ...filtered.params, limit + found.size) as { id: string; rank_value: number }[],
+      ).all(`(${anyOf(rare)})${excluded}`, low, high, tenantId, ...filtered.params, limit) as { id: string; rank_value: number }[],
     );
   }
   if (found.size < limit && frequent.length > 0) {
-    for (const expression of frequent.length > 1 ? [allOf(frequent), anyOf(frequent)] : [anyOf(frequent)]) {
+    // All of a few common terms first (an AND steps through every one of their matches: a few only), then any.
+    const expressions = frequent.length > 1 && frequent.length <= maxAllTerms ? [allOf(frequent), anyOf(frequent)] : [anyOf(frequent)];
+    for (const expression of expressions) {
       if (found.size >= limit) break;
       take(
         prepared(
