@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { TrellisError } from '../src/core/errors.js';
 import { recencyFactor } from '../src/memory/recall.js';
+import { createMemoryVectorSignal } from '../src/memory/recall-vectors.js';
 import { type TextSearch, createTextSearch } from '../src/search/text/index.js';
 import { type TestApp, bearer, createTestApp } from './support/app.js';
 import { dialects } from './support/stores.js';
@@ -406,6 +407,28 @@ for (const dialect of dialects) {
         assert.equal((await recall({ query: 'walrus tusks' })).results[0]?.memory.id, gone.id);
         assert.equal((await test.app.inject({ method: 'DELETE', url: `/memories/${gone.id}`, headers: bearer(test.adminKey) })).statusCode, 204);
         assert.ok(memoryIds(await recall({ query: 'walrus tusks polished spring' })).every((id) => id !== gone.id));
+      });
+
+      it('leaves recall to its other signals when the embedder fails, and skips embedding the query with no memory vector', async () => {
+        let calls = 0;
+        const failing = createMemoryVectorSignal({
+          store: test.services.store,
+          embeddings: {
+            embedderId: () => test.services.embeddings.embedderId(),
+            embedQuery: async () => {
+              calls += 1;
+              throw new Error('provider down');
+            },
+          },
+        });
+        assert.deepEqual(await failing.search(test.tenantId, 'zeppelin', { limit: 5, filter: {} }), []);
+        assert.equal(calls, 1);
+        const otherEmbedder = createMemoryVectorSignal({
+          store: test.services.store,
+          embeddings: { embedderId: () => 'no-such-embedder', embedQuery: async () => ((calls += 1), new Float32Array(4)) },
+        });
+        assert.deepEqual(await otherEmbedder.search(test.tenantId, 'zeppelin', { limit: 5, filter: {} }), []);
+        assert.equal(calls, 1);
       });
 
       it('queues a search.embed job for memories, and refuses unknown kinds', async () => {

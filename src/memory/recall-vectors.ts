@@ -43,7 +43,21 @@ export function createMemoryVectorSignal({ store, embeddings }: { store: Store; 
   return {
     async search(tenantId, query, { limit, filter }) {
       const embedderId = embeddings.embedderId();
-      const vector = await embeddings.embedQuery(query);
+      // No memory vector of this embedder yet: nothing to compare with, so the query is not embedded (a remote call).
+      const any = await store.read({ tenantId }, (tx) =>
+        tx.get<{ one: number }>("SELECT 1 AS one FROM embeddings WHERE tenant_id = ? AND owner_kind = 'memory' AND embedder = ? LIMIT 1", [
+          tenantId,
+          embedderId,
+        ]),
+      );
+      if (!any) return [];
+      let vector: Float32Array;
+      try {
+        vector = await embeddings.embedQuery(query);
+      } catch {
+        // An embedder that fails (a remote provider down) leaves recall to its other signals rather than failing it.
+        return [];
+      }
       if (!vector.some((value) => value !== 0)) return [];
       const rows = await store.read({ tenantId }, (tx) => {
         const filtered = filterSql(tx, filter);
