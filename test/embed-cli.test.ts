@@ -82,7 +82,7 @@ for (const dialect of dialects) {
 
     if (dialect === 'postgres') return;
 
-    it('trellis ingest queued a search.embed job for both kinds; without --wait embed queues one for the server', async () => {
+    it('trellis ingest queued a search.embed job for every kind; without --wait embed queues one for the server', async () => {
       const store = openStore(loadConfig({ env: {}, file: undefined, overrides: { dataDir } }));
       try {
         const jobs = await store.read('system', (tx) =>
@@ -90,7 +90,7 @@ for (const dialect of dialects) {
         );
         assert.deepEqual(
           jobs.map((job) => [JSON.parse(job.payload), job.status]),
-          [[{ kinds: ['entity', 'passage'] }, 'queued']],
+          [[{ kinds: ['entity', 'memory', 'passage'] }, 'queued']],
         );
       } finally {
         await store.close();
@@ -104,7 +104,7 @@ for (const dialect of dialects) {
     it('refuses a bad --kind and an unknown tenant with the usage and not-found exit codes', async () => {
       const kind = await run(dataDir, ['embed', '--kind', 'row'], databaseUrl);
       assert.equal(kind.code, 2);
-      assert.match(kind.stderr, /--kind must be passage or entity/);
+      assert.match(kind.stderr, /--kind must be passage, entity or memory/);
       const tenant = await run(dataDir, ['embed', '--tenant', 'nobody', '--wait'], databaseUrl);
       assert.equal(tenant.code, 3, tenant.stderr);
     });

@@ -6,8 +6,9 @@ import { globals, tenantOf, withServices } from './context.js';
 import { emit, table } from './output.js';
 
 function kindsOf(kind: string | undefined): PendingKind[] {
-  if (kind === undefined) return ['entity', 'passage'];
-  if (kind !== 'passage' && kind !== 'entity') throw new TrellisError('bad_request', `--kind must be passage or entity; got ${JSON.stringify(kind)}`);
+  if (kind === undefined) return ['entity', 'memory', 'passage'];
+  if (kind !== 'passage' && kind !== 'entity' && kind !== 'memory')
+    throw new TrellisError('bad_request', `--kind must be passage, entity or memory; got ${JSON.stringify(kind)}`);
   return [kind];
 }
 
@@ -36,7 +37,7 @@ export function registerEmbedCommands(program: Command): void {
     .command('embed')
     .description('embed passages and entities that have no vector of the current embedder (or whose text changed)')
     .option('--tenant <slug|id>', 'the tenant (default: the first-start tenant)')
-    .option('--kind <kind>', 'only passage or only entity (default: both)')
+    .option('--kind <kind>', 'only passage, only entity or only memory (default: all three)')
     .option('--wait', 'embed now in this process and print the summary, instead of queueing a search.embed job for the server')
     .option('--status', 'only show how many passages and entities have a vector')
     .action(async (flags: { tenant?: string; kind?: string; wait?: boolean; status?: boolean }, command: Command) => {
