@@ -5,12 +5,11 @@
  * filtered-out memory never takes a result slot.
  */
 import type Database from 'better-sqlite3';
-import { TrellisError } from '../../core/errors.js';
 import { isId, normaliseId } from '../../core/ids.js';
 import type { PostgresTx, Tx } from '../../store/index.js';
 import type { Highlight } from '../types.js';
 import { allOf, anyOf, prepared, tenantBlock } from './fts.js';
-import { maxFilterValues } from './options.js';
+import { bad, listOf, timeOf } from './options.js';
 import { termSql } from './postgres.js';
 import type { QueryTerm, TextQuery } from './query.js';
 import { passageSnippet } from './snippet.js';
@@ -57,28 +56,6 @@ export interface MemoryTextHit {
   score: number;
   snippet: string;
   highlights: Highlight[];
-}
-
-const earliestTime = Date.parse('0001-01-01T00:00:00Z');
-const latestTime = Date.parse('9999-12-31T23:59:59.999Z');
-
-function bad(message: string, parameter: string): TrellisError {
-  return new TrellisError('bad_request', message, { parameter });
-}
-
-function timeOf(value: unknown, parameter: string): string | undefined {
-  if (value === undefined) return undefined;
-  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(time) || time < earliestTime || time > latestTime)
-    throw bad(`${parameter} must be an ISO-8601 date-time between the years 1 and 9999`, parameter);
-  return new Date(time).toISOString();
-}
-
-function listOf(value: unknown, parameter: string): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw bad(`${parameter} must be a list of strings`, parameter);
-  if (value.length > maxFilterValues) throw bad(`${parameter} lists ${value.length} values; at most ${maxFilterValues} are allowed`, parameter);
-  return [...new Set(value as string[])];
 }
 
 /**

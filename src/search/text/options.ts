@@ -36,11 +36,13 @@ const hitKinds: readonly HitKind[] = ['passage', 'entity'];
 const earliestTime = Date.parse('0001-01-01T00:00:00Z');
 const latestTime = Date.parse('9999-12-31T23:59:59.999Z');
 
-function bad(message: string, parameter: string): TrellisError {
+/** A 400 naming the parameter at fault. */
+export function bad(message: string, parameter: string): TrellisError {
   return new TrellisError('bad_request', message, { parameter });
 }
 
-function timeOf(value: unknown, parameter: string): string | undefined {
+/** An ISO-8601 time between the years 1 and 9999, normalised to UTC with milliseconds (undefined stays undefined). */
+export function timeOf(value: unknown, parameter: string): string | undefined {
   if (value === undefined) return undefined;
   const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(time) || time < earliestTime || time > latestTime)
@@ -48,7 +50,8 @@ function timeOf(value: unknown, parameter: string): string | undefined {
   return new Date(time).toISOString();
 }
 
-function listOf(value: unknown, parameter: string): string[] | undefined {
+/** A list of at most {@link maxFilterValues} strings, duplicates dropped (undefined stays undefined). */
+export function listOf(value: unknown, parameter: string): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw bad(`${parameter} must be a list of strings`, parameter);
   if (value.length > maxFilterValues) throw bad(`${parameter} lists ${value.length} values; at most ${maxFilterValues} are allowed`, parameter);
