@@ -6,28 +6,8 @@ import type { Services } from '../server/services.js';
 import { findErrorLimits } from './find-error.js';
 import { memoryKinds, memoryLimits } from './index.js';
 import { recallLimits } from './recall.js';
+import { MemorySchema, nullable, uuid } from './routes.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
-const uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
-
-/** A memory as GET /memories/{id} shows it. */
-const RecalledMemory = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  title: nullable(Type.String()),
-  body: Type.String(),
-  fields: Type.Record(Type.String(), Type.Unknown()),
-  tags: Type.Array(Type.String()),
-  importance: Type.String(),
-  sessionId: nullable(Type.String()),
-  author: nullable(Type.String()),
-  status: Type.String(),
-  contentHash: Type.String(),
-  sourceUri: Type.String(),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-  archivedAt: nullable(Type.String()),
-});
 const SignalRank = Type.Object({ rank: Type.Integer(), score: Type.Number() });
 
 const RecallBody = Type.Object(
@@ -47,7 +27,7 @@ const RecallResponse = Type.Object({
   query: Type.String(),
   results: Type.Array(
     Type.Object({
-      memory: RecalledMemory,
+      memory: MemorySchema,
       score: Type.Number(),
       why: Type.Object({
         text: Type.Optional(SignalRank),
@@ -84,7 +64,7 @@ const FindErrorBody = Type.Object(
 const FindErrorResponse = Type.Object({
   results: Type.Array(
     Type.Object({
-      mistake: RecalledMemory,
+      mistake: MemorySchema,
       similarity: Type.Number(),
       effectiveness: Type.Number(),
       score: Type.Number(),

@@ -22,12 +22,14 @@ import {
   outcomes,
 } from './index.js';
 
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+/** A schema that may also be null. */
+export const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const json = Type.Record(Type.String(), Type.Unknown());
 const text = (maxLength: number, description?: string) => Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
 const texts = (maxLength: number, description?: string) =>
   Type.Array(text(maxLength), { maxItems: memoryLimits.listItems, ...(description ? { description } : {}) });
-const uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+/** A UUID, either case. */
+export const uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 const fraction = Type.Number({ minimum: 0, maximum: 1 });
 const literals = (values: readonly string[], description?: string) =>
   Type.Union(
@@ -82,7 +84,8 @@ const CreateBody = Type.Object({ kind: literals(memoryKinds), ...optionalFields 
 const nullableFields = Object.fromEntries(Object.entries(fieldSchemas).map(([name, schema]) => [name, Type.Optional(Type.Union([schema, Type.Null()]))]));
 const UpdateBody = Type.Object(nullableFields, { additionalProperties: false, minProperties: 1 });
 
-const MemorySchema = Type.Object(
+/** A memory as the routes answer it (GET /memories/{id}, and inside recall and find-error results). */
+export const MemorySchema = Type.Object(
   {
     id: Type.String(),
     kind: Type.String(),
