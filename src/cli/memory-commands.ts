@@ -5,7 +5,9 @@
  */
 import type { Command } from 'commander';
 import { TrellisError } from '../core/errors.js';
+import type { FindErrorResponse, FindErrorResult } from '../memory/find-error.js';
 import { type Memory, importanceLevels, memoryKinds, outcomes } from '../memory/index.js';
+import type { RecallResponse, RecallResult } from '../memory/recall.js';
 import { globals } from './context.js';
 import { emit, limitFlag } from './output.js';
 import { type ServerFlags, type ServerTarget, callServer, serverTarget } from './server-client.js';
@@ -16,30 +18,6 @@ interface RecordFlags extends ServerFlags {
   importance?: string;
   session?: string;
   author?: string;
-}
-
-/** One result of POST /recall (the contract in docs/memory.md). */
-interface RecallResult {
-  memory: Memory;
-  score: number;
-  why: {
-    text?: { rank: number; score: number };
-    vector?: { rank: number; score: number };
-    graph?: { rank: number; score: number };
-    recency: number;
-    importance: number;
-  };
-  citations: { sourceId: string; uri: string; title: string | null; start: number | null; end: number | null; snippet: string | null; entityId?: string }[];
-}
-
-/** One result of POST /memories/find-error. */
-interface FindErrorResult {
-  mistake: Memory;
-  similarity: number;
-  effectiveness: number;
-  score: number;
-  solution: string | null;
-  solutionSteps: string[];
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -221,7 +199,7 @@ export function registerMemoryCommands(program: Command): void {
           ...(flags.since !== undefined ? { since: flags.since } : {}),
           ...(flags.until !== undefined ? { until: flags.until } : {}),
         };
-        const answer = await callServer<{ query: string; results: RecallResult[]; milliseconds: number }>(target, 'POST', '/recall', body);
+        const answer = await callServer<RecallResponse>(target, 'POST', '/recall', body);
         emit(json, answer, () => recallText(answer.results, answer.milliseconds));
       },
     );
@@ -235,7 +213,7 @@ export function registerMemoryCommands(program: Command): void {
       const limit = limitFlag(flags.limit, 50);
       const { json, target } = setup(command, flags);
       const body = { message, limit, ...(flags.type !== undefined ? { errorType: flags.type } : {}) };
-      const answer = await callServer<{ results: FindErrorResult[]; milliseconds: number }>(target, 'POST', '/memories/find-error', body);
+      const answer = await callServer<FindErrorResponse>(target, 'POST', '/memories/find-error', body);
       emit(json, answer, () => findErrorText(answer.results, answer.milliseconds));
     });
 }
