@@ -2,7 +2,7 @@
 import { TrellisError } from '../core/errors.js';
 import { isId } from '../core/ids.js';
 import { pageClause, toPage } from '../graph/pagination.js';
-import { type Tx, parseJson } from '../store/index.js';
+import { type SqlValue, type Tx, parseJson } from '../store/index.js';
 import type { Importance, MemoryKind, PreparedMemory } from './kinds.js';
 
 /** A memory as the API shows it. */
@@ -105,28 +105,28 @@ export async function findByContentHash(tx: Tx, tenantId: string, hash: string):
   return row ? String(row.id) : undefined;
 }
 
+/** The stored columns of a prepared memory, in the order title, body, fields, tags, importance, session_id, author, status, content_hash, search_text. */
+function storedValues(memory: PreparedMemory): SqlValue[] {
+  return [
+    memory.title,
+    memory.body,
+    JSON.stringify(memory.fields),
+    JSON.stringify(memory.tags),
+    memory.importance,
+    memory.sessionId,
+    memory.author,
+    memory.status,
+    memory.contentHash,
+    memory.searchText,
+  ];
+}
+
 /** Inserts the memory row (its source must exist already). */
 export async function insertMemory(tx: Tx, tenantId: string, id: string, memory: PreparedMemory, now: string): Promise<void> {
   await tx.run(
     `INSERT INTO memories (tenant_id, id, kind, title, body, fields, tags, importance, session_id, author, status, content_hash, search_text, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ${json(tx)}, ${json(tx)}, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      tenantId,
-      id,
-      memory.kind,
-      memory.title,
-      memory.body,
-      JSON.stringify(memory.fields),
-      JSON.stringify(memory.tags),
-      memory.importance,
-      memory.sessionId,
-      memory.author,
-      memory.status,
-      memory.contentHash,
-      memory.searchText,
-      now,
-      now,
-    ],
+    [tenantId, id, memory.kind, ...storedValues(memory), now, now],
   );
 }
 
@@ -136,22 +136,7 @@ export async function updateMemoryRow(tx: Tx, tenantId: string, id: string, memo
   await tx.run(
     `UPDATE memories SET title = ?, body = ?, fields = ${json(tx)}, tags = ${json(tx)}, importance = ?, session_id = ?, author = ?, status = ?,
        content_hash = ?, search_text = ?, updated_at = ?${archive} WHERE tenant_id = ? AND id = ?`,
-    [
-      memory.title,
-      memory.body,
-      JSON.stringify(memory.fields),
-      JSON.stringify(memory.tags),
-      memory.importance,
-      memory.sessionId,
-      memory.author,
-      memory.status,
-      memory.contentHash,
-      memory.searchText,
-      now,
-      ...(archivedAt === undefined ? [] : [archivedAt]),
-      tenantId,
-      id,
-    ],
+    [...storedValues(memory), now, ...(archivedAt === undefined ? [] : [archivedAt]), tenantId, id],
   );
 }
 
