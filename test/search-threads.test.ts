@@ -58,6 +58,10 @@ describe('search threads (sqlite)', () => {
     for (let e = 1; e < entities.length; e++)
       await graph.upsertRelation(test.tenantId, { type: 'NEAR', from: entities[e - 1] as string, to: entities[e] as string });
     await embeddings.embedPending(test.tenantId);
+    // Both services must take the same vector path: exact search (float32 in sqlite-vec) while an index builds and the
+    // index's float64 rescoring differ in the seventh digit.
+    await vectors.ready(test.tenantId, embeddings.embedderId(), 'passage');
+    await vectors.ready(test.tenantId, embeddings.embedderId(), 'entity');
     inline = createSearchService({
       graph,
       text: createTextSearch(test.services.store),
