@@ -83,9 +83,10 @@ const commonFields = ['kind', 'title', 'tags', 'importance', 'sessionId', 'autho
 /** Fields set by their own routes (outcome, feedback) or by the server: never part of a create or update. */
 const recordedFields: Record<MemoryKind, readonly string[]> = {
   note: [],
-  decision: ['outcome', 'outcomeDetails', 'outcomeAt', 'supersededBy'],
+  decision: ['outcome', 'outcomeDetails', 'outcomeAt', 'supersededBy', 'reviewRemindedAt'],
   mistake: ['feedback'],
-  pattern: [],
+  // Set by the analysis jobs (src/memory/analysis): a detected pattern's stable signature, a decision's last review reminder.
+  pattern: ['signature'],
   session: [],
 };
 
