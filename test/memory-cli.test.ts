@@ -198,7 +198,7 @@ describe('trellis memory helpers against a server (sqlite)', () => {
     const fromFile = await trellis(['--config', file, '--json', 'remember', 'Set from trellis.yaml']);
     assert.equal(fromFile.code, 0, fromFile.stderr);
     const flagWins = await trellis(['remember', 'Flag wins', '--key', 'trl_wrong'], { TRELLIS_URL: url, TRELLIS_API_KEY: test.adminKey });
-    assert.equal(flagWins.code, exitCodes.usage);
+    assert.equal(flagWins.code, exitCodes.denied);
     const port = new URL(url).port;
     const fromPort = await trellis(['--json', 'remember', 'No URL: http://<host>:<port> of the configuration'], {
       TRELLIS_PORT: port,
@@ -284,16 +284,16 @@ describe('trellis memory helpers against a server (sqlite)', () => {
 
     const before = await memoryCount();
     const wrong = await trellis(['remember', 'Wrong key', '--url', url, '--key', 'trl_not_a_real_key']);
-    assert.equal(wrong.code, exitCodes.usage);
+    assert.equal(wrong.code, exitCodes.denied);
     assert.match(wrong.stderr, new RegExp(`error: The server at ${url} refused the API key`));
     assert.match(wrong.stderr, /hint: Give an API key with --key, TRELLIS_API_KEY or apiKey in trellis.yaml/);
     assert.doesNotMatch(wrong.stderr, /trl_not_a_real_key/);
     const none = await trellis(['remember', 'No key', '--url', url]);
-    assert.equal(none.code, exitCodes.usage);
+    assert.equal(none.code, exitCodes.denied);
     assert.match(none.stderr, /requires an API key and none was given/);
     const reader = await test.services.platform.apiKeys.create({ tenantId: test.tenantId, name: 'reader', scopes: ['read'] });
     const readOnly = await trellis(['remember', 'Read-only key', '--url', url, '--key', reader.key]);
-    assert.equal(readOnly.code, exitCodes.usage);
+    assert.equal(readOnly.code, exitCodes.denied);
     assert.match(readOnly.stderr, /→ 403: /);
     assert.deepEqual(await memoryCount(), before);
   });

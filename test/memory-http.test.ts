@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import type { TrellisError } from '../src/core/errors.js';
 import { type TestApp, bearer, createTestApp } from './support/app.js';
 import { dialects } from './support/stores.js';
 
@@ -495,10 +496,11 @@ for (const dialect of dialects) {
       assertProblem(await call('GET', `/entities/${entityId}`), 404, 'not_found');
     });
 
-    it('keeps its source: DELETE /sources on the memory source is refused with 409, naming the memory route', async () => {
+    it('keeps its source: DELETE /sources and the graph service (trellis sources rm) refuse the memory source with 409', async () => {
       const note = await create({ kind: 'note', text: unique('source-bound') });
       const refused = assertProblem(await call('DELETE', `/sources/${note.id}`), 409, 'conflict');
       assert.match(String(refused.detail), /DELETE \/memories\//);
+      await assert.rejects(test.services.graph.deleteSource(test.tenantId, note.id), (error: TrellisError) => error.code === 'conflict');
       assert.equal((await call('GET', `/memories/${note.id}`)).statusCode, 200);
       assert.equal((await call('GET', `/sources/${note.id}`)).statusCode, 200);
     });

@@ -1,8 +1,8 @@
 /** @module CLI output: human tables by default, JSON with --json, and errors with the catalogue's hint and an exit code. */
 import { TrellisError } from '../core/errors.js';
 
-/** Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 not found, 4 store unavailable or check failed. */
-export const exitCodes = { ok: 0, failure: 1, usage: 2, notFound: 3, unavailable: 4 } as const;
+/** Exit codes: 0 ok, 1 failure, 2 bad usage or input, 3 not found, 4 store unavailable or check failed, 5 access denied (a server's 401 or 403). */
+export const exitCodes = { ok: 0, failure: 1, usage: 2, notFound: 3, unavailable: 4, denied: 5 } as const;
 
 /** Prints a value as JSON or through a human formatter. */
 export function emit(json: boolean, value: unknown, human: () => string): void {
@@ -44,6 +44,7 @@ export function reportError(error: unknown, json: boolean): number {
   }
   if (!trellis) return exitCodes.failure;
   if (trellis.status === 404) return exitCodes.notFound;
+  if (trellis.status === 401 || trellis.status === 403) return exitCodes.denied;
   if (trellis.code === 'store_unavailable') return exitCodes.unavailable;
   if (trellis.status >= 400 && trellis.status < 500) return exitCodes.usage;
   if (trellis.code === 'config_invalid') return exitCodes.usage;

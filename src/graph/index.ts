@@ -125,7 +125,10 @@ export interface GraphService {
    * `source.<status>` with `payload` in the same transaction. An unknown or another tenant's source is not_found.
    */
   setSourceStatus(tenantId: string, id: string, status: string, payload?: Record<string, unknown>): Promise<void>;
-  /** Deletes a source: retracts its evidence and removes every fact left without evidence. */
+  /**
+   * Deletes a source: retracts its evidence and removes every fact left without evidence. A memory's source is a
+   * conflict: the memory service deletes it with its memory.
+   */
   deleteSource(
     tenantId: string,
     id: string,
@@ -522,6 +525,10 @@ export function createGraphService(store: Store, options: GraphServiceOptions = 
       return store.transaction(scope(tenantId), async (tx) => {
         const source = await findSource(tx, tenantId, id);
         if (!source) throw notFound('Source', id);
+        // A memory's source goes with its memory (DELETE /memories/{id}, which deletes it through `within`), so the
+        // memory's own events and the references to it are told; here it would vanish by cascade, untold.
+        if (source.kind === 'memory')
+          throw new TrellisError('conflict', `Source ${id} is a memory's; delete the memory instead: DELETE /memories/${id}`, { memoryId: id });
         const removal = await retractSource(tx, tenantId, source.id);
         await deleteSourceRows(tx, tenantId, source.id);
         await options.within?.(tx);

@@ -1,7 +1,6 @@
 /** @module The graph's HTTP surface: entities, relations, sources, neighbourhoods and paths. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
-import { TrellisError } from '../core/errors.js';
 import { auditActor, auditOrigin, recordAudit } from '../platform/audit/index.js';
 import type { Services } from '../server/services.js';
 import { problemResponses } from '../server/responses.js';
@@ -356,10 +355,6 @@ export function registerGraphRoutes(app: FastifyInstance, { graph, config, store
     },
     async (request) => {
       const id = request.params.id.toLowerCase();
-      // A memory's source goes with its memory (DELETE /memories/{id}), which tells its own events and references.
-      const source = await graph.getSource(request.auth.tenantId, id);
-      if (source.kind === 'memory')
-        throw new TrellisError('conflict', `Source ${id} is a memory's; delete the memory instead: DELETE /memories/${id}`, { memoryId: id });
       const deleted = await graph.deleteSource(request.auth.tenantId, id, auditDeletion(request, 'source', id));
       return deleted;
     },
