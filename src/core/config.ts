@@ -108,6 +108,10 @@ export interface TrellisConfig {
   jobsShutdownTimeoutMs: number;
   /** Finished jobs (succeeded, cancelled, dead) older than this many days are removed by the `jobs.prune` job type. @default 14 */
   jobsRetentionDays: number;
+  /** "on" gives each tenant the memory analysis schedules (patterns, mistakes, review, maintenance) on its first memory write in a process; "off" creates none (existing ones stay). @default "on" */
+  memorySchedules: 'on' | 'off';
+  /** An accepted decision with no outcome this many days after it was recorded gets a `decision.review_due` reminder, once per this many days. @default 90 */
+  memoryReviewDays: number;
   /** Failed logins for one (tenant, email) within the window before further attempts are refused with 429. @default 5 */
   loginMaxFailures: number;
   /** Failed logins from one IP address within the window before further attempts from it are refused with 429. @default 50 */
@@ -450,6 +454,14 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     env: 'TRELLIS_JOBS_RETENTION_DAYS',
     yaml: 'jobsRetentionDays',
     default: 14,
+    allowed: 'days, an integer from 1 to 3650',
+    parse: integer(1, 3650),
+  },
+  memorySchedules: { env: 'TRELLIS_MEMORY_SCHEDULES', yaml: 'memorySchedules', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  memoryReviewDays: {
+    env: 'TRELLIS_MEMORY_REVIEW_DAYS',
+    yaml: 'memoryReviewDays',
+    default: 90,
     allowed: 'days, an integer from 1 to 3650',
     parse: integer(1, 3650),
   },

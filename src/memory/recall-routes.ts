@@ -19,6 +19,7 @@ const RecallBody = Type.Object(
     sessionId: Type.Optional(uuid),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or before' })),
+    includeArchived: Type.Optional(Type.Boolean({ default: false, description: 'Archived memories too (hidden by default)' })),
   },
   { additionalProperties: false },
 );
@@ -57,6 +58,7 @@ const FindErrorBody = Type.Object(
     message: Type.String({ minLength: 1, maxLength: findErrorLimits.maxMessageLength }),
     errorType: Type.Optional(Type.String({ minLength: 1, maxLength: findErrorLimits.maxErrorTypeLength })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: findErrorLimits.maxLimit, default: findErrorLimits.defaultLimit })),
+    includeArchived: Type.Optional(Type.Boolean({ default: false, description: 'Archived mistakes too (hidden by default)' })),
   },
   { additionalProperties: false },
 );

@@ -40,6 +40,8 @@ export interface RecallRequest {
   /** ISO-8601 bounds on a memory's creation time, inclusive. */
   since?: string;
   until?: string;
+  /** Archived memories too (status `archived`, or `archived_at` set). @default false */
+  includeArchived?: boolean;
 }
 
 /** Where a recall result's text comes from: the memory's own source, or a span of it an entity's evidence cites. */
@@ -123,6 +125,7 @@ export function checkRecallRequest(request: RecallRequest): { query: string; lim
       ...(request.sessionId === undefined ? {} : { sessionId: request.sessionId }),
       ...(request.since === undefined ? {} : { since: request.since }),
       ...(request.until === undefined ? {} : { until: request.until }),
+      ...(request.includeArchived === undefined ? {} : { includeArchived: request.includeArchived }),
     },
   });
   return { query, limit, filter };
@@ -142,6 +145,7 @@ export function memoryMatches(memory: Memory, filter: CheckedMemoryFilter): bool
   const created = new Date(memory.createdAt).toISOString();
   if (filter.since !== undefined && created < filter.since) return false;
   if (filter.until !== undefined && created > filter.until) return false;
+  if (filter.includeArchived !== true && (memory.archivedAt !== null || memory.status === 'archived')) return false;
   return true;
 }
 

@@ -6,6 +6,7 @@ import { type AnalyticsService, createAnalyticsService } from '../graph/analytic
 import { registerIngestJobTypes } from '../ingest/remote/index.js';
 import { registerImportJobType } from '../exchange/index.js';
 import { type FindErrorService, createFindErrorService } from '../memory/find-error.js';
+import { registerMemoryAnalysis } from '../memory/analysis/index.js';
 import { type MemoryService, createMemoryService } from '../memory/index.js';
 import { type RecallService, createRecallService } from '../memory/recall.js';
 import { createMemoryVectorSignal } from '../memory/recall-vectors.js';
@@ -117,6 +118,8 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const memoryVectors = createMemoryVectorSignal({ store, embeddings });
   const search = searchThreads ?? createSearchService({ graph, text, vectors: vectorSignal });
   registerImportJobType(jobs, { store, graph, config });
+  // Pattern detection, mistake aggregation, review reminders and maintenance; each tenant's schedules on its first memory.
+  const memoryAnalysis = registerMemoryAnalysis({ store, graph, jobs, config });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
   const webhooks = createWebhookService(store, config, { changes: events.notifier, jobs });
@@ -139,7 +142,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     search,
     views: createViewService({ store, graph, events, jobs, config, embeddings, metrics: analyticsMetrics(analytics) }),
     memory: {
-      ...createMemoryService({ store, graph }),
+      ...memoryAnalysis.observe(createMemoryService({ store, graph })),
       ...createRecallService({ store, text, vectors: memoryVectors }),
       ...createFindErrorService({ store, text, vectors: memoryVectors }),
     },

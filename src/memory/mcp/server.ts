@@ -125,11 +125,13 @@ const schemas = {
     sessionId: id.optional(),
     since: isoTime.optional(),
     until: isoTime.optional(),
+    includeArchived: z.boolean().optional().describe('archived memories too (hidden by default)'),
   }),
   find_similar_errors: z.strictObject({
     message: z.string().min(1).max(4000).describe('the error message seen now'),
     errorType: z.string().min(1).max(200).optional().describe('the kind of error; a match ranks higher'),
     limit: z.number().int().min(1).max(50).optional().describe('results (default 5)'),
+    includeArchived: z.boolean().optional().describe('archived mistakes too (hidden by default)'),
   }),
 } as const;
 

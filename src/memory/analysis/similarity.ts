@@ -1,0 +1,197 @@
+/**
+ * @module Text similarity for memory analysis: word shingles, MinHash signatures, LSH banding and union-find, so
+ * texts that share most of their words fall into one cluster in time linear in their number and memory bounded by
+ * 64 integers per text. Pure functions: the cluster worker runs them off the event loop.
+ */
+
+/** MinHash values per text (the signature's length); bands × rows. */
+export const signatureLength = 64;
+/** LSH bands: two texts become candidates when all rows of one band agree (≈ Jaccard ≥ (1/bands)^(1/rows) = 0.5). */
+const bands = 16;
+const rows = signatureLength / bands;
+
+/** Texts are cut to this many characters before shingling, so one huge memory costs no more than a long one. */
+export const maxTextCharacters = 2000;
+
+/**
+ * The words of a text, lower-cased, with the parts that vary between occurrences of the same problem replaced by
+ * placeholders: UUIDs, hex numbers and numbers (line numbers, ports, sizes, counts); `placeholders` false keeps them.
+ */
+export function words(text: string, placeholders = true): string[] {
+  const cut = text.slice(0, maxTextCharacters).toLowerCase();
+  if (!placeholders) return cut.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  const lowered = cut
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ' _id_ ')
+    .replace(/\b0x[0-9a-f]+\b/g, ' _hex_ ')
+    .replace(/\d+/g, ' _n_ ');
+  return lowered.match(/[\p{L}\p{N}_]+/gu) ?? [];
+}
+
+/** FNV-1a, 32 bits. */
+function hashText(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** MurmurHash3's finaliser: a good 32-bit mix. */
+function mix(value: number): number {
+  let h = value >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The shingles of a text: its words and its pairs of adjacent words, hashed, sorted and unique. */
+export function shingles(text: string, placeholders = true): Uint32Array {
+  const list = words(text, placeholders);
+  const out: number[] = [];
+  for (let index = 0; index < list.length; index++) {
+    out.push(hashText(list[index] as string));
+    if (index + 1 < list.length) out.push(hashText(`${list[index]} ${list[index + 1]}`));
+  }
+  const sorted = Uint32Array.from(out).sort();
+  let unique = 0;
+  for (let index = 0; index < sorted.length; index++) if (index === 0 || sorted[index] !== sorted[index - 1]) sorted[unique++] = sorted[index] as number;
+  return sorted.slice(0, unique);
+}
+
+/** The exact Jaccard similarity of two sorted, unique shingle sets. */
+export function jaccard(a: Uint32Array, b: Uint32Array): number {
+  if (a.length === 0 && b.length === 0) return 1;
+  let i = 0;
+  let j = 0;
+  let shared = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      shared++;
+      i++;
+      j++;
+    } else if ((a[i] as number) < (b[j] as number)) i++;
+    else j++;
+  }
+  return shared / (a.length + b.length - shared);
+}
+
+const seeds = Uint32Array.from({ length: signatureLength }, (_, index) => mix(0x9e3779b9 + index * 0x632be5ab));
+
+/** Writes the MinHash signature of a shingle set at `offset` of `into` (all ones for an empty set). */
+export function minhash(set: Uint32Array, into: Uint32Array, offset: number): void {
+  into.fill(0xffffffff, offset, offset + signatureLength);
+  for (let s = 0; s < set.length; s++) {
+    const value = set[s] as number;
+    for (let index = 0; index < signatureLength; index++) {
+      const hashed = mix(value ^ (seeds[index] as number));
+      if (hashed < (into[offset + index] as number)) into[offset + index] = hashed;
+    }
+  }
+}
+
+/** The share of equal positions of two signatures: an unbiased estimate of their sets' Jaccard similarity. */
+export function estimate(signatures: Uint32Array, a: number, b: number): number {
+  let same = 0;
+  for (let index = 0; index < signatureLength; index++) if (signatures[a * signatureLength + index] === signatures[b * signatureLength + index]) same++;
+  return same / signatureLength;
+}
+
+/** One text to cluster: a group (texts of different groups never cluster) and its text. */
+export interface ClusterItem {
+  group: string;
+  text: string;
+}
+
+/** Options of {@link cluster}. */
+export interface ClusterOptions {
+  /** Two texts join when their similarity is at least this. */
+  threshold: number;
+  /** Clusters smaller than this are left out. @default 2 */
+  minSize?: number;
+  /** "estimate": MinHash's estimate (fast, for patterns); "exact": the Jaccard of the shingle sets (near-duplicates). */
+  verify: 'estimate' | 'exact';
+  /** Whether numbers and IDs count as placeholders (patterns) or as themselves (near-duplicates: port 8081 is not port 8082). @default true */
+  placeholders?: boolean;
+}
+
+/** A cluster: its members (indexes into the items, ascending), the first of them, and its cohesion. */
+export interface Cluster {
+  members: number[];
+  /** The oldest member (the lowest index): the text the cluster is compared with. */
+  representative: number;
+  /** The mean similarity of the members to the representative (the representative counts as 1). */
+  cohesion: number;
+}
+
+/**
+ * Clusters texts: MinHash signatures, then for each of 16 bands of 4 rows, texts whose band agrees become candidates
+ * of the first text seen with that band; a candidate whose similarity reaches the threshold is united with it
+ * (union-find). Time O(n × (shingles + bands)); memory 256 bytes per text beside the texts.
+ */
+export function cluster(items: readonly ClusterItem[], options: ClusterOptions): Cluster[] {
+  const count = items.length;
+  const signatures = new Uint32Array(count * signatureLength);
+  const sets: Uint32Array[] = options.verify === 'exact' ? new Array(count) : [];
+  const groups = new Uint32Array(count);
+  for (let index = 0; index < count; index++) {
+    const item = items[index] as ClusterItem;
+    const set = shingles(item.text, options.placeholders ?? true);
+    minhash(set, signatures, index * signatureLength);
+    if (options.verify === 'exact') sets[index] = set;
+    groups[index] = hashText(item.group);
+  }
+  const similarity = (a: number, b: number) =>
+    options.verify === 'exact' ? jaccard(sets[a] as Uint32Array, sets[b] as Uint32Array) : estimate(signatures, a, b);
+
+  const parent = Int32Array.from({ length: count }, (_, index) => index);
+  const find = (index: number): number => {
+    let root = index;
+    while (parent[root] !== root) root = parent[root] as number;
+    while (parent[index] !== root) {
+      const next = parent[index] as number;
+      parent[index] = root;
+      index = next;
+    }
+    return root;
+  };
+  for (let band = 0; band < bands; band++) {
+    const buckets = new Map<number, number>();
+    for (let index = 0; index < count; index++) {
+      // A text with no words has an all-ones signature: it joins nothing.
+      const base = index * signatureLength + band * rows;
+      if (signatures[index * signatureLength] === 0xffffffff) continue;
+      let key = mix((groups[index] as number) ^ Math.imul(band + 1, 0x27d4eb2d));
+      for (let row = 0; row < rows; row++) key = mix(key ^ (signatures[base + row] as number));
+      const first = buckets.get(key);
+      if (first === undefined) buckets.set(key, index);
+      else if (groups[first] === groups[index] && find(first) !== find(index) && similarity(first, index) >= options.threshold) {
+        const a = find(first);
+        const b = find(index);
+        // The older root stays root, so a cluster's root is its oldest member.
+        if (a < b) parent[b] = a;
+        else parent[a] = b;
+      }
+    }
+  }
+
+  const byRoot = new Map<number, number[]>();
+  for (let index = 0; index < count; index++) {
+    const root = find(index);
+    const members = byRoot.get(root);
+    if (members) members.push(index);
+    else byRoot.set(root, [index]);
+  }
+  const minSize = options.minSize ?? 2;
+  const out: Cluster[] = [];
+  for (const [root, members] of byRoot) {
+    if (members.length < minSize) continue;
+    let total = 0;
+    for (const member of members) total += member === root ? 1 : similarity(root, member);
+    out.push({ members, representative: root, cohesion: total / members.length });
+  }
+  return out.sort((a, b) => b.members.length - a.members.length || a.representative - b.representative);
+}
