@@ -198,7 +198,7 @@ for (const dialect of dialects) {
         { q: 'robots', limit: 101 },
         { q: 'robots', limit: 'ten' },
         { q: 'robots', mode: 'semantic' },
-        { q: 'robots', kinds: 'memory' },
+        { q: 'robots', kinds: 'memories' },
         { q: 'robots', sources: 'not-a-uuid' },
         { q: 'robots', types: "Person'); DROP TABLE entities;--" },
         { q: 'robots', since: 'yesterday' },

@@ -209,7 +209,7 @@ for (const dialect of dialects) {
         { limit: 2.5 },
         { limit: '10' },
         { kinds: [] },
-        { kinds: ['memory'] },
+        { kinds: ['memories'] },
         { kinds: 'passage' },
         { filter: { sourceIds: ['not-an-id'] } },
         { filter: { sourceIds: 'a' } },

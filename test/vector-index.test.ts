@@ -207,7 +207,7 @@ for (const dialect of dialects) {
         ['limit 0', () => vectors.search(tenant, 'e1', query, { kind: 'row', limit: 0 })],
         ['limit 10,001', () => vectors.search(tenant, 'e1', query, { kind: 'row', limit: 10_001 })],
         ['fractional limit', () => vectors.search(tenant, 'e1', query, { kind: 'row', limit: 2.5 })],
-        ['unknown kind', () => vectors.search(tenant, 'e1', query, { kind: 'memory' as 'row', limit: 5 })],
+        ['unknown kind', () => vectors.search(tenant, 'e1', query, { kind: 'document' as 'row', limit: 5 })],
         ['empty embedder', () => vectors.search(tenant, '', query, { kind: 'row', limit: 5 })],
         ['source ID not a UUID', () => vectors.search(tenant, 'e1', query, { kind: 'passage', limit: 5, filter: { sourceIds: ["x' OR 1=1 --"] } })],
         ['bad time', () => vectors.search(tenant, 'e1', query, { kind: 'passage', limit: 5, filter: { since: 'yesterday' } })],

@@ -179,17 +179,20 @@ export function registerMemoryCommands(program: Command): void {
     .option('--session <id>', 'only memories of this session')
     .option('--since <time>', 'only memories created at or after this RFC 3339 time')
     .option('--until <time>', 'only memories created at or before this RFC 3339 time')
+    .option('--entity <id>', 'only memories citing this entity (its ID); the query ranks them')
     .option('--limit <n>', 'results, 1 to 100', '10')
+    .option('--archived', 'archived memories too (hidden by default)')
     .action(
       async (
         query: string,
-        flags: ServerFlags & { kind: string[]; tag: string[]; session?: string; since?: string; until?: string; limit: string },
+        flags: ServerFlags & { kind: string[]; tag: string[]; session?: string; since?: string; until?: string; limit: string; archived?: boolean },
         command: Command,
       ) => {
         const limit = limitFlag(flags.limit, 100);
         const unknown = flags.kind.filter((kind) => !(memoryKinds as readonly string[]).includes(kind));
         if (unknown.length > 0) throw new TrellisError('bad_request', `--kind must be one of ${memoryKinds.join(', ')}; got ${JSON.stringify(unknown[0])}`);
         const { json, target } = setup(command, flags);
+        const { entity } = command.opts<{ entity?: string }>();
         const body = {
           query,
           limit,
@@ -198,6 +201,8 @@ export function registerMemoryCommands(program: Command): void {
           ...(flags.session !== undefined ? { sessionId: flags.session } : {}),
           ...(flags.since !== undefined ? { since: flags.since } : {}),
           ...(flags.until !== undefined ? { until: flags.until } : {}),
+          ...(entity !== undefined ? { entityId: entity } : {}),
+          ...(flags.archived === true ? { includeArchived: true } : {}),
         };
         const answer = await callServer<RecallResponse>(target, 'POST', '/recall', body);
         emit(json, answer, () => recallText(answer.results, answer.milliseconds));
@@ -209,10 +214,16 @@ export function registerMemoryCommands(program: Command): void {
   )
     .option('--type <type>', 'the error type (e.g. TypeError)')
     .option('--limit <n>', 'results, 1 to 50', '5')
-    .action(async (message: string, flags: ServerFlags & { type?: string; limit: string }, command: Command) => {
+    .option('--archived', 'archived mistakes too (hidden by default)')
+    .action(async (message: string, flags: ServerFlags & { type?: string; limit: string; archived?: boolean }, command: Command) => {
       const limit = limitFlag(flags.limit, 50);
       const { json, target } = setup(command, flags);
-      const body = { message, limit, ...(flags.type !== undefined ? { errorType: flags.type } : {}) };
+      const body = {
+        message,
+        limit,
+        ...(flags.type !== undefined ? { errorType: flags.type } : {}),
+        ...(flags.archived === true ? { includeArchived: true } : {}),
+      };
       const answer = await callServer<FindErrorResponse>(target, 'POST', '/memories/find-error', body);
       emit(json, answer, () => findErrorText(answer.results, answer.milliseconds));
     });

@@ -31,6 +31,8 @@ export interface FindErrorRequest {
   errorType?: string;
   /** 1 to 50. @default 5 */
   limit?: number;
+  /** Archived mistakes too (status `archived`, or `archived_at` set). @default false */
+  includeArchived?: boolean;
 }
 
 export interface FindErrorResult {
@@ -59,7 +61,7 @@ function bad(message: string, parameter: string): TrellisError {
 }
 
 /** Checks a find-error request (the route's schema checks it first; the service is also called in-process). */
-export function checkFindErrorRequest(request: FindErrorRequest): { message: string; errorType: string | null; limit: number } {
+export function checkFindErrorRequest(request: FindErrorRequest): { message: string; errorType: string | null; limit: number; includeArchived: boolean } {
   if (request === null || typeof request !== 'object') throw bad('The request must be an object', 'body');
   const { message, errorType } = request;
   if (typeof message !== 'string' || message.trim() === '') throw bad('message must be non-empty text', 'message');
@@ -69,7 +71,9 @@ export function checkFindErrorRequest(request: FindErrorRequest): { message: str
   const limit = request.limit ?? findErrorLimits.defaultLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > findErrorLimits.maxLimit)
     throw bad(`limit must be an integer from 1 to ${findErrorLimits.maxLimit}`, 'limit');
-  return { message, errorType: errorType === undefined ? null : errorType, limit };
+  const includeArchived = request.includeArchived ?? false;
+  if (typeof includeArchived !== 'boolean') throw bad('includeArchived must be true or false', 'includeArchived');
+  return { message, errorType: errorType === undefined ? null : errorType, limit, includeArchived };
 }
 
 /** Dice coefficient of two word sets: 2 |A ∩ B| / (|A| + |B|). */
@@ -94,10 +98,10 @@ export function createFindErrorService({ store, text, vectors }: { store: Store;
   return {
     async findError(tenantId, request) {
       const started = performance.now();
-      const { message, errorType, limit } = checkFindErrorRequest(request);
+      const { message, errorType, limit, includeArchived } = checkFindErrorRequest(request);
       // The error type's words join the query: a mistake of the same type is a candidate even when its message differs.
       const query = wordsQuery(errorType === null ? message : `${errorType} ${message}`, messageWords);
-      const filter = { kinds: ['mistake'] };
+      const filter = { kinds: ['mistake'], ...(includeArchived ? { includeArchived } : {}) };
       const textHits = query.terms.length === 0 ? [] : await text.memories(tenantId, query, { limit: candidates, filter });
       const vectorHits = vectors ? await vectors.search(tenantId, message, { limit: candidates, filter }) : [];
       const cosine = new Map(vectorHits.filter((hit) => hit.score >= minimumVectorSimilarity).map((hit) => [hit.id, hit.score]));

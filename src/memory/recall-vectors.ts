@@ -1,10 +1,13 @@
 /**
  * @module The vector signal of recall and find-error: the memories whose embedding (owner kind `memory`, written by
- * the `search.embed` job) is nearest to the query's, by an exact scan of the tenant's memory vectors of the current
- * embedder, filtered in SQL before scoring.
+ * the `search.embed` job) is nearest to the query's, found through the vector index (scope `memory`), which holds
+ * each memory's kind and applies the kinds filter itself; the other filters are checked in SQL on an over-fetched
+ * candidate list, with an exact scan in SQL as the fallback when too few candidates pass.
  */
 import { bytesToVector } from '../search/embed/index.js';
 import type { CheckedMemoryFilter } from '../search/text/index.js';
+import type { VectorIndex } from '../search/vector/index.js';
+import type { SearchFilter } from '../search/types.js';
 import type { Store, Tx } from '../store/index.js';
 import type { MemoryVectorSignal } from './recall.js';
 
@@ -13,6 +16,11 @@ export interface QueryEmbedder {
   embedderId(): string;
   embedQuery(text: string): Promise<Float32Array>;
 }
+
+/** Candidates read from the index per result asked for, when filters are left to check in SQL. */
+const overFetch = 4;
+/** At least this many candidates are read when filters are left to check in SQL. */
+const minimumOverFetch = 100;
 
 /** The filter's conditions on `r` (memories), with `?` parameters (both dialects). */
 function filterSql(tx: Tx, filter: CheckedMemoryFilter): { where: string; params: unknown[] } {
@@ -31,15 +39,90 @@ function filterSql(tx: Tx, filter: CheckedMemoryFilter): { where: string; params
   if (filter.sessionId !== undefined) (where.push(sqlite ? 'r.session_id = ?' : 'r.session_id = ?::uuid'), params.push(filter.sessionId));
   if (filter.since !== undefined) (where.push(sqlite ? 'r.created_at >= ?' : 'r.created_at >= ?::timestamptz'), params.push(filter.since));
   if (filter.until !== undefined) (where.push(sqlite ? 'r.created_at <= ?' : 'r.created_at <= ?::timestamptz'), params.push(filter.until));
+  if (filter.includeArchived !== true) where.push("r.archived_at IS NULL AND r.status <> 'archived'");
   return { where: where.map((condition) => ` AND ${condition}`).join(''), params };
 }
 
+/** Whether some of the filter is left for SQL after the index applied the kinds (and times, in its exact path). */
+function needsSqlCheck(filter: CheckedMemoryFilter): boolean {
+  return filter.tags !== undefined || filter.sessionId !== undefined || filter.includeArchived !== true;
+}
+
+/** The IDs among `ids` that pass the whole filter. */
+async function passing(store: Store, tenantId: string, ids: readonly string[], filter: CheckedMemoryFilter): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  return store.read({ tenantId }, async (tx) => {
+    const filtered = filterSql(tx, filter);
+    const list = tx.dialect === 'sqlite' ? 'r.id IN (SELECT value FROM json_each(?))' : 'r.id = ANY(?::uuid[])';
+    const rows = await tx.all<{ id: string }>(`SELECT r.id FROM memories r WHERE r.tenant_id = ? AND ${list}${filtered.where}`, [
+      tenantId,
+      tx.dialect === 'sqlite' ? JSON.stringify(ids) : `{${ids.join(',')}}`,
+      ...filtered.params,
+    ] as never);
+    return new Set(rows.map((row) => String(row.id)));
+  });
+}
+
+/** The reference answer: every memory vector of the tenant and embedder that passes the filter, scored in the process. */
+async function exactScan(
+  store: Store,
+  tenantId: string,
+  embedderId: string,
+  vector: Float32Array,
+  limit: number,
+  filter: CheckedMemoryFilter,
+): Promise<{ id: string; score: number }[]> {
+  const rows = await store.read({ tenantId }, (tx) => {
+    const filtered = filterSql(tx, filter);
+    const own = tx.dialect === 'sqlite' ? 'r.id' : 'r.id::text';
+    return tx.all<{ owner_id: string; vector: Uint8Array }>(
+      `SELECT e.owner_id, e.vector FROM embeddings e
+         JOIN memories r ON r.tenant_id = e.tenant_id AND ${own} = e.owner_id
+        WHERE e.tenant_id = ? AND e.owner_kind = 'memory' AND e.embedder = ?${filtered.where}`,
+      [tenantId, embedderId, ...filtered.params] as never,
+    );
+  });
+  const scored: { id: string; score: number }[] = [];
+  for (const row of rows) {
+    const stored = bytesToVector(row.vector);
+    if (stored.length !== vector.length) continue;
+    let dot = 0;
+    for (let index = 0; index < vector.length; index++) dot += (vector[index] as number) * (stored[index] as number);
+    if (dot > 0) scored.push({ id: String(row.owner_id), score: dot });
+  }
+  scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+  return scored.slice(0, limit);
+}
+
+/** Scores rounded to 6 digits (index and exact paths differ in the 7th), positive ones only, best first. */
+function finish(hits: { id: string; score: number }[], limit: number): { id: string; score: number }[] {
+  return hits
+    .filter((hit) => hit.score > 0)
+    .map((hit) => ({ id: hit.id, score: Math.round(hit.score * 1_000_000) / 1_000_000 }))
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+    .slice(0, limit);
+}
+
 /**
- * The vector signal over memories. An exact scan: every memory vector of the tenant and embedder that passes the
- * filter is scored (cosine = dot product of unit vectors); memories without a vector, or with one from another
- * embedder, are not candidates. A query the embedder cannot embed (or all zeros) finds nothing.
+ * The vector signal over memories. With a vector index (`vectors`), the index answers the nearest memories of the
+ * asked kinds (and creation times, through its exact path); tags, session and archived status are checked in SQL on
+ * {@link overFetch} × limit candidates, and when fewer than `limit` pass while the index had more to give, an exact
+ * scan in SQL answers instead, so a selective filter is never answered short. Without an index every search is that
+ * exact scan. Memories without a vector, or with one from another embedder, are not candidates. A query the embedder
+ * cannot embed (or all zeros) finds nothing.
+ * @example
+ * const signal = createMemoryVectorSignal({ store, embeddings, vectors });
+ * const hits = await signal.search(tenantId, 'why did we pick valkey', { limit: 10, filter: { kinds: ['decision'] } });
  */
-export function createMemoryVectorSignal({ store, embeddings }: { store: Store; embeddings: QueryEmbedder }): MemoryVectorSignal {
+export function createMemoryVectorSignal({
+  store,
+  embeddings,
+  vectors,
+}: {
+  store: Store;
+  embeddings: QueryEmbedder;
+  vectors?: VectorIndex;
+}): MemoryVectorSignal {
   return {
     async search(tenantId, query, { limit, filter }) {
       const embedderId = embeddings.embedderId();
@@ -59,26 +142,28 @@ export function createMemoryVectorSignal({ store, embeddings }: { store: Store; 
         return [];
       }
       if (!vector.some((value) => value !== 0)) return [];
-      const rows = await store.read({ tenantId }, (tx) => {
-        const filtered = filterSql(tx, filter);
-        const own = tx.dialect === 'sqlite' ? 'r.id' : 'r.id::text';
-        return tx.all<{ owner_id: string; vector: Uint8Array }>(
-          `SELECT e.owner_id, e.vector FROM embeddings e
-             JOIN memories r ON r.tenant_id = e.tenant_id AND ${own} = e.owner_id
-            WHERE e.tenant_id = ? AND e.owner_kind = 'memory' AND e.embedder = ?${filtered.where}`,
-          [tenantId, embedderId, ...filtered.params] as never,
-        );
-      });
-      const scored: { id: string; score: number }[] = [];
-      for (const row of rows) {
-        const stored = bytesToVector(row.vector);
-        if (stored.length !== vector.length) continue;
-        let dot = 0;
-        for (let index = 0; index < vector.length; index++) dot += (vector[index] as number) * (stored[index] as number);
-        if (dot > 0) scored.push({ id: String(row.owner_id), score: Math.round(dot * 1_000_000) / 1_000_000 });
-      }
-      scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-      return scored.slice(0, limit);
+      if (!vectors) return finish(await exactScan(store, tenantId, embedderId, vector, limit, filter), limit);
+
+      const indexFilter: SearchFilter = {
+        ...(filter.kinds ? { types: filter.kinds } : {}),
+        ...(filter.since !== undefined ? { since: filter.since } : {}),
+        ...(filter.until !== undefined ? { until: filter.until } : {}),
+      };
+      const check = needsSqlCheck(filter);
+      const fetch = check ? Math.max(minimumOverFetch, limit * overFetch) : limit;
+      const found = await vectors.search(tenantId, embedderId, vector, { kind: 'memory', limit: fetch, filter: indexFilter });
+      if (!check) return finish(found.hits, limit);
+      const kept = await passing(
+        store,
+        tenantId,
+        found.hits.map((hit) => hit.id),
+        filter,
+      );
+      const hits = found.hits.filter((hit) => kept.has(hit.id));
+      // Too few passed and the index had more to give: the filter is selective, so the exact scan over what passes answers.
+      if (hits.filter((hit) => hit.score > 0).length < limit && found.hits.length === fetch)
+        return finish(await exactScan(store, tenantId, embedderId, vector, limit, filter), limit);
+      return finish(hits, limit);
     },
   };
 }

@@ -1,14 +1,17 @@
 /**
  * @module Search's public door: one query, answered by full-text, vector and graph-neighbourhood signals fused with
- * reciprocal rank fusion, as passages and entities with each signal's rank and score and exact citations.
+ * reciprocal rank fusion, as passages, entities and (when asked for) memories with each signal's rank and score and
+ * exact citations.
  */
 import { TrellisError } from '../core/errors.js';
 import type { Entity, Evidence, GraphService, Passage } from '../graph/index.js';
 import { type FusedItem, type RankedItem, type Signal, type SignalRank, fuse } from './fusion.js';
+import type { MemoryReader, MemorySummary } from './memory-hits.js';
 import type { Highlight, HitKind, SearchFilter, TextHit, VectorHit } from './types.js';
 
 export type * from './types.js';
 export type { Signal, SignalRank } from './fusion.js';
+export { type MemoryReader, type MemorySummary, createMemoryReader } from './memory-hits.js';
 
 /** How a query is answered: one signal, or all of them fused. */
 export type SearchMode = 'text' | 'vector' | 'hybrid';
@@ -49,7 +52,7 @@ export interface Citation {
   snippet: string | null;
 }
 
-/** One result: a passage or an entity, its fused score, each signal's rank and score, and its citations. */
+/** One result: a passage, an entity or a memory, its fused score, each signal's rank and score, and its citations. */
 export interface SearchResult {
   kind: HitKind;
   id: string;
@@ -60,7 +63,9 @@ export interface SearchResult {
   highlights: Highlight[];
   entity?: { id: string; type: string; name: string; aliases: string[] };
   passage?: { id: string; sourceId: string; ordinal: number; page: number | null; start: number; end: number };
-  /** Passages: the passage itself; entities: up to {@link citationsPerEntity} pieces of evidence. */
+  /** Memories: its kind of memory, title and source URI (`memory://<id>`). */
+  memory?: { id: string; kind: string; title: string | null; uri: string };
+  /** Passages: the passage itself; entities: up to {@link citationsPerEntity} pieces of evidence; memories: the memory itself. */
   citations: Citation[];
 }
 
@@ -138,6 +143,13 @@ function citationOf(evidence: Evidence): Citation | null {
   };
 }
 
+/** The filter as a kind's vector search takes it: entity types do not apply to passages or memories (the index reads `types` of memories as kinds of memory). */
+function filterForKind(kind: HitKind, filter: SearchFilter): SearchFilter {
+  if (kind === 'entity' || filter.types === undefined) return filter;
+  const { types: _ignored, ...rest } = filter;
+  return rest;
+}
+
 function checkRequest(request: SearchRequest): void {
   const query = request.query.trim();
   if (query.length === 0) throw new TrellisError('bad_request', 'The query is empty');
@@ -171,8 +183,14 @@ function normaliseFilter(filter: SearchFilter): SearchFilter {
  * const search = createSearchService({ graph, text, vectors });
  * const { results } = await search.search(tenantId, { query: 'who founded acme', mode: 'hybrid', kinds: ['passage', 'entity'], limit: 10, filter: {} });
  */
-export function createSearchService(parts: { graph: GraphService; text: TextSignal; vectors?: VectorSignal | null }): SearchService {
-  const { graph, text, vectors } = parts;
+export function createSearchService(parts: {
+  graph: GraphService;
+  text: TextSignal;
+  vectors?: VectorSignal | null;
+  /** Reads memories to show them (kind `memory`); without it, asking for memories is refused. */
+  memories?: MemoryReader;
+}): SearchService {
+  const { graph, text, vectors, memories } = parts;
 
   async function runText(tenantId: string, request: SearchRequest, limit: number): Promise<TextHit[]> {
     return text.search(tenantId, request.query, { kinds: request.kinds, limit, filter: request.filter });
@@ -184,9 +202,14 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
     // A query with no feature the embedder knows (only punctuation, say) has no direction: no vector hits, not an error.
     if (vector.every((value) => value === 0)) return [];
     const lists = await Promise.all(
-      request.kinds.map((kind) => vectors.search(tenantId, vectors.embedderId(), vector, { kind, limit, filter: request.filter })),
+      request.kinds.map((kind) => vectors.search(tenantId, vectors.embedderId(), vector, { kind, limit, filter: filterForKind(kind, request.filter) })),
     );
-    return lists.flat();
+    const hits = lists.flat();
+    // The index does not know which memories are archived: they are dropped here, before fusion, like any filter.
+    const memoryIds = hits.filter((hit) => hit.kind === 'memory').map((hit) => hit.id);
+    if (memoryIds.length === 0 || !memories) return hits;
+    const found = await memories.memories(tenantId, memoryIds);
+    return hits.filter((hit) => hit.kind !== 'memory' || found.get(hit.id)?.archived === false);
   }
 
   /**
@@ -262,19 +285,34 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
     return items.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, candidatesPerSignal * request.kinds.length);
   }
 
-  /** Turns fused items into results: reads the passages, entities and citations of the ones returned. */
+  /** Turns fused items into results: reads the passages, entities, memories and citations of the ones returned. */
   async function hydrate(tenantId: string, fused: readonly FusedItem[], textHits: ReadonlyMap<string, TextHit>): Promise<SearchResult[]> {
     const passageIds = fused.filter((item) => item.kind === 'passage').map((item) => item.id);
     const entityIds = fused.filter((item) => item.kind === 'entity').map((item) => item.id);
-    const [passages, entities, evidence] = await Promise.all([
+    const memoryIds = fused.filter((item) => item.kind === 'memory').map((item) => item.id);
+    const [passages, entities, evidence, memoryRows] = await Promise.all([
       graph.passages(tenantId, passageIds),
       graph.entitiesByIds(tenantId, entityIds),
       graph.citations(tenantId, entityIds, citationsPerEntity),
+      memories && memoryIds.length > 0 ? memories.memories(tenantId, memoryIds) : new Map<string, MemorySummary>(),
     ]);
     const results: SearchResult[] = [];
     for (const item of fused) {
       const hit = textHits.get(`${item.kind}:${item.id}`);
-      if (item.kind === 'passage') {
+      if (item.kind === 'memory') {
+        const memory = memoryRows.get(item.id);
+        // Deleted or archived since the signal read it: left out.
+        if (!memory || memory.archived) continue;
+        const snippet = hit?.snippet ?? leadSnippet(memory.searchText);
+        const uri = `memory://${memory.id}`;
+        results.push({
+          ...item,
+          snippet,
+          highlights: hit?.highlights ?? [],
+          memory: { id: memory.id, kind: memory.kind, title: memory.title, uri },
+          citations: [{ sourceId: memory.id, uri, title: memory.title, page: null, start: null, end: null, snippet }],
+        });
+      } else if (item.kind === 'passage') {
         const passage = passages.get(item.id);
         // Deleted between the signal's read and this one: left out rather than shown without its text.
         if (!passage) continue;
@@ -313,6 +351,7 @@ export function createSearchService(parts: { graph: GraphService; text: TextSign
   return {
     async search(tenantId, rawRequest) {
       checkRequest(rawRequest);
+      if (rawRequest.kinds.includes('memory') && !memories) throw new TrellisError('unprocessable', 'This search service cannot show memories');
       const request: SearchRequest = { ...rawRequest, filter: normaliseFilter(rawRequest.filter) };
       const started = performance.now();
       const candidates = Math.max(candidatesPerSignal, request.limit * 2);

@@ -15,13 +15,18 @@ export const SearchQuery = Type.Object(
     q: Type.String({ minLength: 1, maxLength: searchLimits.maxQueryLength, description: 'The question or words to look for' }),
     mode: Type.Optional(Type.Union([Type.Literal('hybrid'), Type.Literal('text'), Type.Literal('vector')], { default: 'hybrid' })),
     kinds: Type.Optional(
-      Type.String({ pattern: '^(passage|entity)(,(passage|entity))?$', description: 'Comma-separated result kinds: passage, entity (default both)' }),
+      Type.String({
+        pattern: '^(passage|entity|memory)(,(passage|entity|memory)){0,2}$',
+        description: 'Comma-separated result kinds: passage, entity, memory (default passage,entity; memories only when named)',
+      }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: searchLimits.maxLimit, default: searchLimits.defaultLimit })),
     types: Type.Optional(Type.String({ pattern: `^${typeNamePattern}(,${typeNamePattern}){0,49}$`, description: 'Entity types to keep (entity results)' })),
-    sources: Type.Optional(Type.String({ pattern: `^${uuidList}(,${uuidList}){0,99}$`, description: 'Source IDs to keep (up to 100)' })),
-    since: Type.Optional(Type.String({ format: 'date-time', description: 'Passages of sources created, entities updated, at or after' })),
-    until: Type.Optional(Type.String({ format: 'date-time', description: 'Passages of sources created, entities updated, at or before' })),
+    sources: Type.Optional(
+      Type.String({ pattern: `^${uuidList}(,${uuidList}){0,99}$`, description: 'Source IDs to keep (up to 100); a memory is its own source' }),
+    ),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Passages of sources created, entities updated, memories created, at or after' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'Passages of sources created, entities updated, memories created, at or before' })),
   },
   { additionalProperties: false },
 );
@@ -43,7 +48,7 @@ export const SearchResponseSchema = Type.Object({
   mode: Type.String(),
   results: Type.Array(
     Type.Object({
-      kind: Type.Union([Type.Literal('passage'), Type.Literal('entity')]),
+      kind: Type.Union([Type.Literal('passage'), Type.Literal('entity'), Type.Literal('memory')]),
       id: Type.String(),
       score: Type.Number({ description: 'Fused score: the sum over signals of 1 / (60 + rank)' }),
       signals: Type.Object({ text: Type.Optional(SignalRankSchema), vector: Type.Optional(SignalRankSchema), graph: Type.Optional(SignalRankSchema) }),
@@ -60,6 +65,7 @@ export const SearchResponseSchema = Type.Object({
           end: Type.Integer(),
         }),
       ),
+      memory: Type.Optional(Type.Object({ id: Type.String(), kind: Type.String(), title: Type.Union([Type.String(), Type.Null()]), uri: Type.String() })),
       citations: Type.Array(CitationSchema),
     }),
   ),
@@ -103,7 +109,8 @@ export function registerSearchRoutes(app: FastifyInstance, search: SearchService
       config: { access: 'read' },
       schema: {
         tags: ['search'],
-        summary: 'Passages and entities for a query: full-text, vector and graph signals fused by reciprocal rank fusion, with citations',
+        summary:
+          'Passages and entities (and memories, with kinds=memory) for a query: full-text, vector and graph signals fused by reciprocal rank fusion, with citations',
         querystring: SearchQuery,
         response: { 200: SearchResponseSchema, ...problemResponses(422) },
       },

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { postedError, toTrellisError } from '../core/workers.js';
 import { createGraphService } from '../graph/index.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import { createSearchService, type SearchRequest, type VectorSignal } from './index.js';
+import { createMemoryReader, createSearchService, type SearchRequest, type VectorSignal } from './index.js';
 import { createTextSearch } from './text/index.js';
 import type { FromSearchWorker, SearchWorkerData, ToSearchWorker } from './search-threads.js';
 
@@ -18,6 +18,7 @@ if (!port) throw new Error('search-worker runs in a worker thread');
 const store = openSqliteStore({ file, readOnly: true });
 const graph = createGraphService(store);
 const text = createTextSearch(store);
+const memories = createMemoryReader(store);
 
 const calls = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 let nextCall = 0;
@@ -45,7 +46,7 @@ function vectorsFor(embedderId: string): VectorSignal {
 
 async function search(id: number, tenantId: string, request: SearchRequest, embedderId: string | null): Promise<void> {
   try {
-    const service = createSearchService({ graph, text, vectors: embedderId === null ? null : vectorsFor(embedderId) });
+    const service = createSearchService({ graph, text, memories, vectors: embedderId === null ? null : vectorsFor(embedderId) });
     port?.postMessage({ type: 'done', id, response: await service.search(tenantId, request) } satisfies FromSearchWorker);
   } catch (error) {
     port?.postMessage({ type: 'done', id, error: postedError(error) } satisfies FromSearchWorker);

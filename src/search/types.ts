@@ -3,16 +3,19 @@
  * (`src/search/text/`), embeddings (`src/search/embed/`) and the vector index (`src/search/vector/`).
  */
 
-/** What a search can return. Memories join later (the memory issue). */
-export type HitKind = 'passage' | 'entity';
+/** What a search can return: passages and entities (the default of GET /search), and memories (`kinds=memory`). */
+export type HitKind = 'passage' | 'entity' | 'memory';
+
+/** The kinds kept in the graph's own tables and full-text indexes (memories have their own, see text/memories.ts). */
+export type GraphHitKind = Exclude<HitKind, 'memory'>;
 
 /** Filters every signal applies before ranking (never after: a filtered-out row must not take a result slot). */
 export interface SearchFilter {
   /** Entity types (entity hits only); passages are not filtered by type. */
   types?: readonly string[];
-  /** Passages of these sources only; entities with evidence in these sources only. */
+  /** Passages of these sources only; entities with evidence in these sources only; memories that are these sources (a memory is its own source). */
   sourceIds?: readonly string[];
-  /** ISO-8601 bounds on the source's `created_at` (passages) or the entity's `updated_at` (entities), inclusive. */
+  /** ISO-8601 bounds on the source's `created_at` (passages), the entity's `updated_at` (entities) or the memory's `created_at` (memories), inclusive. */
   since?: string;
   until?: string;
 }
@@ -26,7 +29,7 @@ export type Highlight = readonly [start: number, end: number];
  */
 export interface TextHit {
   kind: HitKind;
-  /** Chunk ID for passages, entity ID for entities. */
+  /** Chunk ID for passages, entity ID for entities, memory ID for memories. */
   id: string;
   score: number;
   /** A short window of the matched text (passages: around the best match; entities: the name or alias that matched). */

@@ -189,24 +189,30 @@ export async function entityPage(
   }));
 }
 
-/** Counts of the tenant: passages and entities, and how many of each have a vector from `embedderId`. */
+/** Counts of the tenant: passages, entities, dataset rows and memories, and how many of each have a vector from `embedderId`. */
 export async function embeddingCounts(
   tx: Tx,
   tenantId: string,
   embedderId: string,
-): Promise<{ passages: number; entities: number; rows: number; embedded: Record<OwnerKind, number> }> {
+): Promise<{ passages: number; entities: number; rows: number; memories: number; embedded: Record<OwnerKind, number> }> {
   const embedded: Record<OwnerKind, number> = { passage: 0, entity: 0, row: 0, memory: 0 };
   const groups = await tx.all<{ owner_kind: OwnerKind; count: number | string }>(
     'SELECT owner_kind, count(*) AS count FROM embeddings WHERE tenant_id = ? AND embedder = ? GROUP BY owner_kind',
     [tenantId, embedderId],
   );
   for (const group of groups) embedded[group.owner_kind] = Number(group.count);
-  const totals = await tx.get<{ passages: number | string; entities: number | string; rows: number | string }>(
+  const totals = await tx.get<{ passages: number | string; entities: number | string; rows: number | string; memories: number | string }>(
     `SELECT (SELECT count(*) FROM chunks WHERE tenant_id = ?) AS passages, (SELECT count(*) FROM entities WHERE tenant_id = ?) AS entities,
-            (SELECT count(*) FROM dataset_rows WHERE tenant_id = ?) AS rows`,
-    [tenantId, tenantId, tenantId],
+            (SELECT count(*) FROM dataset_rows WHERE tenant_id = ?) AS rows, (SELECT count(*) FROM memories WHERE tenant_id = ?) AS memories`,
+    [tenantId, tenantId, tenantId, tenantId],
   );
-  return { passages: Number(totals?.passages ?? 0), entities: Number(totals?.entities ?? 0), rows: Number(totals?.rows ?? 0), embedded };
+  return {
+    passages: Number(totals?.passages ?? 0),
+    entities: Number(totals?.entities ?? 0),
+    rows: Number(totals?.rows ?? 0),
+    memories: Number(totals?.memories ?? 0),
+    embedded,
+  };
 }
 
 /** Stored vectors of some owners (any embedder; the caller compares `embedder`). */

@@ -1,5 +1,5 @@
 /**
- * @module The embedding HTTP surface: `GET /embeddings/status` (how many passages and entities have a vector of the
+ * @module The embedding HTTP surface: `GET /embeddings/status` (how many passages, entities and memories have a vector of the
  * current embedder) and `POST /embeddings/jobs` (queue a `search.embed` job; 202 with the job).
  */
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +15,7 @@ const StatusSchema = Type.Object({
   passages: Counts,
   entities: Counts,
   rows: Type.Object({ total: Type.Integer(), embedded: Type.Integer() }),
+  memories: Counts,
   embedded: Type.Integer(),
   missing: Type.Integer(),
 });
@@ -39,7 +40,11 @@ export function registerEmbeddingRoutes(app: FastifyInstance, embeddings: Embedd
     '/embeddings/status',
     {
       config: { access: 'read' },
-      schema: { tags, summary: 'How many passages and entities have a vector of the current embedder', response: { 200: StatusSchema, ...problemResponses() } },
+      schema: {
+        tags,
+        summary: 'How many passages, entities and memories have a vector of the current embedder',
+        response: { 200: StatusSchema, ...problemResponses() },
+      },
     },
     async (request) => embeddings.status(request.auth.tenantId),
   );

@@ -21,7 +21,9 @@ export interface EmbeddingStatus {
   entities: { total: number; embedded: number; missing: number };
   /** Dataset rows are embedded on request only (`embedDatasetRows`), so none are "missing". */
   rows: { total: number; embedded: number };
-  /** Passages and entities with a current vector, and those without (entities whose text changed since are not counted as missing: the next run finds them). */
+  /** Memories (owner kind `memory`), embedded by the `search.embed` job like entities. */
+  memories: { total: number; embedded: number; missing: number };
+  /** Passages, entities and memories with a current vector, and those without (entities and memories whose text changed since are not counted as missing: the next run finds them). */
   embedded: number;
   missing: number;
 }
@@ -82,14 +84,16 @@ export function createEmbeddingService(input: EmbeddingServiceInput): EmbeddingS
       const counts = await store.read({ tenantId }, (tx) => embeddingCounts(tx, tenantId, embedder.id));
       const passages = { total: counts.passages, embedded: counts.embedded.passage, missing: Math.max(0, counts.passages - counts.embedded.passage) };
       const entities = { total: counts.entities, embedded: counts.embedded.entity, missing: Math.max(0, counts.entities - counts.embedded.entity) };
+      const memories = { total: counts.memories, embedded: counts.embedded.memory, missing: Math.max(0, counts.memories - counts.embedded.memory) };
       return {
         embedderId: embedder.id,
         dimensions: embedder.dimensions,
         passages,
         entities,
         rows: { total: counts.rows, embedded: counts.embedded.row },
-        embedded: passages.embedded + entities.embedded,
-        missing: passages.missing + entities.missing,
+        memories,
+        embedded: passages.embedded + entities.embedded + memories.embedded,
+        missing: passages.missing + entities.missing + memories.missing,
       };
     },
     embedPending: (tenantId, options) =>

@@ -1,6 +1,6 @@
 /** @module What the SQLite full-text queries share: the index tables, FTS5 expressions built from parsed terms, a statement cache, row numbers → chunk IDs. */
 import type Database from 'better-sqlite3';
-import type { HitKind } from '../types.js';
+import type { GraphHitKind } from '../types.js';
 import type { RankedRow } from './options.js';
 import type { QueryTerm } from './query.js';
 
@@ -10,7 +10,7 @@ interface IndexShape {
   map: string;
 }
 
-export const shapes: Record<HitKind, IndexShape> = {
+export const shapes: Record<GraphHitKind, IndexShape> = {
   passage: { fts: 'search_passages', map: 'search_passage_rows' },
   entity: { fts: 'search_aliases', map: 'search_alias_rows' },
 };

@@ -1,11 +1,11 @@
 /** @module Full-text search over passages, entity names and aliases, and memories: the public door of `src/search/text/`. */
 import type { Store, Tx } from '../../store/index.js';
-import type { HitKind, TextHit } from '../types.js';
+import type { GraphHitKind, TextHit } from '../types.js';
 import { type CheckedFilter, type RankedRow, type TextSearchOptions, checkTextSearchOptions } from './options.js';
 import { type PlannerLimits, defaultPlannerLimits } from './plan.js';
 import { passageTexts as postgresPassageTexts, searchPostgres } from './postgres.js';
 import { type TextQuery, parseTextQuery } from './query.js';
-import { type MemoryTextHit, type MemoryTextOptions, checkMemoryTextOptions, searchMemories } from './memories.js';
+import { type CheckedMemoryFilter, type MemoryTextHit, type MemoryTextOptions, checkMemoryTextOptions, searchMemories } from './memories.js';
 import { highlightText, passageSnippet } from './snippet.js';
 import { aliasTexts, passageTexts as sqlitePassageTexts, searchSqlite } from './sqlite.js';
 
@@ -29,7 +29,8 @@ export { passageSnippet, snippetLength } from './snippet.js';
 /** The full-text search service. */
 export interface TextSearch {
   /**
-   * The best full-text hits of each requested kind, in the order of `options.kinds`; within a kind best first (score
+   * The best full-text hits of each requested kind (memories: not archived; `since`/`until` bound their creation,
+   * `sourceIds` name them), in the order of `options.kinds`; within a kind best first (score
    * descending, then ID). Scores of different kinds are not comparable (fuse them by rank). `query` is text (parsed
    * with {@link parseTextQuery}) or an already parsed query. Throws `bad_request` for a bad query or options; a
    * query without a searchable word returns no hits.
@@ -51,7 +52,16 @@ export interface TextSearchSettings {
   memoryCommonTerm?: number;
 }
 
-async function rankKind(tx: Tx, tenantId: string, kind: HitKind, query: TextQuery, limit: number, filter: CheckedFilter, limits: PlannerLimits) {
+/** GET /search's filter as a memory filter: times bound the memory's creation, sources name memories; archived ones are left out. */
+function memoryFilterOf(filter: CheckedFilter): CheckedMemoryFilter {
+  return {
+    ...(filter.since !== undefined ? { since: filter.since } : {}),
+    ...(filter.until !== undefined ? { until: filter.until } : {}),
+    ...(filter.sourceIds !== undefined ? { ids: filter.sourceIds } : {}),
+  };
+}
+
+async function rankKind(tx: Tx, tenantId: string, kind: GraphHitKind, query: TextQuery, limit: number, filter: CheckedFilter, limits: PlannerLimits) {
   return tx.dialect === 'sqlite' ? searchSqlite(tx.db, tenantId, kind, query, limit, filter, limits) : searchPostgres(tx, tenantId, kind, query, limit, filter);
 }
 
@@ -87,6 +97,10 @@ export function createTextSearch(store: Store, settings: TextSearchSettings = {}
       return store.read({ tenantId }, async (tx) => {
         const hits: TextHit[] = [];
         for (const kind of kinds) {
+          if (kind === 'memory') {
+            hits.push(...(await searchMemories(tx, tenantId, query, limit, memoryFilterOf(filter), settings.memoryCommonTerm)));
+            continue;
+          }
           const rows = await rankKind(tx, tenantId, kind, query, limit, filter, limits);
           hits.push(...(kind === 'passage' ? await passageHits(tx, tenantId, rows, query) : entityHits(tx, tenantId, rows, query)));
         }

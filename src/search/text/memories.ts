@@ -1,7 +1,7 @@
 /**
  * @module Full-text search over memories (migration 0013): FTS5 bm25 over `search_memories` on SQLite (row-number
  * blocks per tenant, like passages), the memories' `search_vector` with ts_rank_cd on PostgreSQL. The memory filters
- * (kinds, tags, session, creation time) are conditions of the ranking query, never applied afterwards, so a
+ * (kinds, tags, session, creation time, archived) are conditions of the ranking query, never applied afterwards, so a
  * filtered-out memory never takes a result slot.
  */
 import type Database from 'better-sqlite3';
@@ -31,6 +31,8 @@ export interface MemoryTextFilter {
   /** ISO-8601 bounds on the memory's `created_at`, inclusive. */
   since?: string;
   until?: string;
+  /** Archived memories too (status `archived`, or `archived_at` set); they are left out otherwise. @default false */
+  includeArchived?: boolean;
 }
 
 /** Options of a memory search. */
@@ -47,6 +49,9 @@ export interface CheckedMemoryFilter {
   sessionId?: string;
   since?: string;
   until?: string;
+  includeArchived?: boolean;
+  /** These memories only (GET /search's `sources`: a memory is its own source); set by callers, not checked here. */
+  ids?: string[];
 }
 
 /** One memory that matched: its ID, the score (higher is better; comparable within one search only) and a snippet of its search text. */
@@ -90,8 +95,15 @@ export function checkMemoryTextOptions(options: MemoryTextOptions = {}): { limit
   if (since !== undefined && until !== undefined && since > until) throw bad('since must not be after until', 'since');
   if (since) checked.since = since;
   if (until) checked.until = until;
+  if (filter.includeArchived !== undefined) {
+    if (typeof filter.includeArchived !== 'boolean') throw bad('includeArchived must be true or false', 'includeArchived');
+    if (filter.includeArchived) checked.includeArchived = true;
+  }
   return { limit, filter: checked };
 }
+
+/** A memory that is not archived: a non-decision's status `archived` (or, for any kind, `archived_at` set) hides it. */
+const archivedCondition = "mem.archived_at IS NULL AND mem.status <> 'archived'";
 
 /** The filter's conditions on `mem` (the memories table) with `?` parameters (SQLite). */
 function sqliteFilter(filter: CheckedMemoryFilter): { where: string; params: unknown[] } {
@@ -102,6 +114,8 @@ function sqliteFilter(filter: CheckedMemoryFilter): { where: string; params: unk
   if (filter.sessionId !== undefined) (where.push('mem.session_id = ?'), params.push(filter.sessionId));
   if (filter.since !== undefined) (where.push('mem.created_at >= ?'), params.push(filter.since));
   if (filter.until !== undefined) (where.push('mem.created_at <= ?'), params.push(filter.until));
+  if (filter.includeArchived !== true) where.push(archivedCondition);
+  if (filter.ids) (where.push('mem.id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(filter.ids)));
   return { where: where.map((condition) => ` AND ${condition}`).join(''), params };
 }
 
@@ -216,6 +230,8 @@ async function searchMemoriesPostgres(
   if (filter.sessionId !== undefined) where.push(`mem.session_id = ${param(filter.sessionId, '::uuid')}`);
   if (filter.since !== undefined) where.push(`mem.created_at >= ${param(filter.since, '::timestamptz')}`);
   if (filter.until !== undefined) where.push(`mem.created_at <= ${param(filter.until, '::timestamptz')}`);
+  if (filter.includeArchived !== true) where.push(archivedCondition);
+  if (filter.ids) where.push(`mem.id = ANY(${param(filter.ids, '::uuid[]')})`);
   const { rows } = await tx.client.query<{ id: string; score: number }>(
     `WITH q AS MATERIALIZED (SELECT ${positive} AS terms, ${match} AS query)
      SELECT mem.id, ts_rank_cd(mem.search_vector, q.terms, 1) AS score FROM memories mem CROSS JOIN q

@@ -10,7 +10,7 @@ export const maxFilterValues = 1000;
 
 /** What a text search is asked for. */
 export interface TextSearchOptions {
-  /** Which kinds of hit; each is ranked on its own. @default ['passage', 'entity'] */
+  /** Which kinds of hit (passage, entity, memory); each is ranked on its own. @default ['passage', 'entity'] */
   kinds?: readonly HitKind[];
   /** Most hits of each kind, 1 to {@link maxLimit}. @default 10 */
   limit?: number;
@@ -32,7 +32,9 @@ export interface CheckedOptions {
   filter: CheckedFilter;
 }
 
-const hitKinds: readonly HitKind[] = ['passage', 'entity'];
+const hitKinds: readonly HitKind[] = ['passage', 'entity', 'memory'];
+/** The kinds searched when none are named (memories only when asked for). */
+const defaultKinds: readonly HitKind[] = ['passage', 'entity'];
 const earliestTime = Date.parse('0001-01-01T00:00:00Z');
 const latestTime = Date.parse('9999-12-31T23:59:59.999Z');
 
@@ -64,7 +66,7 @@ export function listOf(value: unknown, parameter: string): string[] | undefined 
  * match nothing.
  */
 export function checkTextSearchOptions(options: TextSearchOptions = {}): CheckedOptions {
-  const kinds = options.kinds ?? hitKinds;
+  const kinds = options.kinds ?? defaultKinds;
   if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((kind) => !hitKinds.includes(kind)))
     throw bad(`kinds must list one or more of ${hitKinds.join(', ')}`, 'kinds');
   const limit = options.limit ?? 10;

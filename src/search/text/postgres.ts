@@ -4,7 +4,7 @@
  * as a bound parameter of `phraseto_tsquery` (which reads no operators), or, for a prefix, as quoted lexemes.
  */
 import type { PostgresTx } from '../../store/index.js';
-import type { HitKind } from '../types.js';
+import type { GraphHitKind } from '../types.js';
 import type { CheckedFilter, RankedRow } from './options.js';
 import type { QueryTerm, TextQuery } from './query.js';
 
@@ -29,7 +29,7 @@ export function termSql(term: QueryTerm, param: (value: unknown) => string): str
 }
 
 /** Conditions of a filter on the aliased tables, with its parameters numbered from `next`. */
-function filterSql(kind: HitKind, filter: CheckedFilter, next: number): { joins: string; where: string; params: unknown[] } {
+function filterSql(kind: GraphHitKind, filter: CheckedFilter, next: number): { joins: string; where: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const param = (value: unknown, cast: string) => {
@@ -64,7 +64,7 @@ function filterSql(kind: HitKind, filter: CheckedFilter, next: number): { joins:
 export async function searchPostgres(
   tx: PostgresTx,
   tenantId: string,
-  kind: HitKind,
+  kind: GraphHitKind,
   query: TextQuery,
   limit: number,
   filter: CheckedFilter,

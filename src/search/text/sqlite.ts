@@ -3,7 +3,7 @@
  * how many rows are scored. Every query text reaches FTS5 as quoted phrases built here, never as typed.
  */
 import type Database from 'better-sqlite3';
-import type { HitKind } from '../types.js';
+import type { GraphHitKind } from '../types.js';
 import type { CheckedFilter, RankedRow } from './options.js';
 import { type PlannerLimits, type TermEstimate, planTerms } from './plan.js';
 import { type Range, allOf, anyOf, ftsPhrase, passageRows, prepared, shapes, tenantBlock } from './fts.js';
@@ -23,7 +23,7 @@ interface FilterSql {
   params: unknown[];
 }
 
-function filterSql(kind: HitKind, filter: CheckedFilter): FilterSql {
+function filterSql(kind: GraphHitKind, filter: CheckedFilter): FilterSql {
   const joins: string[] = [];
   const where: string[] = [];
   const params: unknown[] = [];
@@ -55,7 +55,7 @@ function filterSql(kind: HitKind, filter: CheckedFilter): FilterSql {
  * map) the tenant and the filter's parameters, then the LIMIT. Passages are keyed by row number and joined to the
  * map only to filter; entities are grouped, each once with its best-scoring alias. Ties go to the newest row.
  */
-function candidateSql(kind: HitKind, mode: Mode, filter: FilterSql, direction: 'ASC' | 'DESC'): string {
+function candidateSql(kind: GraphHitKind, mode: Mode, filter: FilterSql, direction: 'ASC' | 'DESC'): string {
   const { fts, map } = shapes[kind];
   const score = mode === 'newest' ? '0' : `bm25(${fts})`;
   const bounded = mode === 'window' || mode === 'newest';
@@ -74,7 +74,7 @@ function candidateSql(kind: HitKind, mode: Mode, filter: FilterSql, direction: '
 }
 
 /** The tenant's range of row numbers in an index, or null when it has no rows there. */
-function tenantRange(db: Database.Database, kind: HitKind, tenantId: string): Range | null {
+function tenantRange(db: Database.Database, kind: GraphHitKind, tenantId: string): Range | null {
   const base = prepared(db, 'SELECT base FROM search_tenants WHERE tenant_id = ?').pluck().get(tenantId) as number | undefined;
   if (base === undefined) return null;
   const { map } = shapes[kind];
@@ -89,7 +89,7 @@ function tenantRange(db: Database.Database, kind: HitKind, tenantId: string): Ra
  * Estimated rows of the range matching a term: exact up to `cap`; above it, extrapolated from how far back the newest
  * `cap` matches reach. Reads at most `cap` matches of the term.
  */
-function estimateFrequency(db: Database.Database, kind: HitKind, term: QueryTerm, range: Range, cap: number): number {
+function estimateFrequency(db: Database.Database, kind: GraphHitKind, term: QueryTerm, range: Range, cap: number): number {
   const { fts } = shapes[kind];
   const probe = prepared(
     db,
@@ -102,7 +102,7 @@ function estimateFrequency(db: Database.Database, kind: HitKind, term: QueryTerm
 /**
  * Each term's estimate. A phrase's words are estimated first: a phrase with a common word is not probed itself.
  */
-export function estimateTerms(db: Database.Database, kind: HitKind, terms: readonly QueryTerm[], range: Range, limits: PlannerLimits): TermEstimate[] {
+export function estimateTerms(db: Database.Database, kind: GraphHitKind, terms: readonly QueryTerm[], range: Range, limits: PlannerLimits): TermEstimate[] {
   // With no finite budget every term is light: nothing to estimate (the exhaustive mode the benchmark compares with).
   if (!Number.isFinite(limits.candidateBudget)) return terms.map(() => ({ frequency: 0, entries: 0 }));
   return terms.map((term) => {
@@ -160,7 +160,7 @@ interface Found {
 export function searchSqlite(
   db: Database.Database,
   tenantId: string,
-  kind: HitKind,
+  kind: GraphHitKind,
   query: TextQuery,
   limit: number,
   filter: CheckedFilter,

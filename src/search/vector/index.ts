@@ -67,7 +67,7 @@ export interface VectorIndex {
   /** Builds the scope's in-memory index if needed and waits until it is current; null when there is none (no vectors, too large, no source). */
   ready(tenantId: string, embedderId: string, kind: OwnerKind): Promise<VectorIndexInfo | null>;
   /**
-   * Builds, one after another, the passage and entity indexes of every tenant with vectors of `embedderId`, so the
+   * Builds, one after another, the passage, entity and memory indexes of every tenant with vectors of `embedderId`, so the
    * first searches after a start do not wait for them (the server calls it at start). Stops once the indexes held
    * take {@link VectorIndexOptions.maxBytes} × 0.8 or the index is closed; returns what it built.
    */
@@ -418,7 +418,7 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
   function allowedFor(index: LiveIndex, kind: OwnerKind, filter: CheckedFilter): { allowed: Uint8Array; vectors: number } {
     const { names, times, counts } = index.table.metadata;
     const allowed = new Uint8Array(Math.max(1, names.length));
-    const wanted = kind === 'entity' ? new Set(filter.types) : filter.sourceIds ? new Set(filter.sourceIds) : null;
+    const wanted = kind === 'entity' || kind === 'memory' ? new Set(filter.types) : filter.sourceIds ? new Set(filter.sourceIds) : null;
     let vectors = 0;
     for (let number = 0; number < names.length; number++) {
       const name = names[number] as string;
@@ -597,10 +597,11 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
 
       if (searchOptions.exact === true) return exact('asked');
       if (!source || !indexes) return exact('no-index');
-      // Filters the index does not hold (an entity's evidence and update time, a row's source) are applied in SQL.
+      // Filters the index does not hold (an entity's evidence and update time, a row's source, a memory's ID and
+      // creation time) are applied in SQL; the index holds an entity's type and a memory's kind.
       const indexable =
         kind === 'passage' ||
-        (kind === 'entity' && filter.sourceIds === undefined && filter.since === undefined && filter.until === undefined) ||
+        ((kind === 'entity' || kind === 'memory') && filter.sourceIds === undefined && filter.since === undefined && filter.until === undefined) ||
         isEmptyFilter(filter);
       if (!indexable) return exact('filter');
       const state = stateOf(scope);
@@ -632,7 +633,7 @@ export function createVectorIndex(options: VectorIndexOptions): VectorIndex {
       if (!source || !indexes) return built;
       const tenants = await store.read('system', (tx) => tx.all<{ id: string }>('SELECT id FROM tenants ORDER BY created_at, id'));
       for (const { id } of tenants) {
-        for (const kind of ['passage', 'entity'] as const) {
+        for (const kind of ['passage', 'entity', 'memory'] as const) {
           if (closed || heldBytes() > maxBytes * 0.8) return built;
           const info = await this.ready(id, embedderId, kind);
           if (info) built.push(info);

@@ -1,4 +1,4 @@
-/** @module Looks up what the index's filters need about owners: a passage's source and its creation time, an entity's type. */
+/** @module Looks up what the index's filters need about owners: a passage's source and its creation time, an entity's type, a memory's kind. */
 import type { Dialect } from '../../store/index.js';
 import { timeOf } from './reader.js';
 import { type Statement, ownerMetadata } from './sql.js';

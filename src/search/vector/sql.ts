@@ -1,6 +1,6 @@
 /**
  * @module The vector index's SQL for both dialects: the rows of one (tenant, embedder, kind), with the metadata its
- * filters need (a passage's source and the source's creation time, an entity's type), read by the build, the
+ * filters need (a passage's source and the source's creation time, an entity's type, a memory's kind), read by the build, the
  * catch-up after writes, the rescoring of candidates and exact search. Statements use `?` placeholders.
  */
 import type { Dialect, SqlValue } from '../../store/index.js';
@@ -59,7 +59,7 @@ export function ownerRows(dialect: Dialect, scope: VectorScope): Statement {
 }
 
 /**
- * The metadata of owners (a passage's source and the source's creation time, an entity's type), looked up by owner
+ * The metadata of owners (a passage's source and the source's creation time, an entity's type, a memory's kind), looked up by owner
  * ID: [owner_id, key, time] rows. Rows have none (null). Owner IDs that are not UUIDs cannot name a chunk or entity
  * and are left out by the caller.
  */
@@ -69,6 +69,14 @@ export function ownerMetadata(dialect: Dialect, kind: OwnerKind, tenantId: strin
     const list = inList(dialect, 'c.id', 'uuid', ownerIds);
     return {
       sql: `SELECT ${asText(dialect, 'c.id')} AS owner_id, ${asText(dialect, 'c.source_id')} AS meta_key, s.created_at AS meta_time FROM chunks c JOIN sources s ON s.tenant_id = c.tenant_id AND s.id = c.source_id WHERE c.tenant_id = ? AND ${list.sql}`,
+      params: [tenantId, ...list.params],
+    };
+  }
+  if (kind === 'memory') {
+    // A memory's kind never changes, so the index can hold it; its time, tags, session and status are read in SQL.
+    const list = inList(dialect, 'mem.id', 'uuid', ownerIds);
+    return {
+      sql: `SELECT ${asText(dialect, 'mem.id')} AS owner_id, mem.kind AS meta_key, NULL AS meta_time FROM memories mem WHERE mem.tenant_id = ? AND ${list.sql}`,
       params: [tenantId, ...list.params],
     };
   }
@@ -183,6 +191,20 @@ function filtered(dialect: Dialect, scope: VectorScope, filter: SqlFilter): { fr
       from: `entities ent JOIN ${embeddings(asText(dialect, 'ent.id'))}`,
       where: {
         sql: ['ent.tenant_id = ?', ...parts.map((part) => part.sql), scopeCondition.sql].join(' AND '),
+        params: [...embeddingParams, scope.tenantId, ...parts.flatMap((part) => part.params), ...scopeCondition.params],
+      },
+    };
+  }
+  if (scope.kind === 'memory' && (filter.types !== undefined || hasSources)) {
+    // Memories: `types` are kinds of memory, `sourceIds` memory IDs (a memory is its own source), times its creation.
+    if (filter.types !== undefined) parts.push(inList(dialect, 'mem.kind', 'text', filter.types));
+    if (filter.sourceIds !== undefined) parts.push(inList(dialect, 'mem.id', 'uuid', filter.sourceIds));
+    if (filter.since !== undefined) parts.push(time('mem.created_at', '>=', filter.since));
+    if (filter.until !== undefined) parts.push(time('mem.created_at', '<=', filter.until));
+    return {
+      from: `memories mem JOIN ${embeddings(asText(dialect, 'mem.id'))}`,
+      where: {
+        sql: ['mem.tenant_id = ?', ...parts.map((part) => part.sql), scopeCondition.sql].join(' AND '),
         params: [...embeddingParams, scope.tenantId, ...parts.flatMap((part) => part.params), ...scopeCondition.params],
       },
     };

@@ -1,10 +1,10 @@
 /** @module The vector index's own types: owner kinds, search options and results, and what an index reports. */
 import type { SearchFilter, VectorHit } from '../types.js';
 
-/** What a stored vector belongs to: a passage (chunk), an entity, or a dataset row. */
-export type OwnerKind = 'passage' | 'entity' | 'row';
+/** What a stored vector belongs to: a passage (chunk), an entity, a dataset row, or a memory. */
+export type OwnerKind = 'passage' | 'entity' | 'row' | 'memory';
 
-export const ownerKinds: readonly OwnerKind[] = ['passage', 'entity', 'row'];
+export const ownerKinds: readonly OwnerKind[] = ['passage', 'entity', 'row', 'memory'];
 
 /** Which path answered a search. */
 export type VectorPath =
@@ -27,7 +27,7 @@ export interface VectorSearchOptions<K extends OwnerKind = OwnerKind> {
   probes?: number;
 }
 
-/** A hit of any owner kind: passages and entities are {@link VectorHit}s; rows have kind `row` and ID `<datasetId>:<rowKey>`. */
+/** A hit of any owner kind: passages, entities and memories are {@link VectorHit}s; rows have kind `row` and ID `<datasetId>:<rowKey>`. */
 export interface OwnerHit<K extends OwnerKind = OwnerKind> extends Omit<VectorHit, 'kind'> {
   kind: K;
 }

@@ -103,9 +103,9 @@ export function checkFilter(filter: unknown): CheckedFilter {
   return checked;
 }
 
-/** The filter without what does not apply to the kind (`types` applies to entities only). */
+/** The filter without what does not apply to the kind (`types` applies to entities, and to memories as kinds of memory). */
 export function filterFor(kind: OwnerKind, filter: CheckedFilter): CheckedFilter {
-  if (kind === 'entity' || filter.types === undefined) return filter;
+  if (kind === 'entity' || kind === 'memory' || filter.types === undefined) return filter;
   const { types: _ignored, ...rest } = filter;
   return rest;
 }
