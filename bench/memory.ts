@@ -9,6 +9,12 @@
  *    not part of a write yet (see docs/memory.md), so the split is: request handling vs the service's transaction.
  * 3. Runs `--queries` recall queries (2–5 words drawn from the vocabulary) and as many find-error queries (a stored
  *    mistake's message with words changed) and prints p50/p95/p99 of each, and the process CPU time per query.
+ * Large stores (recall and find-error at 1M): `--fast-load` inserts the memories thousands to a transaction (see
+ * memory-fast-load.ts; no service write rate then), `--embed` embeds them (the search.embed job's work, in bulk) and
+ * builds the memory vector index before the queries, `--reuse` runs the queries on the store already in `--dir`
+ * (loading and HTTP writes skipped). Recall is measured hybrid (text, vector when embedded, graph) and text-only.
+ *   node --import tsx bench/memory.ts --memories 1000000 --fast-load --embed --http-writes 0 --dir /work/bench-data/memory-1m
+ *   node --import tsx bench/memory.ts --reuse --dir /work/bench-data/memory-1m
  * No timing assertions: figures only.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +25,10 @@ import { loadConfig } from '../src/core/config.js';
 import { buildApp } from '../src/server/app.js';
 import { createServices } from '../src/server/services.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
+import { createRecallService } from '../src/memory/recall.js';
+import { createTextSearch } from '../src/search/text/index.js';
 import { percentile } from './corpus.js';
+import { fastLoad } from './memory-fast-load.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,11 +36,15 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '200' },
     'http-writes': { type: 'string', default: '2000' },
     dir: { type: 'string' },
+    'fast-load': { type: 'boolean', default: false },
+    embed: { type: 'boolean', default: false },
+    reuse: { type: 'boolean', default: false },
   },
 });
+const reuse = values.reuse === true;
 const total = Number(values.memories);
 const queries = Number(values.queries);
-const httpWrites = Number(values['http-writes']);
+const httpWrites = reuse ? 0 : Number(values['http-writes']);
 const dir = values.dir ?? mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-memory-'));
 mkdirSync(dir, { recursive: true });
 
@@ -79,7 +92,10 @@ function line(label: string, samples: number[], cpuMs: number) {
   const sorted = [...samples].sort((a, b) => a - b);
   const f = (value: number) => value.toFixed(2);
   console.log(
-    `${label.padEnd(12)} n=${samples.length}  p50 ${f(percentile(sorted, 50))} ms  p95 ${f(percentile(sorted, 95))} ms  p99 ${f(percentile(sorted, 99))} ms  cpu/query ${f(cpuMs / samples.length)} ms`,
+    `${label.padEnd(12)} n=${samples.length}  p50 ${f(percentile(sorted, 50))} ms  p95 ${f(percentile(sorted, 95))} ms  p99 ${f(percentile(sorted, 99))} ms  cpu/query ${f(cpuMs / samples.length)} ms  load ${os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
   );
 }
 
@@ -93,15 +109,21 @@ await store.migrate();
 const config = loadConfig({ env: { TRELLIS_DATA_DIR: dir }, file: undefined, overrides: { logLevel: 'silent', rateLimit: 'off' } });
 const services = createServices(config, store);
 const boot = await services.platform.bootstrap();
-if (!boot.created) throw new Error(`${dir} already holds a tenant; give an empty --dir`);
-const { tenantId, apiKey } = boot.created;
+if (!boot.created && !reuse) throw new Error(`${dir} already holds a tenant; give an empty --dir (or --reuse)`);
+const tenantId =
+  boot.created?.tenantId ?? String((await store.read('system', (tx) => tx.get<{ id: string }>('SELECT id FROM tenants ORDER BY created_at LIMIT 1')))?.id);
+const apiKey = boot.created?.apiKey ?? '';
 const app = await buildApp(services, { logger: false });
 await app.ready();
 
 console.log(`SQLite store in ${dir}; ${total.toLocaleString('en')} memories`);
 let started = performance.now();
 const mistakes: string[] = [];
-for (let index = 0; index < total; index++) {
+if (values['fast-load'] && !reuse)
+  await fastLoad(store, tenantId, total, memoryInput, (input) => {
+    if (input.kind === 'mistake' && mistakes.length < 5000) mistakes.push(String(input.message));
+  });
+for (let index = 0; index < (reuse || values['fast-load'] ? 0 : total); index++) {
   const input = memoryInput();
   const memory = await services.memory.create(tenantId, input as never);
   if (memory.kind === 'mistake' && mistakes.length < 5000) mistakes.push(String(input.message));
@@ -119,15 +141,45 @@ for (let index = 0; index < httpWrites; index++) {
 seconds = (performance.now() - started) / 1000;
 console.log(`HTTP writes (inject, one at a time): ${httpWrites} in ${seconds.toFixed(1)} s = ${Math.round(httpWrites / seconds)}/s`);
 
+if (values.embed && !reuse) {
+  started = performance.now();
+  const embedded = await services.embeddings.embedPending(tenantId, { kinds: ['memory'] });
+  console.log(`embedded ${embedded.memories} memories in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+started = performance.now();
+const index = await services.vectors.ready(tenantId, services.embeddings.embedderId(), 'memory');
+if (index)
+  console.log(
+    `memory vector index: ${index.shape}, ${index.vectors.toLocaleString('en')} vectors, ${index.lists} lists, ${Math.round(index.bytes / 2 ** 20)} MiB, ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+if (mistakes.length === 0) {
+  // A reused store: the queries' mistakes are read back from it.
+  const rows = await store.read({ tenantId }, (tx) =>
+    tx.all<{ fields: string }>("SELECT fields FROM memories WHERE tenant_id = ? AND kind = 'mistake' LIMIT 5000", [tenantId]),
+  );
+  for (const row of rows) mistakes.push(String((JSON.parse(row.fields) as { message?: string }).message));
+}
+const recallQueries = Array.from({ length: queries }, () => Array.from({ length: 2 + Math.floor(next() * 4) }, word).join(' '));
+
 const recallSamples: number[] = [];
 let cpu = process.cpuUsage();
-for (let index = 0; index < queries; index++) {
-  const query = Array.from({ length: 2 + Math.floor(next() * 4) }, word).join(' ');
+for (const query of recallQueries) {
   const start = performance.now();
   await services.memory.recall(tenantId, { query, limit: 10 });
   recallSamples.push(performance.now() - start);
 }
 line('recall', recallSamples, cpuMs(cpu));
+
+// The same queries without the vector signal: full-text and graph only.
+const textOnly = createRecallService({ store, text: createTextSearch(store) });
+const textSamples: number[] = [];
+cpu = process.cpuUsage();
+for (const query of recallQueries) {
+  const start = performance.now();
+  await textOnly.recall(tenantId, { query, limit: 10 });
+  textSamples.push(performance.now() - start);
+}
+line('recall text', textSamples, cpuMs(cpu));
 
 const findSamples: number[] = [];
 cpu = process.cpuUsage();
