@@ -229,6 +229,10 @@ export interface TrellisConfig {
   searchThreads: number;
   /** `on`: the server builds the vector indexes of every tenant at start, in the background; `off`: the first searches do. @default on */
   vectorIndexWarm: 'on' | 'off';
+  /** `on`: a memory write that changes a memory's text queues a `memory.extract` job (one per tenant per second) that links the entities it mentions; `off`: memories stay unlinked until a job is queued by hand. @default on */
+  memoryAutoExtract: 'on' | 'off';
+  /** `on`: such a write also queues `search.embed` for memories (one per tenant per second), so recall by meaning needs no `trellis embed`. @default on */
+  memoryAutoEmbed: 'on' | 'off';
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
   /** Base URL of the Trellis server the CLI's client commands (`remember`, `recall`, …) talk to; unset: `http://<host>:<port>` of this configuration (loopback when host is 0.0.0.0 or ::). @default undefined */
@@ -958,6 +962,8 @@ const settings: { [K in keyof TrellisConfig]: Setting<K> } = {
     parse: integer(0, 64),
   },
   vectorIndexWarm: { env: 'TRELLIS_VECTOR_INDEX_WARM', yaml: 'vectorIndexWarm', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  memoryAutoExtract: { env: 'TRELLIS_MEMORY_AUTO_EXTRACT', yaml: 'memoryAutoExtract', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
+  memoryAutoEmbed: { env: 'TRELLIS_MEMORY_AUTO_EMBED', yaml: 'memoryAutoEmbed', default: 'on', allowed: 'on or off', parse: oneOf('on', 'off') },
   searchThreads: {
     env: 'TRELLIS_SEARCH_THREADS',
     yaml: 'searchThreads',

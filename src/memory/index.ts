@@ -16,7 +16,9 @@ import {
   prepareMemory,
   recordedFieldsOf,
   limits,
+  searchText,
 } from './kinds.js';
+import type { QueueMemoryWork } from './extract-job.js';
 import {
   type Memory,
   type MemoryFilter,
@@ -69,6 +71,8 @@ export interface MemoryService {
 export interface MemoryServiceOptions {
   store: Store;
   graph: GraphService;
+  /** Queues extraction and embedding in the transaction of a write that changes a memory's text. @default none */
+  queueWork?: QueueMemoryWork;
 }
 
 /** Feedback notes a mistake keeps (the newest). */
@@ -104,7 +108,7 @@ function editable(memory: Memory): MemoryInput {
 }
 
 /** Creates the memory service. */
-export function createMemoryService({ store, graph }: MemoryServiceOptions): MemoryService {
+export function createMemoryService({ store, graph, queueWork }: MemoryServiceOptions): MemoryService {
   const scope = (tenantId: string) => ({ tenantId });
 
   /** Appends events and tells the traversal projection they changed no graph structure. */
@@ -183,6 +187,7 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
               [tenantId, id, memoryUri(id), memory.title, memory.contentHash, JSON.stringify({ memoryKind: memory.kind }), now, now],
             );
             await insertMemory(tx, tenantId, id, memory, now);
+            await queueWork?.(tx, tenantId);
             const events: EventInput[] = [
               { type: 'source.created', subject: id, payload: { id, uri: memoryUri(id), kind: 'memory', chunks: 0 } },
               {
@@ -250,6 +255,7 @@ export function createMemoryService({ store, graph }: MemoryServiceOptions): Mem
             const found = await checkReferences(tx, tenantId, memory, memoryId);
             const now = nowIso();
             await updateMemoryRow(tx, tenantId, memoryId, memory, now, archive);
+            if (memory.searchText !== searchText(stored.title, stored.fields)) await queueWork?.(tx, tenantId);
             if (memory.title !== current.title || memory.contentHash !== current.contentHash) await syncSource(tx, tenantId, memoryId, memory, now);
             const within = graph.within(tx, tenantId);
             const payload: Record<string, unknown> = { id: memoryId, kind: current.kind, changed: Object.keys(patch), status: memory.status };

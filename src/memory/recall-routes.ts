@@ -20,6 +20,7 @@ const RecallBody = Type.Object(
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or before' })),
     includeArchived: Type.Optional(Type.Boolean({ default: false, description: 'Archived memories too (hidden by default)' })),
+    entityId: Type.Optional(Type.String({ maxLength: 36, description: 'Only memories cited by evidence of this entity; the query ranks them' })),
   },
   { additionalProperties: false },
 );

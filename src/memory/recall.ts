@@ -3,6 +3,7 @@
  * with reciprocal rank fusion), then by recency and importance, each with why it ranked and what it cites.
  */
 import { TrellisError } from '../core/errors.js';
+import { isId } from '../core/ids.js';
 import { rrfK } from '../search/fusion.js';
 import type { CheckedMemoryFilter, MemoryTextHit, TextSearch } from '../search/text/index.js';
 import { checkMemoryTextOptions } from '../search/text/index.js';
@@ -27,6 +28,8 @@ const candidatesPerSignal = 30;
 const graphSeeds = 5;
 /** Evidence rows read per seed entity. */
 const evidencePerSeed = 50;
+/** Evidence rows read for a request's `entityId`: the memories it cites are all the candidates. */
+const entityEvidenceLimit = 2000;
 
 /** A recall request (POST /recall). */
 export interface RecallRequest {
@@ -42,6 +45,8 @@ export interface RecallRequest {
   until?: string;
   /** Archived memories too (status `archived`, or `archived_at` set). @default false */
   includeArchived?: boolean;
+  /** Only memories that evidence of this entity cites (the entity side of recall); the query ranks them. */
+  entityId?: string;
 }
 
 /** Where a recall result's text comes from: the memory's own source, or a span of it an entity's evidence cites. */
@@ -110,7 +115,7 @@ function elapsed(start: number): number {
 }
 
 /** Checks a recall request (the route's schema checks it first; the service is also called in-process). */
-export function checkRecallRequest(request: RecallRequest): { query: string; limit: number; filter: CheckedMemoryFilter } {
+export function checkRecallRequest(request: RecallRequest): { query: string; limit: number; filter: CheckedMemoryFilter; entityId?: string } {
   if (request === null || typeof request !== 'object') throw bad('The request must be an object', 'body');
   const { query } = request;
   if (typeof query !== 'string' || query.trim() === '') throw bad('query must be non-empty text', 'query');
@@ -128,7 +133,8 @@ export function checkRecallRequest(request: RecallRequest): { query: string; lim
       ...(request.includeArchived === undefined ? {} : { includeArchived: request.includeArchived }),
     },
   });
-  return { query, limit, filter };
+  if (request.entityId !== undefined && !isId(request.entityId)) throw bad('entityId must be an entity ID (a UUID)', 'entityId');
+  return { query, limit, filter, ...(request.entityId === undefined ? {} : { entityId: request.entityId.toLowerCase() }) };
 }
 
 /** The recency factor of a memory updated at `updatedAt` (ISO), at time `now` (ms). */
@@ -158,14 +164,14 @@ interface GraphCitation {
 }
 
 /** Evidence of the seed entities whose source is a memory of the tenant, seeds in order. */
-async function evidenceInMemories(tx: Tx, tenantId: string, seeds: readonly string[]): Promise<GraphCitation[]> {
+async function evidenceInMemories(tx: Tx, tenantId: string, seeds: readonly string[], perSeed = evidencePerSeed): Promise<GraphCitation[]> {
   const out: GraphCitation[] = [];
   for (const seed of seeds) {
     const rows = await tx.all<{ source_id: string; start_offset: number | null; end_offset: number | null; quote: string | null }>(
       `SELECT v.source_id, v.start_offset, v.end_offset, v.quote FROM evidence v
        JOIN memories m ON m.tenant_id = v.tenant_id AND m.id = v.source_id
        WHERE v.tenant_id = ? AND v.subject_id = ? ORDER BY v.source_id LIMIT ?`,
-      [tenantId, seed, evidencePerSeed],
+      [tenantId, seed, perSeed],
     );
     for (const row of rows)
       out.push({
@@ -189,19 +195,31 @@ export function createRecallService({ store, text, vectors, now = Date.now }: Re
   return {
     async recall(tenantId, request) {
       const started = performance.now();
-      const { query: queryText, limit, filter } = checkRecallRequest(request);
+      const { query: queryText, limit, filter, entityId } = checkRecallRequest(request);
       const query = recallQuery(queryText);
       const candidates = Math.max(candidatesPerSignal, limit * 2);
       const textHits: MemoryTextHit[] = query.terms.length === 0 ? [] : await text.memories(tenantId, query, { limit: candidates, filter });
       const vectorHits = vectors ? await vectors.search(tenantId, queryText, { limit: candidates, filter }) : [];
-      const seeds = query.terms.length === 0 ? [] : (await text.search(tenantId, query, { kinds: ['entity'], limit: graphSeeds })).map((hit) => hit.id);
+      // With an entity, it is the graph signal's one seed and every result must be a memory its evidence cites.
+      const seeds = entityId
+        ? [entityId]
+        : query.terms.length === 0
+          ? []
+          : (await text.search(tenantId, query, { kinds: ['entity'], limit: graphSeeds })).map((hit) => hit.id);
 
       const lists: { signal: Signal; ids: string[]; scores: number[] }[] = [
         { signal: 'text', ids: textHits.map((hit) => hit.id), scores: textHits.map((hit) => hit.score) },
         { signal: 'vector', ids: vectorHits.map((hit) => hit.id), scores: vectorHits.map((hit) => hit.score) },
       ];
       return store.read({ tenantId }, async (tx) => {
-        const evidence = await evidenceInMemories(tx, tenantId, seeds);
+        const evidence = await evidenceInMemories(tx, tenantId, seeds, entityId ? entityEvidenceLimit : evidencePerSeed);
+        if (entityId) {
+          const cited = new Set(evidence.map((item) => item.memoryId));
+          for (const list of lists) {
+            const kept = list.ids.flatMap((id, index) => (cited.has(id) ? [index] : []));
+            [list.ids, list.scores] = [kept.map((index) => list.ids[index] as string), kept.map((index) => list.scores[index] as number)];
+          }
+        }
         // The graph signal's ranking: memories by the best rank of an entity citing them (seed order), then by how many cite them.
         const graphOrder = new Map<string, { seed: number; count: number }>();
         for (const item of evidence) {

@@ -121,7 +121,7 @@ function storedValues(memory: PreparedMemory): SqlValue[] {
   ];
 }
 
-/** Inserts the memory row (its source must exist already). */
+/** Inserts the memory row (its source must exist already), pending extraction. */
 export async function insertMemory(tx: Tx, tenantId: string, id: string, memory: PreparedMemory, now: string): Promise<void> {
   await tx.run(
     `INSERT INTO memories (tenant_id, id, kind, title, body, fields, tags, importance, session_id, author, status, content_hash, search_text, created_at, updated_at)
@@ -130,13 +130,15 @@ export async function insertMemory(tx: Tx, tenantId: string, id: string, memory:
   );
 }
 
-/** Rewrites a memory's row from its prepared state; `archivedAt` is kept unless given. */
+/** Rewrites a memory's row from its prepared state; `archivedAt` is kept unless given. A changed search text marks the memory pending extraction. */
 export async function updateMemoryRow(tx: Tx, tenantId: string, id: string, memory: PreparedMemory, now: string, archivedAt?: string | null): Promise<void> {
   const archive = archivedAt === undefined ? '' : ', archived_at = ?';
+  // A changed search text waits for extraction again (the CASE reads the row's old text, as every SET expression does).
   await tx.run(
     `UPDATE memories SET title = ?, body = ?, fields = ${json(tx)}, tags = ${json(tx)}, importance = ?, session_id = ?, author = ?, status = ?,
-       content_hash = ?, search_text = ?, updated_at = ?${archive} WHERE tenant_id = ? AND id = ?`,
-    [...storedValues(memory), now, ...(archivedAt === undefined ? [] : [archivedAt]), tenantId, id],
+       content_hash = ?, search_text = ?, extract_pending = CASE WHEN search_text = ? THEN extract_pending ELSE 1 END, updated_at = ?${archive}
+       WHERE tenant_id = ? AND id = ?`,
+    [...storedValues(memory), memory.searchText, now, ...(archivedAt === undefined ? [] : [archivedAt]), tenantId, id],
   );
 }
 

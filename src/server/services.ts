@@ -6,6 +6,10 @@ import { type AnalyticsService, createAnalyticsService } from '../graph/analytic
 import { registerIngestJobTypes } from '../ingest/remote/index.js';
 import { registerImportJobType } from '../exchange/index.js';
 import { type FindErrorService, createFindErrorService } from '../memory/find-error.js';
+import { createMemoryExtraction } from '../memory/extract.js';
+import { createMemoryWorkQueue, registerMemoryExtractJobType } from '../memory/extract-job.js';
+import { type ExtractorPool, createExtractorPool } from '../ingest/extract/pool.js';
+import { defaultSchema } from '../ingest/schema.js';
 import { registerMemoryAnalysis } from '../memory/analysis/index.js';
 import { type MemoryService, createMemoryService } from '../memory/index.js';
 import { type RecallService, createRecallService } from '../memory/recall.js';
@@ -19,7 +23,7 @@ import { type ObservabilityService, createObservability, recordJob, setJobCounts
 import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
 import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
 import { type EmbeddingService, createEmbeddingService } from '../search/embed/index.js';
-import { type SearchService, type VectorSignal, createMemoryReader, createSearchService } from '../search/index.js';
+import { type SearchService, type VectorSignal, createSearchService } from '../search/index.js';
 import { createSearchThreads } from '../search/search-threads.js';
 import { createTextSearch } from '../search/text/index.js';
 import { type VectorIndex, type VectorSource, createVectorIndex, vectorIndexSettings } from '../search/vector/index.js';
@@ -115,11 +119,16 @@ export function createServices(config: TrellisConfig, store: Store): Services {
       ? createSearchThreads({ file: store.location, threads: config.searchThreads || Math.min(2, availableParallelism()), vectors: vectorSignal })
       : null;
   const text = createTextSearch(store);
-  const memoryVectors = createMemoryVectorSignal({ store, embeddings, vectors });
-  const search = searchThreads ?? createSearchService({ graph, text, vectors: vectorSignal, memories: createMemoryReader(store) });
+  const memoryVectors = createMemoryVectorSignal({ store, embeddings });
+  const search = searchThreads ?? createSearchService({ graph, text, vectors: vectorSignal });
   registerImportJobType(jobs, { store, graph, config });
   // Pattern detection, mistake aggregation, review reminders and maintenance; each tenant's schedules on its first memory.
   const memoryAnalysis = registerMemoryAnalysis({ store, graph, jobs, config });
+  // Memory extraction runs the built-in extractor in one worker thread of its own, started by the first job.
+  let memoryExtractor: ExtractorPool | undefined;
+  const memoryExtraction = createMemoryExtraction({ store, graph, extractor: () => (memoryExtractor ??= createExtractorPool(defaultSchema(), 1)) });
+  registerMemoryExtractJobType(jobs, memoryExtraction);
+  const queueMemoryWork = createMemoryWorkQueue(jobs, { extract: config.memoryAutoExtract === 'on', embed: config.memoryAutoEmbed === 'on' });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
   const webhooks = createWebhookService(store, config, { changes: events.notifier, jobs });
@@ -142,7 +151,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
     search,
     views: createViewService({ store, graph, events, jobs, config, embeddings, metrics: analyticsMetrics(analytics) }),
     memory: {
-      ...memoryAnalysis.observe(createMemoryService({ store, graph })),
+      ...memoryAnalysis.observe(createMemoryService({ store, graph, queueWork: queueMemoryWork })),
       ...createRecallService({ store, text, vectors: memoryVectors }),
       ...createFindErrorService({ store, text, vectors: memoryVectors }),
     },
@@ -164,6 +173,7 @@ export function createServices(config: TrellisConfig, store: Store): Services {
         stop: () => vectors.close(),
       },
       { name: 'search threads', start() {}, stop: () => search.close() },
+      { name: 'memory extractor', start() {}, stop: async () => memoryExtractor?.close() },
     ],
   };
 }

@@ -12,6 +12,7 @@ import { migration as searchText } from './migrations/0009-search-text.js';
 import { migration as embeddings } from './migrations/0010-embeddings.js';
 import { migration as views } from './migrations/0012-views.js';
 import { migration as memories } from './migrations/0013-memories.js';
+import { migration as memoryExtraction } from './migrations/0014-memory-extraction.js';
 import type { Dialect, MigrationReport, MigrationState } from './types.js';
 
 /** One schema change, written for both dialects. */
@@ -35,6 +36,7 @@ export const migrations: readonly Migration[] = [
   embeddings,
   views,
   memories,
+  memoryExtraction,
 ];
 
 /** The SQL to run for a migration in a dialect, and its checksum (to spot edited migrations). */

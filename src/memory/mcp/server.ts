@@ -126,6 +126,7 @@ const schemas = {
     since: isoTime.optional(),
     until: isoTime.optional(),
     includeArchived: z.boolean().optional().describe('archived memories too (hidden by default)'),
+    entityId: id.optional().describe('only memories citing this entity (from get_entity or search); the query ranks them'),
   }),
   find_similar_errors: z.strictObject({
     message: z.string().min(1).max(4000).describe('the error message seen now'),

@@ -58,7 +58,7 @@ describe('migration 0013 (memories, memory embeddings)', () => {
 
     const store = openSqliteStore({ file });
     try {
-      assert.deepEqual((await store.migrate()).applied, ['0013-memories']);
+      assert.equal((await store.migrate()).applied[0], '0013-memories');
       await store.transaction({ tenantId }, async (tx) => {
         assert.deepEqual(
           (await tx.all<{ seq: number; owner_kind: string }>('SELECT seq, owner_kind FROM embeddings ORDER BY seq')).map((row) => [row.seq, row.owner_kind]),
@@ -99,7 +99,7 @@ describe('migration 0013 (memories, memory embeddings)', () => {
     }
     const store = openPostgresStore({ url: database.url, role: 'trellis_app', poolSize: 2 });
     try {
-      assert.deepEqual((await store.migrate()).applied, ['0013-memories']);
+      assert.equal((await store.migrate()).applied[0], '0013-memories');
       await store.transaction({ tenantId }, (tx) =>
         tx.run(
           "INSERT INTO embeddings (tenant_id, owner_kind, owner_id, embedder, dimensions, vector, content_hash, updated_at) VALUES (?, 'memory', 'm', 'test', 1, ?, 'h', ?)",
