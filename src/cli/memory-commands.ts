@@ -181,10 +181,11 @@ export function registerMemoryCommands(program: Command): void {
     .option('--until <time>', 'only memories created at or before this RFC 3339 time')
     .option('--entity <id>', 'only memories citing this entity (its ID); the query ranks them')
     .option('--limit <n>', 'results, 1 to 100', '10')
+    .option('--archived', 'archived memories too (hidden by default)')
     .action(
       async (
         query: string,
-        flags: ServerFlags & { kind: string[]; tag: string[]; session?: string; since?: string; until?: string; limit: string },
+        flags: ServerFlags & { kind: string[]; tag: string[]; session?: string; since?: string; until?: string; limit: string; archived?: boolean },
         command: Command,
       ) => {
         const limit = limitFlag(flags.limit, 100);
@@ -201,6 +202,7 @@ export function registerMemoryCommands(program: Command): void {
           ...(flags.since !== undefined ? { since: flags.since } : {}),
           ...(flags.until !== undefined ? { until: flags.until } : {}),
           ...(entity !== undefined ? { entityId: entity } : {}),
+          ...(flags.archived === true ? { includeArchived: true } : {}),
         };
         const answer = await callServer<RecallResponse>(target, 'POST', '/recall', body);
         emit(json, answer, () => recallText(answer.results, answer.milliseconds));
@@ -212,10 +214,16 @@ export function registerMemoryCommands(program: Command): void {
   )
     .option('--type <type>', 'the error type (e.g. TypeError)')
     .option('--limit <n>', 'results, 1 to 50', '5')
-    .action(async (message: string, flags: ServerFlags & { type?: string; limit: string }, command: Command) => {
+    .option('--archived', 'archived mistakes too (hidden by default)')
+    .action(async (message: string, flags: ServerFlags & { type?: string; limit: string; archived?: boolean }, command: Command) => {
       const limit = limitFlag(flags.limit, 50);
       const { json, target } = setup(command, flags);
-      const body = { message, limit, ...(flags.type !== undefined ? { errorType: flags.type } : {}) };
+      const body = {
+        message,
+        limit,
+        ...(flags.type !== undefined ? { errorType: flags.type } : {}),
+        ...(flags.archived === true ? { includeArchived: true } : {}),
+      };
       const answer = await callServer<FindErrorResponse>(target, 'POST', '/memories/find-error', body);
       emit(json, answer, () => findErrorText(answer.results, answer.milliseconds));
     });

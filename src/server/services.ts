@@ -23,7 +23,7 @@ import { type ObservabilityService, createObservability, recordJob, setJobCounts
 import { type WebhookService, createWebhookService } from '../platform/webhooks/index.js';
 import { webhookRetentionHold } from '../platform/webhooks/retention-hold.js';
 import { type EmbeddingService, createEmbeddingService } from '../search/embed/index.js';
-import { type SearchService, type VectorSignal, createSearchService } from '../search/index.js';
+import { type SearchService, type VectorSignal, createMemoryReader, createSearchService } from '../search/index.js';
 import { createSearchThreads } from '../search/search-threads.js';
 import { createTextSearch } from '../search/text/index.js';
 import { type VectorIndex, type VectorSource, createVectorIndex, vectorIndexSettings } from '../search/vector/index.js';
@@ -119,8 +119,8 @@ export function createServices(config: TrellisConfig, store: Store): Services {
       ? createSearchThreads({ file: store.location, threads: config.searchThreads || Math.min(2, availableParallelism()), vectors: vectorSignal })
       : null;
   const text = createTextSearch(store);
-  const memoryVectors = createMemoryVectorSignal({ store, embeddings });
-  const search = searchThreads ?? createSearchService({ graph, text, vectors: vectorSignal });
+  const memoryVectors = createMemoryVectorSignal({ store, embeddings, vectors });
+  const search = searchThreads ?? createSearchService({ graph, text, vectors: vectorSignal, memories: createMemoryReader(store) });
   registerImportJobType(jobs, { store, graph, config });
   // Pattern detection, mistake aggregation, review reminders and maintenance; each tenant's schedules on its first memory.
   const memoryAnalysis = registerMemoryAnalysis({ store, graph, jobs, config });
