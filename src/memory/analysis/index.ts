@@ -79,6 +79,7 @@ export function registerMemoryAnalysis(options: MemoryAnalysisOptions): MemoryAn
     const settings: PatternSettings = {
       minSupport: setting(job.payload, 'minSupport', 3, 2, 1000),
       threshold: setting(job.payload, 'threshold', 0.5, 0.2, 1, false),
+      commonShare: setting(job.payload, 'commonShare', 0.02, 0.001, 1, false),
       maxPatterns: setting(job.payload, 'maxPatterns', 1000, 1, 10_000),
     };
     return detectPatterns(deps, tenantOf(job), settings, (value) => context.progress(value), context.signal);

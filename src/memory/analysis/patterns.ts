@@ -16,6 +16,8 @@ export interface PatternSettings {
   minSupport: number;
   /** Estimated Jaccard similarity (of word and word-pair shingles) at which two memories join a cluster. @default 0.5 */
   threshold: number;
+  /** Shingles in more than this share of the memories (and in at least 100) do not count (see similarity.ts). @default 0.02 */
+  commonShare: number;
   /** Patterns written per run at most, largest clusters first. @default 1000 */
   maxPatterns: number;
 }
@@ -109,10 +111,9 @@ export async function detectPatterns(
   );
   progress({ phase: 'clustering', memories: items.length });
   const clusterStarted = performance.now();
-  const clusters = (await clusterInWorker(items, { threshold: settings.threshold, minSize: settings.minSupport, verify: 'estimate' }, signal)).slice(
-    0,
-    settings.maxPatterns,
-  );
+  const clusters = (
+    await clusterInWorker(items, { threshold: settings.threshold, minSize: settings.minSupport, verify: 'estimate', commonShare: settings.commonShare }, signal)
+  ).slice(0, settings.maxPatterns);
   const clusterMs = Math.round(performance.now() - clusterStarted);
 
   const bySignature = new Map(known.filter((pattern) => pattern.signature !== null).map((pattern) => [pattern.signature as string, pattern]));

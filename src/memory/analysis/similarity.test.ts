@@ -50,4 +50,16 @@ describe('memory analysis similarity', () => {
     // Without placeholders the line numbers differ, and exact Jaccard at 0.95 keeps them apart.
     assert.deepEqual(cluster(items, { threshold: 0.95, verify: 'exact', placeholders: false }), []);
   });
+
+  it('leaves out the shingles common to a large share of the texts, so variants of one message shape stay apart', () => {
+    const names = ['order.amount', 'user.email', 'invoice.total', 'cart.coupon', 'account.phone', 'shipment.weight'];
+    const items = Array.from({ length: 360 }, (_, index) => ({
+      group: 'mistake',
+      text: `ValidationError ${names[index % 6]} must be a string, got number ${index} in the request body of the public API`,
+    }));
+    const clusters = cluster(items, { threshold: 0.5, verify: 'estimate', commonShare: 0.02 });
+    assert.equal(clusters.length, 6);
+    for (const found of clusters) assert.ok(found.members.every((member) => member % 6 === (found.members[0] as number) % 6));
+    assert.equal(cluster(items, { threshold: 0.5, verify: 'estimate' }).length, 1, 'without it, the shared shape dominates');
+  });
 });
