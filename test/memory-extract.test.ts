@@ -244,6 +244,54 @@ for (const dialect of dialects) {
       assert.equal(new Set(umbrella.evidence.map((item) => item.sourceId)).size, 60);
     });
 
+    it('commits concurrent creates together, and one that fails (duplicate, unknown session) fails alone', async () => {
+      const count = async () =>
+        Number(
+          (
+            await test.services.store.read({ tenantId: test.tenantId }, (tx) =>
+              tx.get<{ count: number | string }>('SELECT COUNT(*) AS count FROM memories WHERE tenant_id = ?', [test.tenantId]),
+            )
+          )?.count,
+        );
+      const before = await count();
+      const seq = Number(
+        (
+          await test.services.store.read({ tenantId: test.tenantId }, (tx) =>
+            tx.get<{ seq: number | string }>('SELECT seq FROM event_counters WHERE tenant_id = ?', [test.tenantId]),
+          )
+        )?.seq ?? 0,
+      );
+      const text = unique('Group commit probe for Project Quill');
+      const responses = await Promise.all([
+        call('POST', '/memories', { kind: 'note', text }),
+        call('POST', '/memories', { kind: 'note', text: `  ${text}  ` }),
+        call('POST', '/memories', { kind: 'note', text: unique('Orphan note'), sessionId: '0190a000-0000-7000-8000-000000000001' }),
+        ...Array.from({ length: 10 }, (_, index) => call('POST', '/memories', { kind: 'note', text: unique(`Fine note ${index}`) })),
+      ]);
+      const [first, second, orphan, ...fine] = responses as [
+        LightMyRequestResponse,
+        LightMyRequestResponse,
+        LightMyRequestResponse,
+        ...LightMyRequestResponse[],
+      ];
+      assert.deepEqual([first.statusCode, second.statusCode].sort(), [201, 409]);
+      const [created, refused] = first.statusCode === 201 ? [first, second] : [second, first];
+      assert.equal((refused.json() as { details: { id: string } }).details.id, (created.json() as { id: string }).id);
+      assert.equal(orphan.statusCode, 422, orphan.body);
+      for (const response of fine) assert.equal(response.statusCode, 201, response.body);
+      assert.equal(await count(), before + 11);
+      // Each created memory is whole: readable, with its source and its memory.created event.
+      for (const response of [created, ...fine]) {
+        const id = (response.json() as { id: string }).id;
+        ok(await call('GET', `/memories/${id}`));
+        assert.equal((ok(await call('GET', `/sources/${id}`)) as { uri: string }).uri, `memory://${id}`);
+      }
+      const events = ok(await call('GET', `/events?after=${seq}&limit=1000`)).items as { type: string; subject: string }[];
+      const createdIds = new Set([created, ...fine].map((response) => (response.json() as { id: string }).id));
+      assert.equal(events.filter((event) => event.type === 'memory.created' && createdIds.has(event.subject)).length, 11);
+      await drain();
+    });
+
     it('keeps tenants apart: the other tenant’s memory links entities of its own tenant only', async () => {
       ok(await call('POST', '/memories', { kind: 'note', text: unique('Hooli Corp reviewed the rollout.') }, otherKey), 201);
       await drain(otherKey);

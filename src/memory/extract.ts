@@ -64,11 +64,11 @@ const identityOf = (entity: { type: string; key: string }) => `${entity.type}\u0
 const citationKey = (subjectId: string, sourceId: string, start: number | null, end: number | null) =>
   `${subjectId}\u0000${sourceId}\u0000${start}\u0000${end}`;
 
-/** `id IN (…)` for checked memory IDs on either driver, with its one parameter. */
-function idList(tx: Tx, ids: readonly string[]): { sql: string; param: string } {
+/** `<column> IN (…)` for checked memory IDs on either driver, with its one parameter. */
+function idList(tx: Tx, ids: readonly string[], column = 'id'): { sql: string; param: string } {
   return tx.dialect === 'sqlite'
-    ? { sql: 'id IN (SELECT value FROM json_each(?))', param: JSON.stringify(ids) }
-    : { sql: 'id = ANY(?::uuid[])', param: `{${ids.join(',')}}` };
+    ? { sql: `${column} IN (SELECT value FROM json_each(?))`, param: JSON.stringify(ids) }
+    : { sql: `${column} = ANY(?::uuid[])`, param: `{${ids.join(',')}}` };
 }
 
 /**
@@ -258,6 +258,16 @@ export function createMemoryExtraction({ store, graph, extractor, batchSize = ex
           const fresh = memories.filter((memory) => textNow.get(memory.id) === memory.text);
           skipped += memories.length - fresh.length;
           if (fresh.length === 0) return null;
+          const freshIds = fresh.map((memory) => memory.id);
+          // Only memories extracted before have citations to retract (asked before this batch writes its own): most of a
+          // batch is new memories, and the retraction's scan is skipped for them.
+          const cited = idList(tx, freshIds, 'source_id');
+          const extractedBefore = (
+            await tx.all<{ source_id: string }>(
+              `SELECT DISTINCT source_id FROM evidence WHERE tenant_id = ? AND ${cited.sql} AND source_id IS NOT NULL AND extractor = ?`,
+              [tenantId, cited.param, name],
+            )
+          ).map((row) => String(row.source_id));
           const inputs = graphInputs(fresh, { name, version });
           const within = graph.within(tx, tenantId);
           const keep = new Set<string>();
@@ -274,8 +284,7 @@ export function createMemoryExtraction({ store, graph, extractor, batchSize = ex
             for (const item of relation.evidence ?? [])
               keep.add(citationKey(result.relations.ids[index] as string, item.sourceId as string, item.start ?? null, item.end ?? null));
           });
-          const freshIds = fresh.map((memory) => memory.id);
-          const retraction = await within.retractCitations(name, freshIds, (citation) =>
+          const retraction = await within.retractCitations(name, extractedBefore, (citation) =>
             keep.has(citationKey(citation.subjectId, citation.sourceId, citation.start, citation.end)),
           );
           const done = idList(tx, freshIds);

@@ -19,6 +19,7 @@ import {
   searchText,
 } from './kinds.js';
 import type { QueueMemoryWork } from './extract-job.js';
+import { createGroupCommit } from './group-commit.js';
 import {
   type Memory,
   type MemoryFilter,
@@ -110,6 +111,7 @@ function editable(memory: Memory): MemoryInput {
 /** Creates the memory service. */
 export function createMemoryService({ store, graph, queueWork }: MemoryServiceOptions): MemoryService {
   const scope = (tenantId: string) => ({ tenantId });
+  const creates = createGroupCommit(store, queueWork);
 
   /** Appends events and tells the traversal projection they changed no graph structure. */
   const emit = async (tx: Tx, within: GraphWithin, events: EventInput[]) => within.noteEvents(await appendEvent(tx, events));
@@ -171,43 +173,51 @@ export function createMemoryService({ store, graph, queueWork }: MemoryServiceOp
       const memory = prepareMemory(input);
       if (memory.kind === 'decision' && memory.status !== 'proposed' && memory.status !== 'accepted')
         throw unprocessable(`A decision is recorded as proposed or accepted; it becomes ${memory.status} later`, { field: 'status' });
+      const write = async (tx: Tx): Promise<Memory> => {
+        const existing = await findByContentHash(tx, tenantId, memory.contentHash);
+        if (existing) throw duplicate(existing);
+        const found = await checkReferences(tx, tenantId, memory, null);
+        const id = newId();
+        const now = nowIso();
+        const within = graph.within(tx, tenantId);
+        // The memory's source, with the same ID: the sources row as the graph module writes it (its createSource
+        // picks its own ID), so evidence can cite the memory and deleting the source removes the memory.
+        await tx.run(
+          `INSERT INTO sources (tenant_id, id, uri, kind, title, content_hash, metadata, status, created_at, updated_at) VALUES (?, ?, ?, 'memory', ?, ?, ${tx.dialect === 'sqlite' ? '?' : '?::jsonb'}, 'registered', ?, ?)`,
+          [tenantId, id, memoryUri(id), memory.title, memory.contentHash, JSON.stringify({ memoryKind: memory.kind }), now, now],
+        );
+        await insertMemory(tx, tenantId, id, memory, now);
+        const events: EventInput[] = [
+          { type: 'source.created', subject: id, payload: { id, uri: memoryUri(id), kind: 'memory', chunks: 0 } },
+          {
+            type: 'memory.created',
+            subject: id,
+            payload: { id, kind: memory.kind, title: memory.title, importance: memory.importance, sessionId: memory.sessionId, tags: memory.tags },
+          },
+        ];
+        if (memory.kind === 'decision')
+          events.push({
+            type: 'decision.recorded',
+            subject: id,
+            payload: { id, title: memory.title, chosen: memory.fields.chosen, status: memory.status },
+          });
+        if (memory.kind === 'mistake')
+          events.push({ type: 'mistake.recorded', subject: id, payload: { id, errorType: memory.fields.errorType, message: memory.fields.message } });
+        await emit(tx, within, events);
+        await supersede(tx, within, tenantId, memory.supersedes, found, id, now);
+        return (await findMemory(tx, tenantId, id)) as Memory;
+      };
+      // A decision that supersedes others locks and changes them: a transaction of its own. Every other create joins
+      // the tenant's group commit (one transaction for the creates that arrive together, each in a savepoint).
       return guarded(
         () =>
-          store.transaction(scope(tenantId), async (tx) => {
-            const existing = await findByContentHash(tx, tenantId, memory.contentHash);
-            if (existing) throw duplicate(existing);
-            const found = await checkReferences(tx, tenantId, memory, null);
-            const id = newId();
-            const now = nowIso();
-            const within = graph.within(tx, tenantId);
-            // The memory's source, with the same ID: the sources row as the graph module writes it (its createSource
-            // picks its own ID), so evidence can cite the memory and deleting the source removes the memory.
-            await tx.run(
-              `INSERT INTO sources (tenant_id, id, uri, kind, title, content_hash, metadata, status, created_at, updated_at) VALUES (?, ?, ?, 'memory', ?, ?, ${tx.dialect === 'sqlite' ? '?' : '?::jsonb'}, 'registered', ?, ?)`,
-              [tenantId, id, memoryUri(id), memory.title, memory.contentHash, JSON.stringify({ memoryKind: memory.kind }), now, now],
-            );
-            await insertMemory(tx, tenantId, id, memory, now);
-            await queueWork?.(tx, tenantId);
-            const events: EventInput[] = [
-              { type: 'source.created', subject: id, payload: { id, uri: memoryUri(id), kind: 'memory', chunks: 0 } },
-              {
-                type: 'memory.created',
-                subject: id,
-                payload: { id, kind: memory.kind, title: memory.title, importance: memory.importance, sessionId: memory.sessionId, tags: memory.tags },
-              },
-            ];
-            if (memory.kind === 'decision')
-              events.push({
-                type: 'decision.recorded',
-                subject: id,
-                payload: { id, title: memory.title, chosen: memory.fields.chosen, status: memory.status },
-              });
-            if (memory.kind === 'mistake')
-              events.push({ type: 'mistake.recorded', subject: id, payload: { id, errorType: memory.fields.errorType, message: memory.fields.message } });
-            await emit(tx, within, events);
-            await supersede(tx, within, tenantId, memory.supersedes, found, id, now);
-            return (await findMemory(tx, tenantId, id)) as Memory;
-          }),
+          memory.supersedes.length > 0
+            ? store.transaction(scope(tenantId), async (tx) => {
+                const created = await write(tx);
+                await queueWork?.(tx, tenantId);
+                return created;
+              })
+            : creates.run(tenantId, write),
         memory.contentHash,
         tenantId,
       );
