@@ -265,6 +265,36 @@ for (const dialect of dialects) {
       assert.equal((await call('PATCH', `/memories/${grown.id}`, key, { signature: 'forged' })).statusCode, 400);
     });
 
+    it('finds patterns among notes and among decisions, each kind with its own', async () => {
+      const { key } = await newTenant();
+      const notes = [];
+      for (const day of ['Monday', 'Tuesday', 'Thursday'])
+        notes.push(
+          await create(key, { kind: 'note', title: 'Flaky CI', text: `The integration suite timed out on the shared runner again (${day}), rerun fixed it` }),
+        );
+      const decisions = [];
+      for (const service of ['billing', 'search', 'accounts'])
+        decisions.push(
+          await create(key, {
+            kind: 'decision',
+            title: `Move the ${service} service to PostgreSQL 18`,
+            context: 'SQLite file outgrown by replicas',
+            chosen: 'PostgreSQL 18',
+            status: 'accepted',
+          }),
+        );
+      // The same words as the notes, but a decision: never in the notes' pattern.
+      await create(key, { kind: 'decision', title: 'Flaky CI', context: 'The integration suite timed out on the shared runner again', chosen: 'rerun' });
+      const schedules = await pausedSchedules(key);
+      const result = await succeeded(key, schedules, 'memory-patterns');
+      assert.equal(result.created, 2, JSON.stringify(result));
+      const patterns = await patternsOf(key);
+      const of = (kind: string) => patterns.find((pattern) => pattern.tags.includes(kind)) as MemoryBody;
+      assert.deepEqual([...(of('note').fields.supportingIds as string[])].sort(), notes.map((note) => note.id).sort());
+      assert.deepEqual([...(of('decision').fields.supportingIds as string[])].sort(), decisions.map((decision) => decision.id).sort());
+      assert.match(of('note').title ?? '', /^Recurring notes: /);
+    });
+
     it('aggregates mistakes per error type: counts, resolved ratio, mean time to resolve and the best-proven solution', async () => {
       const { key } = await newTenant();
       const fixes = [];
