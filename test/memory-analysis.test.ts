@@ -236,6 +236,13 @@ for (const dialect of dialects) {
       const again = await succeeded(key, schedules, 'memory-patterns');
       assert.deepEqual([again.created, again.updated, again.unchanged], [0, 0, 2]);
       assert.equal((await eventsAfter(key, quiet, 'pattern.detected')).length, 0);
+      // And with nothing changed since that run either, the next one does not even cluster; `force` makes it.
+      const idle = await succeeded(key, schedules, 'memory-patterns');
+      assert.equal(idle.nothingChanged, true, JSON.stringify(idle));
+      assert.match(String(idle.reason), /^no memory changed since job /);
+      await ok('PATCH', `/schedules/${schedules.get('memory-patterns')?.id}`, key, { payload: { force: true } });
+      const forced = await succeeded(key, schedules, 'memory-patterns');
+      assert.deepEqual([forced.nothingChanged, forced.unchanged], [undefined, 2]);
 
       // One more occurrence: the same pattern is updated.
       const sixth = await create(key, {
@@ -445,6 +452,8 @@ for (const dialect of dialects) {
       assert.match(bad.lastError ?? '', /minSupport must be an integer from 2 to 1000/);
       await ok('PATCH', `/schedules/${patterns.id}`, key, { payload: { threshold: 7 } });
       assert.match((await run(key, schedules, 'memory-patterns')).lastError ?? '', /threshold must be a number from 0.2 to 1/);
+      await ok('PATCH', `/schedules/${patterns.id}`, key, { payload: { force: 'yes' } });
+      assert.match((await run(key, schedules, 'memory-patterns')).lastError ?? '', /force must be true or false/);
 
       const { id } = await test.services.jobs.enqueueNow({ type: 'memory.maintenance' });
       let job = await test.services.jobs.get(id);

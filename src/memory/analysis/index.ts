@@ -10,7 +10,7 @@ import type { Store } from '../../store/index.js';
 import type { MemoryService } from '../index.js';
 import { type MaintenanceSettings, maintainMemories } from './maintenance.js';
 import { aggregateMistakes } from './mistakes.js';
-import { type PatternSettings, detectPatterns } from './patterns.js';
+import { type PatternSettings, detectPatterns, patternsFingerprint } from './patterns.js';
 import { remindReviews } from './review.js';
 import type { AnalysisDeps } from './writes.js';
 
@@ -82,7 +82,15 @@ export function registerMemoryAnalysis(options: MemoryAnalysisOptions): MemoryAn
       commonShare: setting(job.payload, 'commonShare', 0.02, 0.001, 1, false),
       maxPatterns: setting(job.payload, 'maxPatterns', 1000, 1, 10_000),
     };
-    return detectPatterns(deps, tenantOf(job), settings, (value) => context.progress(value), context.signal);
+    const tenantId = tenantOf(job);
+    if (job.payload.force !== undefined && typeof job.payload.force !== 'boolean') throw new PermanentFailure('payload.force must be true or false');
+    // An idle tenant costs one query a run: nothing changed since the last run, nothing to cluster again.
+    const fingerprint = await patternsFingerprint(options.store, tenantId, settings);
+    const [last] = (await jobs.list({ tenantId, type: analysisJobTypes.patterns, status: 'succeeded', limit: 1 })).items;
+    const lastResult = last?.result as { fingerprint?: string } | null | undefined;
+    if (job.payload.force !== true && lastResult?.fingerprint === fingerprint)
+      return { nothingChanged: true, reason: `no memory changed since job ${last?.id}`, fingerprint };
+    return { ...(await detectPatterns(deps, tenantId, settings, (value) => context.progress(value), context.signal)), fingerprint };
   });
   jobs.register(analysisJobTypes.mistakes, async (job, context) => aggregateMistakes(deps, tenantOf(job), context.signal));
   jobs.register(analysisJobTypes.review, async (job, context) =>

@@ -70,6 +70,22 @@ export function patternConfidence(cohesion: number, occurrences: number): number
   return Math.round(cohesion * (occurrences / (occurrences + 2)) * 1000) / 1000;
 }
 
+/**
+ * What a run's input comes down to: how many memories of the analysed kinds (patterns included) the tenant has, the
+ * latest change among them, and the settings. Equal to the last run's: nothing to do. Taken before a run reads, so
+ * a memory written during the run changes the next run's.
+ */
+export async function patternsFingerprint(store: AnalysisDeps['store'], tenantId: string, settings: PatternSettings): Promise<string> {
+  const row = await store.read({ tenantId }, (tx) =>
+    tx.get<{ n: number | string; latest: string | Date | null }>(
+      "SELECT count(*) AS n, max(updated_at) AS latest FROM memories WHERE tenant_id = ? AND kind IN ('mistake', 'note', 'decision', 'pattern')",
+      [tenantId],
+    ),
+  );
+  const latest = row?.latest ? new Date(row.latest).toISOString() : 'none';
+  return `${Number(row?.n ?? 0)}:${latest}:${settings.minSupport}:${settings.threshold}:${settings.commonShare}:${settings.maxPatterns}`;
+}
+
 /** Finds the patterns of a tenant and writes them; see docs/memory.md, "Analysis". */
 export async function detectPatterns(
   deps: AnalysisDeps,
