@@ -111,6 +111,20 @@ for (const dialect of dialects) {
       );
     };
 
+    /** The tenant's memories still waiting for extraction once the queued extraction jobs ran (polling up to 10 s). */
+    const settled = async (tenantId: string) => {
+      const pending = () =>
+        test.services.store.read({ tenantId }, (tx) =>
+          tx.all<{ id: string; kind: string }>('SELECT id, kind FROM memories WHERE tenant_id = ? AND extract_pending = 1', [tenantId]),
+        );
+      let left = await pending();
+      for (let attempt = 0; attempt < 400 && left.length > 0; attempt++) {
+        await sleep(25);
+        left = await pending();
+      }
+      return left;
+    };
+
     before(async () => {
       test = await createTestApp(dialect, {}, { background: true });
     });
@@ -272,8 +286,8 @@ for (const dialect of dialects) {
       assert.equal((await call('PATCH', `/memories/${grown.id}`, key, { signature: 'forged' })).statusCode, 400);
     });
 
-    it('finds patterns among notes and among decisions, each kind with its own', async () => {
-      const { key } = await newTenant();
+    it('finds patterns among notes and among decisions, each kind with its own, and queues their extraction', async () => {
+      const { tenantId, key } = await newTenant();
       const notes = [];
       for (const day of ['Monday', 'Tuesday', 'Thursday'])
         notes.push(
@@ -292,6 +306,8 @@ for (const dialect of dialects) {
         );
       // The same words as the notes, but a decision: never in the notes' pattern.
       await create(key, { kind: 'decision', title: 'Flaky CI', context: 'The integration suite timed out on the shared runner again', chosen: 'rerun' });
+      // The extraction the writes queued is done before the patterns are written, so only the patterns' own can link them.
+      assert.deepEqual(await settled(tenantId), []);
       const schedules = await pausedSchedules(key);
       const result = await succeeded(key, schedules, 'memory-patterns');
       assert.equal(result.created, 2, JSON.stringify(result));
@@ -300,6 +316,9 @@ for (const dialect of dialects) {
       assert.deepEqual([...(of('note').fields.supportingIds as string[])].sort(), notes.map((note) => note.id).sort());
       assert.deepEqual([...(of('decision').fields.supportingIds as string[])].sort(), decisions.map((decision) => decision.id).sort());
       assert.match(of('note').title ?? '', /^Recurring notes: /);
+
+      // The patterns' writes queued extraction as a memory write does: the job links them and clears their pending flag.
+      assert.deepEqual(await settled(tenantId), []);
     });
 
     it('aggregates mistakes per error type: counts, resolved ratio, mean time to resolve and the best-proven solution', async () => {

@@ -122,13 +122,13 @@ export function createServices(config: TrellisConfig, store: Store): Services {
   const memoryVectors = createMemoryVectorSignal({ store, embeddings, vectors });
   const search = searchThreads ?? createSearchService({ graph, text, vectors: vectorSignal, memories: createMemoryReader(store) });
   registerImportJobType(jobs, { store, graph, config });
-  // Pattern detection, mistake aggregation, review reminders and maintenance; each tenant's schedules on its first memory.
-  const memoryAnalysis = registerMemoryAnalysis({ store, graph, jobs, config });
   // Memory extraction runs the built-in extractor in one worker thread of its own, started by the first job.
   let memoryExtractor: ExtractorPool | undefined;
   const memoryExtraction = createMemoryExtraction({ store, graph, extractor: () => (memoryExtractor ??= createExtractorPool(defaultSchema(), 1)) });
   registerMemoryExtractJobType(jobs, memoryExtraction);
   const queueMemoryWork = createMemoryWorkQueue(jobs, { extract: config.memoryAutoExtract === 'on', embed: config.memoryAutoEmbed === 'on' });
+  // Pattern detection, mistake aggregation, review reminders and maintenance; each tenant's schedules on its first memory.
+  const memoryAnalysis = registerMemoryAnalysis({ store, graph, jobs, config, queueWork: queueMemoryWork });
   jobs.onFinished((type, outcome, durationMs) => recordJob(type, outcome, durationMs / 1000));
   jobs.onCounts(setJobCounts);
   const webhooks = createWebhookService(store, config, { changes: events.notifier, jobs });

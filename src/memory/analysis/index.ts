@@ -7,6 +7,7 @@ import type { TrellisConfig } from '../../core/config.js';
 import type { GraphService } from '../../graph/index.js';
 import { type JobService, PermanentFailure } from '../../platform/jobs/index.js';
 import type { Store } from '../../store/index.js';
+import type { QueueMemoryWork } from '../extract-job.js';
 import type { MemoryService } from '../index.js';
 import { type MaintenanceSettings, maintainMemories } from './maintenance.js';
 import { aggregateMistakes } from './mistakes.js';
@@ -41,6 +42,8 @@ export interface MemoryAnalysisOptions {
   config: TrellisConfig;
   /** The clock the jobs judge ages by. @default () => new Date() */
   now?: () => Date;
+  /** Queues extraction and embedding of the patterns written (the memory service's `queueWork`). @default undefined (none) */
+  queueWork?: QueueMemoryWork;
 }
 
 /** The analysis of a process: its default schedules per tenant. */
@@ -73,7 +76,7 @@ function tenantOf(job: { tenantId: string | null; type: string }): string {
  */
 export function registerMemoryAnalysis(options: MemoryAnalysisOptions): MemoryAnalysis {
   const { jobs, config } = options;
-  const deps: AnalysisDeps = { store: options.store, graph: options.graph, now: options.now ?? (() => new Date()) };
+  const deps: AnalysisDeps = { store: options.store, graph: options.graph, now: options.now ?? (() => new Date()), queueWork: options.queueWork };
 
   jobs.register(analysisJobTypes.patterns, async (job, context) => {
     const settings: PatternSettings = {

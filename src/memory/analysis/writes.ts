@@ -5,8 +5,9 @@
  */
 import { newId } from '../../core/ids.js';
 import type { GraphService } from '../../graph/index.js';
+import type { QueueMemoryWork } from '../extract-job.js';
 import { type EventInput, type Store, type Tx, appendEvent, parseJson } from '../../store/index.js';
-import { type Importance, type MemoryKind, importanceLevels, prepareMemory } from '../kinds.js';
+import { type Importance, type MemoryKind, importanceLevels, prepareMemory, searchText } from '../kinds.js';
 import { type Memory, findByContentHash, findMemories, findMemory, insertMemory, memoryUri, syncSource, updateMemoryRow } from '../rows.js';
 
 /** The author of every memory the analysis jobs write. */
@@ -18,6 +19,8 @@ export interface AnalysisDeps {
   graph: GraphService;
   /** The clock; tests move it. @default () => new Date() */
   now: () => Date;
+  /** Queues entity extraction and embedding of a written pattern, in its transaction (as the memory service's writes do). */
+  queueWork?: QueueMemoryWork;
 }
 
 /** Appends events and tells the traversal projection they changed no graph structure (as the memory service does). */
@@ -163,6 +166,7 @@ export async function savePattern(deps: AnalysisDeps, tenantId: string, draft: P
           },
           detected(existing.id, false),
         ]);
+        if (prepared.searchText !== searchText(existing.title, existing.fields)) await deps.queueWork?.(tx, tenantId);
         return { id: existing.id, outcome: 'updated' };
       }
       const id = newId();
@@ -181,6 +185,7 @@ export async function savePattern(deps: AnalysisDeps, tenantId: string, draft: P
         },
         detected(id, true),
       ]);
+      await deps.queueWork?.(tx, tenantId);
       return { id, outcome: 'created' };
     });
   } catch (error) {
