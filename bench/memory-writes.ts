@@ -7,14 +7,15 @@
  * 2. Sends `--writes` POST /memories over real HTTP (autocannon, keep-alive, `--connections` requests in flight), each
  *    a distinct note, decision or mistake of 120–300 characters naming projects, organisations and people (so the
  *    extractor finds entities). Prints the HTTP write rate: every write is the memory row, its source, its full-text
- *    rows (triggers), its events and the queueing of its extraction and embedding (one job of each per second), in
+ *    rows (triggers), its events and the queueing of its extraction and embedding (one job of each per tenant every two seconds), in
  *    one transaction.
  * 3. Waits until every memory is extracted (no `extract_pending` row) and embedded (a `memory` embedding for each),
  *    reading the store read-only from this process, and prints the end-to-end rate (writes / time from the first
  *    write until the last memory is linked and embedded) and the work of the jobs: extraction memories/s (sum of the
  *    `memory.extract` jobs' own durations) and embedding memories/s (the `search.embed` jobs' run times).
  * `--auto off` starts the server with TRELLIS_MEMORY_AUTO_EXTRACT and TRELLIS_MEMORY_AUTO_EMBED off: the write path
- * alone. `--cpu-prof DIR` runs the server under `node --cpu-prof`. Processes are not pinned: the load generator,
+ * alone; then, with the server stopped, this process extracts the written memories (the job's code, the extractor in
+ * a worker thread, batches of `--extract-batch`, default 500 as the job) and embeds them (the `search.embed` job's code), each alone, and prints their rates. `--cpu-prof DIR` runs the server under `node --cpu-prof`. Processes are not pinned: the load generator,
  * the server and its worker threads share the machine's cores (the load average is printed with every figure).
  * No timing assertions: figures only.
  */
@@ -28,6 +29,10 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/core/config.js';
+import { createExtractorPool } from '../src/ingest/extract/pool.js';
+import { defaultSchema } from '../src/ingest/schema.js';
+import { createMemoryExtraction } from '../src/memory/extract.js';
+import { createServices } from '../src/server/services.js';
 import { createPlatformService } from '../src/platform/index.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 
@@ -38,6 +43,7 @@ const { values } = parseArgs({
     auto: { type: 'string', default: 'on' },
     dir: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'extract-batch': { type: 'string', default: '500' },
   },
 });
 const writes = Number(values.writes);
@@ -73,8 +79,22 @@ const wordFor = (value: number) => {
 const capital = (word: string) => word[0]!.toUpperCase() + word.slice(1);
 const projects = Array.from({ length: 200 }, (_, index) => `Project ${capital(wordFor(index + 20))}`);
 const organisations = Array.from({ length: 100 }, (_, index) => `${capital(wordFor(index + 300))} Corp`);
-const people = ['Alice Johnson', 'Bob Smith', 'Carol White', 'David Brown', 'Emma Davis', 'Frank Miller', 'Grace Wilson', 'Henry Moore', 'Irene Taylor', 'James Clark'];
-const words = 'the team agreed to move storage behind a queue because latency spikes under load were hurting checkout and the retry budget ran out during the nightly import'.split(' ');
+const people = [
+  'Alice Johnson',
+  'Bob Smith',
+  'Carol White',
+  'David Brown',
+  'Emma Davis',
+  'Frank Miller',
+  'Grace Wilson',
+  'Henry Moore',
+  'Irene Taylor',
+  'James Clark',
+];
+const words =
+  'the team agreed to move storage behind a queue because latency spikes under load were hurting checkout and the retry budget ran out during the nightly import'.split(
+    ' ',
+  );
 const filler = (characters: number) => {
   const out: string[] = [];
   let length = 0;
@@ -199,7 +219,9 @@ if (values.auto === 'on') {
   const runMs = (job: (typeof jobs)[number]) => (job.started_at && job.finished_at ? Date.parse(job.finished_at) - Date.parse(job.started_at) : 0);
   const extract = jobs.filter((job) => job.type === 'memory.extract');
   const embed = jobs.filter((job) => job.type === 'search.embed');
-  const summaries = extract.map((job) => JSON.parse(job.result ?? '{}') as { memories?: number; milliseconds?: number; entityCitations?: number; relationCitations?: number });
+  const summaries = extract.map(
+    (job) => JSON.parse(job.result ?? '{}') as { memories?: number; milliseconds?: number; entityCitations?: number; relationCitations?: number },
+  );
   const extracted = summaries.reduce((sum, item) => sum + (item.memories ?? 0), 0);
   const extractMs = summaries.reduce((sum, item) => sum + (item.milliseconds ?? 0), 0);
   const citations = summaries.reduce((sum, item) => sum + (item.entityCitations ?? 0) + (item.relationCitations ?? 0), 0);
@@ -207,9 +229,13 @@ if (values.auto === 'on') {
     `extraction: ${extract.length} memory.extract jobs extracted ${extracted} memories (${citations} citations) in ${(extractMs / 1000).toFixed(1)} s of job time = ${Math.round(extracted / (extractMs / 1000))} memories/s`,
   );
   const embedMs = embed.reduce((sum, job) => sum + runMs(job), 0);
-  console.log(`embedding: ${embed.length} search.embed jobs embedded ${memories} memories in ${(embedMs / 1000).toFixed(1)} s of job time = ${Math.round(memories / (embedMs / 1000))} memories/s`);
+  console.log(
+    `embedding: ${embed.length} search.embed jobs embedded ${memories} memories in ${(embedMs / 1000).toFixed(1)} s of job time = ${Math.round(memories / (embedMs / 1000))} memories/s`,
+  );
   const entities = count('SELECT COUNT(*) AS n FROM entities WHERE tenant_id = ?');
-  const evidence = count("SELECT COUNT(*) AS n FROM evidence v JOIN sources s ON s.tenant_id = v.tenant_id AND s.id = v.source_id WHERE v.tenant_id = ? AND s.kind = 'memory'");
+  const evidence = count(
+    "SELECT COUNT(*) AS n FROM evidence v JOIN sources s ON s.tenant_id = v.tenant_id AND s.id = v.source_id WHERE v.tenant_id = ? AND s.kind = 'memory'",
+  );
   console.log(`graph: ${entities} entities, ${evidence} evidence rows citing memories`);
 }
 db.close();
@@ -217,4 +243,36 @@ db.close();
 const exited = new Promise((resolve) => child.once('exit', resolve));
 child.send('stop');
 await exited;
+
+if (values.auto === 'off') {
+  // The split, each part alone: the written memories extracted, then embedded, here, with the server stopped.
+  const services = createServices(
+    loadConfig({ env: { TRELLIS_DATA_DIR: dataDir }, overrides: { logLevel: 'silent' } }),
+    openSqliteStore({ file: path.join(dataDir, 'trellis.db') }),
+  );
+  const pool = createExtractorPool(defaultSchema(), 1);
+  const extraction = createMemoryExtraction({
+    store: services.store,
+    graph: services.graph,
+    extractor: () => pool,
+    batchSize: Number(values['extract-batch']),
+  });
+  let at = performance.now();
+  const extracted = await extraction.extractPending(tenantId);
+  let seconds = (performance.now() - at) / 1000;
+  console.log(
+    `extraction alone: ${extracted.memories} memories (${extracted.entityCitations + extracted.relationCitations} citations) in ${seconds.toFixed(1)} s = ${Math.round(extracted.memories / seconds)} memories/s  load ${load()}`,
+  );
+  at = performance.now();
+  const embedded = await services.embeddings.embedPending(tenantId, { kinds: ['memory'] });
+  seconds = (performance.now() - at) / 1000;
+  console.log(
+    `embedding alone: ${embedded.memories} memories in ${seconds.toFixed(1)} s = ${Math.round(embedded.memories / seconds)} memories/s  load ${load()}`,
+  );
+  await pool.close();
+  await services.embeddings.close();
+  await services.vectors.close();
+  await services.search.close();
+  await services.store.close();
+}
 if (values.dir === undefined) rmSync(dataDir, { recursive: true, force: true });

@@ -229,9 +229,9 @@ export interface TrellisConfig {
   searchThreads: number;
   /** `on`: the server builds the vector indexes of every tenant at start, in the background; `off`: the first searches do. @default on */
   vectorIndexWarm: 'on' | 'off';
-  /** `on`: a memory write that changes a memory's text queues a `memory.extract` job (one per tenant per second) that links the entities it mentions; `off`: memories stay unlinked until a job is queued by hand. @default on */
+  /** `on`: a memory write that changes a memory's text queues a `memory.extract` job (one per tenant every two seconds) that links the entities it mentions; `off`: memories stay unlinked until a job is queued by hand. @default on */
   memoryAutoExtract: 'on' | 'off';
-  /** `on`: such a write also queues `search.embed` for memories (one per tenant per second), so recall by meaning needs no `trellis embed`. @default on */
+  /** `on`: such a write also queues `search.embed` for memories (one per tenant every two seconds), so recall by meaning needs no `trellis embed`. @default on */
   memoryAutoEmbed: 'on' | 'off';
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;

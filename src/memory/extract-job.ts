@@ -13,8 +13,8 @@ export const memoryExtractJobType = 'memory.extract';
 /** Attempts of an extraction job. */
 export const memoryExtractAttempts = 5;
 
-/** Writes within one window share one job of each type. @default 1000 */
-export const memoryJobWindowMs = 1000;
+/** Writes within one window share one job of each type (a longer window makes fewer, larger jobs: less work per memory, later links). @default 2000 */
+export const memoryJobWindowMs = 2000;
 /** How long after its window closes a job may start, so writes that began in the window have committed. */
 const windowGraceMs = 250;
 
@@ -47,7 +47,7 @@ export type QueueMemoryWork = (tx: Tx, tenantId: string) => Promise<void>;
  * Creates the queueing of memory work. Every write that changes a memory's text calls it in its transaction: it
  * enqueues `memory.extract` and `search.embed` (`kinds: ['memory']`) with the idempotency key of the current window
  * (`auto:<window number>`) and a start just after the window closes, so thousands of writes a second make one job of
- * each type a second, and the job sees every write of its window. Once a window's jobs are committed this process
+ * each type every two seconds, and the job sees every write of its window. Once a window's jobs are committed this process
  * skips the enqueue for the rest of the window (another process's enqueue meets the idempotency key).
  * @example
  * const queue = createMemoryWorkQueue(jobs, { extract: true, embed: true });
