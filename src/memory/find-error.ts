@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import { effectiveness as laplace } from './kinds.js';
 import type { MemoryVectorSignal } from './recall.js';
 import { contentWords, wordsQuery } from './recall-query.js';
+import { startedFirst } from './recall-vectors.js';
 import { type Memory, findMemories } from './rows.js';
 
 /** Limits of a find-error request, shared by the route schema and the service. */
@@ -25,6 +26,13 @@ const messageWords = 32;
 
 /** Candidate mistakes read from each signal. */
 const candidates = 50;
+
+/**
+ * Matches above which a word of the message is common (SQLite): the rare words, together within this many matches,
+ * are ranked over all their matches; common ones only within the newest. A message has up to 32 words, most of them
+ * rare enough to find the mistakes it resembles; ranking 5,000 matches (recall's budget) cost find-error half its time.
+ */
+const commonWordMatches = 1000;
 
 export interface FindErrorRequest {
   message: string;
@@ -102,8 +110,10 @@ export function createFindErrorService({ store, text, vectors }: { store: Store;
       // The error type's words join the query: a mistake of the same type is a candidate even when its message differs.
       const query = wordsQuery(errorType === null ? message : `${errorType} ${message}`, messageWords);
       const filter = { kinds: ['mistake'], ...(includeArchived ? { includeArchived } : {}) };
-      const textHits = query.terms.length === 0 ? [] : await text.memories(tenantId, query, { limit: candidates, filter });
-      const vectorHits = vectors ? await vectors.search(tenantId, message, { limit: candidates, filter }) : [];
+      const { pending } = await startedFirst(async () => (vectors ? vectors.search(tenantId, message, { limit: candidates, filter }) : []));
+      const textHits =
+        query.terms.length === 0 ? [] : await text.memories(tenantId, query, { limit: candidates, filter, commonTermMatches: commonWordMatches });
+      const vectorHits = await pending;
       const cosine = new Map(vectorHits.filter((hit) => hit.score >= minimumVectorSimilarity).map((hit) => [hit.id, hit.score]));
       const ids = [...new Set([...textHits.map((hit) => hit.id), ...cosine.keys()])];
       const mistakes = await store.read({ tenantId }, (tx) => findMemories(tx, tenantId, ids));

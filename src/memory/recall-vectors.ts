@@ -22,6 +22,31 @@ const overFetch = 4;
 /** At least this many candidates are read when filters are left to check in SQL. */
 const minimumOverFetch = 100;
 
+/**
+ * IVF lists scanned per memory search (the index's default is 128). At 1M memories a scan of 128 lists costs about
+ * 20 ms (two threads, a shared VM) against 5 ms for 32, and found a lightly edited mistake's own vector first 58 times
+ * in 60 instead of 60 (bench/memory.ts): recall and find-error fuse it with full-text, which finds such a near copy
+ * anyway. Below the index's IVF size every vector is scanned.
+ */
+export const memoryProbes = 32;
+
+/**
+ * Starts a signal and lets it reach its worker threads (the vector scan) before the caller runs the full-text query,
+ * which on SQLite holds this thread: the two then run at the same time. Answers `{ pending }` (a failure is left for
+ * the caller's await).
+ * @example
+ * const { pending } = await startedFirst(() => vectors.search(tenantId, query, options));
+ * const textHits = await text.memories(tenantId, query, options);
+ * const vectorHits = await pending;
+ */
+export async function startedFirst<T>(start: () => Promise<T>): Promise<{ pending: Promise<T> }> {
+  const pending = start();
+  // Handled here so a failure while the caller is busy is not reported as unhandled; the caller's await still sees it.
+  pending.catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
+  return { pending };
+}
+
 /** The filter's conditions on `r` (memories), with `?` parameters (both dialects). */
 function filterSql(tx: Tx, filter: CheckedMemoryFilter): { where: string; params: unknown[] } {
   const where: string[] = [];
@@ -151,7 +176,7 @@ export function createMemoryVectorSignal({
       };
       const check = needsSqlCheck(filter);
       const fetch = check ? Math.max(minimumOverFetch, limit * overFetch) : limit;
-      const found = await vectors.search(tenantId, embedderId, vector, { kind: 'memory', limit: fetch, filter: indexFilter });
+      const found = await vectors.search(tenantId, embedderId, vector, { kind: 'memory', limit: fetch, filter: indexFilter, probes: memoryProbes });
       if (!check) return finish(found.hits, limit);
       const kept = await passing(
         store,

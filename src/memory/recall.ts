@@ -11,6 +11,7 @@ import type { Signal, SignalRank } from '../search/fusion.js';
 import type { Store, Tx } from '../store/index.js';
 import type { Importance, MemoryKind } from './kinds.js';
 import { recallQuery } from './recall-query.js';
+import { startedFirst } from './recall-vectors.js';
 import { type Memory, findMemories } from './rows.js';
 
 /** Limits of a recall request, shared by the route schema and the service. */
@@ -198,8 +199,10 @@ export function createRecallService({ store, text, vectors, now = Date.now }: Re
       const { query: queryText, limit, filter, entityId } = checkRecallRequest(request);
       const query = recallQuery(queryText);
       const candidates = Math.max(candidatesPerSignal, limit * 2);
+      // The vector scan runs in worker threads while the full-text query holds this thread.
+      const { pending } = await startedFirst(async () => (vectors ? vectors.search(tenantId, queryText, { limit: candidates, filter }) : []));
       const textHits: MemoryTextHit[] = query.terms.length === 0 ? [] : await text.memories(tenantId, query, { limit: candidates, filter });
-      const vectorHits = vectors ? await vectors.search(tenantId, queryText, { limit: candidates, filter }) : [];
+      const vectorHits = await pending;
       // With an entity, it is the graph signal's one seed and every result must be a memory its evidence cites.
       const seeds = entityId
         ? [entityId]

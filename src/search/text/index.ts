@@ -111,7 +111,8 @@ export function createTextSearch(store: Store, settings: TextSearchSettings = {}
       const query = typeof input === 'string' ? parseTextQuery(input) : input;
       const { limit, filter } = checkMemoryTextOptions(options);
       if (query.terms.length === 0) return [];
-      return store.read({ tenantId }, (tx) => searchMemories(tx, tenantId, query, limit, filter, settings.memoryCommonTerm));
+      const common = options.commonTermMatches ?? settings.memoryCommonTerm;
+      return store.read({ tenantId }, (tx) => searchMemories(tx, tenantId, query, limit, filter, common));
     },
   };
 }

@@ -40,6 +40,11 @@ export interface MemoryTextOptions {
   /** 1 to {@link maxMemoryLimit}. @default 10 */
   limit?: number;
   filter?: MemoryTextFilter;
+  /**
+   * Matches above which a term is common on SQLite, for this search (1 to 1,000,000): a lower budget ranks fewer
+   * matches of the rare terms (find-error, whose queries are long messages). @default the service's `memoryCommonTerm`
+   */
+  commonTermMatches?: number;
 }
 
 /** A checked memory filter: IDs lower case, times ISO-8601 UTC. */
@@ -70,6 +75,9 @@ export interface MemoryTextHit {
 export function checkMemoryTextOptions(options: MemoryTextOptions = {}): { limit: number; filter: CheckedMemoryFilter } {
   const limit = options.limit ?? 10;
   if (!Number.isInteger(limit) || limit < 1 || limit > maxMemoryLimit) throw bad(`limit must be an integer from 1 to ${maxMemoryLimit}`, 'limit');
+  const common = options.commonTermMatches;
+  if (common !== undefined && (!Number.isInteger(common) || common < 1 || common > 1_000_000))
+    throw bad('commonTermMatches must be an integer from 1 to 1000000', 'commonTermMatches');
   const filter = options.filter ?? {};
   if (filter === null || typeof filter !== 'object') throw bad('filter must be an object', 'filter');
   const checked: CheckedMemoryFilter = {};
@@ -138,6 +146,46 @@ function countUpTo(db: Database.Database, expression: string, low: number, high:
 }
 
 /**
+ * The best `limit` matches of an FTS5 expression that pass the filter, best first (ties to the newest row). The
+ * matches are ranked by the full-text index alone, then checked against the filter in rank order, a batch at a time,
+ * until `limit` pass: reading a memory's row (a wide row: its text, fields and search text) costs more than ranking,
+ * so only the rows near the top are read, not every match.
+ */
+function rankedPassing(
+  db: Database.Database,
+  expression: string,
+  low: number,
+  high: number,
+  tenantId: string,
+  filtered: { where: string; params: unknown[] },
+  limit: number,
+): { id: string; rank_value: number }[] {
+  const ranked = prepared(
+    db,
+    'SELECT rowid AS r, bm25(search_memories) AS rank_value FROM search_memories WHERE search_memories MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank_value, rowid DESC',
+  ).all(expression, low, high) as { r: number; rank_value: number }[];
+  // CROSS JOIN and the unary + keep the planner on the rowid lookups of the batch, not on every row of the tenant.
+  const check = prepared(
+    db,
+    `SELECT m.fts_rowid AS r, m.memory_id AS id FROM search_memory_rows m CROSS JOIN memories mem ON mem.tenant_id = m.tenant_id AND mem.id = m.memory_id
+      WHERE m.fts_rowid IN (SELECT value FROM json_each(?)) AND +m.tenant_id = ?${filtered.where}`,
+  );
+  const out: { id: string; rank_value: number }[] = [];
+  // A first batch large enough for a filter passing one match in four; later batches grow.
+  for (let from = 0, size = Math.max(64, limit * 4); from < ranked.length && out.length < limit; from += size, size *= 2) {
+    const batch = ranked.slice(from, from + size);
+    const passing = new Map(
+      (check.all(JSON.stringify(batch.map((row) => row.r)), tenantId, ...filtered.params) as { r: number; id: string }[]).map((row) => [row.r, row.id]),
+    );
+    for (const row of batch) {
+      const id = passing.get(row.r);
+      if (id !== undefined && out.length < limit) out.push({ id, rank_value: row.rank_value });
+    }
+  }
+  return out;
+}
+
+/**
  * SQLite: bm25 over the tenant's row range. The rarest terms, together matching at most `common`
  * ({@link commonTermMatches}) memories, are ranked over all their matches (exact when every term fits); when that finds
  * fewer than `limit`, the newest {@link commonTermWindow} memories containing all the other terms (when there are at
@@ -178,14 +226,7 @@ function searchMemoriesSqlite(
     // bm25() is lower-is-better; hits are higher-is-better.
     for (const row of rows) if (!found.has(row.id)) found.set(row.id, -row.rank_value);
   };
-  if (rare.length > 0) {
-    take(
-      prepared(
-        db,
-        `SELECT m.memory_id AS id, bm25(search_memories) AS rank_value FROM search_memories ${join} WHERE ${where} ORDER BY rank_value, search_memories.rowid DESC LIMIT ?`,
-      ).all(`(${anyOf(rare)})${excluded}`, low, high, tenantId, ...filtered.params, limit) as { id: string; rank_value: number }[],
-    );
-  }
+  if (rare.length > 0) take(rankedPassing(db, `(${anyOf(rare)})${excluded}`, low, high, tenantId, filtered, limit));
   if (found.size < limit && frequent.length > 0) {
     // All of a few common terms first (an AND steps through every one of their matches: a few only), then any.
     const expressions = frequent.length > 1 && frequent.length <= maxAllTerms ? [allOf(frequent), anyOf(frequent)] : [anyOf(frequent)];
