@@ -5,8 +5,8 @@
  *    over a Zipf vocabulary, errors from a few dozen error types) through the memory service — the real write path:
  *    the memory row, its source, its full-text rows (triggers) and its events in one transaction — and prints the rate.
  * 2. Writes `--http-writes` more through POST /memories (Fastify's inject: the whole request path, routes, schema
- *    validation, auth, but no socket) one at a time and prints writes/s. Extraction into the graph and embedding are
- *    not part of a write yet (see docs/memory.md), so the split is: request handling vs the service's transaction.
+ *    validation, auth, but no socket) one at a time and prints writes/s: request handling vs the service's
+ *    transaction. Writes over real HTTP from concurrent clients, with extraction and embedding: bench/memory-writes.ts.
  * 3. Runs `--queries` recall queries (2–5 words drawn from the vocabulary) and as many find-error queries (a stored
  *    mistake's message with words changed) and prints p50/p95/p99 of each, and the process CPU time per query.
  * Large stores (recall and find-error at 1M): `--fast-load` inserts the memories thousands to a transaction (see
