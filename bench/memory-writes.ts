@@ -7,7 +7,7 @@
  * 2. Sends `--writes` POST /memories over real HTTP (autocannon, keep-alive, `--connections` requests in flight), each
  *    a distinct note, decision or mistake of 120–300 characters naming projects, organisations and people (so the
  *    extractor finds entities). Prints the HTTP write rate: every write is the memory row, its source, its full-text
- *    rows (triggers), its events and the queueing of its extraction and embedding (one job of each per tenant every two seconds), in
+ *    rows (triggers), its events and the queueing of its extraction and embedding (one extraction job per tenant every two seconds, one embedding job every ten), in
  *    one transaction.
  * 3. Waits until every memory is extracted (no `extract_pending` row) and embedded (a `memory` embedding for each),
  *    reading the store read-only from this process, and prints the end-to-end rate (writes / time from the first

@@ -231,7 +231,7 @@ export interface TrellisConfig {
   vectorIndexWarm: 'on' | 'off';
   /** `on`: a memory write that changes a memory's text queues a `memory.extract` job (one per tenant every two seconds) that links the entities it mentions; `off`: memories stay unlinked until a job is queued by hand. @default on */
   memoryAutoExtract: 'on' | 'off';
-  /** `on`: such a write also queues `search.embed` for memories (one per tenant every two seconds), so recall by meaning needs no `trellis embed`. @default on */
+  /** `on`: such a write also queues `search.embed` for memories (one per tenant every ten seconds), so recall by meaning needs no `trellis embed`. @default on */
   memoryAutoEmbed: 'on' | 'off';
   /** OTLP/HTTP collector base URL; traces go to `<url>/v1/traces`. Read from the standard OTEL_EXPORTER_OTLP_ENDPOINT; unset: no tracing. @default undefined */
   otlpEndpoint: string | undefined;
