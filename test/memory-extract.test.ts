@@ -1,15 +1,21 @@
 /**
  * @module Memories into the graph on both drivers: the `memory.extract` job links the entities a memory mentions with
  * evidence citing `memory://<id>` at offsets into its search text; a changed text replaces that evidence, a deleted
- * memory takes it along; recall by entity; and the writes queue few jobs however many they are.
+ * memory takes it along; recall by entity (HTTP, the MCP tool, the CLI); concurrent creates committed together with
+ * a failing one failing alone; and the writes queue few jobs however many they are.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { LightMyRequestResponse } from 'fastify';
 import { builtinExtractorName } from '../src/ingest/extract/builtin-extractor.js';
 import { memoryExtractJobType } from '../src/memory/extract-job.js';
 import { type TestApp, bearer, createTestApp } from './support/app.js';
 import { dialects } from './support/stores.js';
+import { transpileCli } from './support/transpiled-cli.js';
 
 type Body = Record<string, unknown>;
 interface Evidence {
@@ -171,6 +177,51 @@ for (const dialect of dialects) {
       }
       for (const entityId of [42, null, ['x'], 'x'.repeat(10_000)])
         assert.equal((await call('POST', '/recall', { query: 'database', entityId })).statusCode, 400);
+    });
+
+    it('the MCP recall tool and trellis recall --entity take the entity', async () => {
+      const url = await test.app.listen({ port: 0, host: '127.0.0.1' });
+      const client = new Client({ name: 'trellis-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: bearer(test.adminKey) } }));
+      try {
+        const recall = (args: Body) => client.callTool({ name: 'recall', arguments: args }) as Promise<CallToolResult>;
+        const text = (result: CallToolResult) => result.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+        const answer = await recall({ query: 'database', entityId: atlasId });
+        assert.notEqual(answer.isError, true, text(answer));
+        assert.deepEqual(
+          (JSON.parse(text(answer)) as { results: { memory: { id: string } }[] }).results.map((result) => result.memory.id),
+          [decisionId],
+        );
+        const bad = await recall({ query: 'database', entityId: 'not-an-id' });
+        assert.equal(bad.isError, true);
+        assert.match(text(bad), /entityId/);
+      } finally {
+        await client.close();
+      }
+      if (dialect !== 'sqlite') return;
+      // The CLI, transpiled and spawned as a user runs it.
+      const cli = transpileCli();
+      try {
+        const run = (args: string[]) =>
+          new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+            const child = spawn(process.execPath, [cli.main, ...args, '--url', url, '--key', test.adminKey], { stdio: ['ignore', 'pipe', 'pipe'] });
+            let [stdout, stderr] = ['', ''];
+            child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+            child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+            child.on('close', (code) => resolve({ code, stdout, stderr }));
+          });
+        const json = await run(['--json', 'recall', 'database', '--entity', atlasId]);
+        assert.equal(json.code, 0, json.stderr);
+        assert.deepEqual(
+          (JSON.parse(json.stdout) as { results: { memory: { id: string } }[] }).results.map((result) => result.memory.id),
+          [decisionId],
+        );
+        const bad = await run(['recall', 'database', '--entity', 'nope']);
+        assert.notEqual(bad.code, 0);
+        assert.match(bad.stderr, /entityId/);
+      } finally {
+        cli.dispose();
+      }
     });
 
     it('replaces the evidence when the text changes, and removes entities left without evidence', async () => {
