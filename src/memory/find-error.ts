@@ -24,8 +24,8 @@ export const minimumVectorSimilarity = 0.5;
 /** Distinct words of a message searched (an error message's first words carry its type and what failed). */
 const messageWords = 32;
 
-/** Candidate mistakes read from each signal. */
-const candidates = 50;
+/** Candidate mistakes read from each signal: twice the results asked for, at least this many. */
+const minimumCandidates = 20;
 
 /**
  * Matches above which a word of the message is common (SQLite): the rare words, together within this many matches,
@@ -110,6 +110,7 @@ export function createFindErrorService({ store, text, vectors }: { store: Store;
       // The error type's words join the query: a mistake of the same type is a candidate even when its message differs.
       const query = wordsQuery(errorType === null ? message : `${errorType} ${message}`, messageWords);
       const filter = { kinds: ['mistake'], ...(includeArchived ? { includeArchived } : {}) };
+      const candidates = Math.max(minimumCandidates, limit * 2);
       const { pending } = await startedFirst(async () => (vectors ? vectors.search(tenantId, message, { limit: candidates, filter }) : []));
       const textHits =
         query.terms.length === 0 ? [] : await text.memories(tenantId, query, { limit: candidates, filter, commonTermMatches: commonWordMatches });

@@ -18,9 +18,9 @@ export interface QueryEmbedder {
 }
 
 /** Candidates read from the index per result asked for, when filters are left to check in SQL. */
-const overFetch = 4;
+const overFetch = 2;
 /** At least this many candidates are read when filters are left to check in SQL. */
-const minimumOverFetch = 100;
+const minimumOverFetch = 40;
 
 /**
  * IVF lists scanned per memory search (the index's default is 128). At 1M memories a scan of 128 lists costs about

@@ -135,6 +135,12 @@ export const commonTermWindow = 2000;
 /** Most common terms a memory search requires all of (each adds its every match to the AND's cost). */
 const maxAllTerms = 3;
 
+/**
+ * Most common terms the newest window is searched for, the first in the query (each adds its newest matches to the
+ * OR's cost: find-error's 32-word messages spent 50–150 ms there at 1M memories, against 20 ms without it).
+ */
+const maxWindowTerms = 6;
+
 /** How many of the tenant's rows match a term, counted up to `cap + 1`. */
 function countUpTo(db: Database.Database, expression: string, low: number, high: number, cap: number): number {
   return prepared(
@@ -145,25 +151,24 @@ function countUpTo(db: Database.Database, expression: string, low: number, high:
     .get(expression, low, high, cap + 1) as number;
 }
 
+/** FTS rows with their bm25 (lower is better). */
+interface RankedRow {
+  r: number;
+  rank_value: number;
+}
+
 /**
- * The best `limit` matches of an FTS5 expression that pass the filter, best first (ties to the newest row). The
- * matches are ranked by the full-text index alone, then checked against the filter in rank order, a batch at a time,
- * until `limit` pass: reading a memory's row (a wide row: its text, fields and search text) costs more than ranking,
- * so only the rows near the top are read, not every match.
+ * The first `limit` of `ranked` (best first) that pass the filter. A memory's row is wide (its text, fields and search
+ * text), so reading it costs more than ranking: the rows are checked in rank order, a batch at a time, until `limit`
+ * pass, and only the rows near the top are read.
  */
-function rankedPassing(
+function passingInOrder(
   db: Database.Database,
-  expression: string,
-  low: number,
-  high: number,
+  ranked: readonly RankedRow[],
   tenantId: string,
   filtered: { where: string; params: unknown[] },
   limit: number,
 ): { id: string; rank_value: number }[] {
-  const ranked = prepared(
-    db,
-    'SELECT rowid AS r, bm25(search_memories) AS rank_value FROM search_memories WHERE search_memories MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank_value, rowid DESC',
-  ).all(expression, low, high) as { r: number; rank_value: number }[];
   // CROSS JOIN and the unary + keep the planner on the rowid lookups of the batch, not on every row of the tenant.
   const check = prepared(
     db,
@@ -185,11 +190,29 @@ function rankedPassing(
   return out;
 }
 
+/** Every match of an FTS5 expression in the range, ranked by the full-text index alone (ties to the newest row). */
+function rankAll(db: Database.Database, expression: string, low: number, high: number): RankedRow[] {
+  return prepared(
+    db,
+    'SELECT rowid AS r, bm25(search_memories) AS rank_value FROM search_memories WHERE search_memories MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank_value, rowid DESC',
+  ).all(expression, low, high) as RankedRow[];
+}
+
+/** The newest `window` matches of an FTS5 expression in the range, ranked (ties to the newest row). */
+function rankNewest(db: Database.Database, expression: string, low: number, high: number, window: number): RankedRow[] {
+  const rows = prepared(
+    db,
+    'SELECT rowid AS r, bm25(search_memories) AS rank_value FROM search_memories WHERE search_memories MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?',
+  ).all(expression, low, high, window) as RankedRow[];
+  return rows.sort((a, b) => a.rank_value - b.rank_value || b.r - a.r);
+}
+
 /**
  * SQLite: bm25 over the tenant's row range. The rarest terms, together matching at most `common`
  * ({@link commonTermMatches}) memories, are ranked over all their matches (exact when every term fits); when that finds
  * fewer than `limit`, the newest {@link commonTermWindow} memories containing all the other terms (when there are at
- * most 3; then any of them) are ranked and added.
+ * most 3; then any of them, the first {@link maxWindowTerms}) are ranked and added. The filter is checked on the ranked matches, best first (see
+ * {@link passingInOrder}); the newest window counts matches before the filter.
  * Ties go to the newest row.
  */
 function searchMemoriesSqlite(
@@ -215,33 +238,21 @@ function searchMemoriesSqlite(
     budget -= count;
     rare.push(query.terms[index] as QueryTerm);
   }
-  const frequent = query.terms.filter((term) => !rare.includes(term));
+  const frequent = query.terms.filter((term) => !rare.includes(term)).slice(0, maxWindowTerms);
   const excluded = query.excluded.length > 0 ? ` NOT ${anyOf(query.excluded)}` : '';
   const filtered = sqliteFilter(filter);
-  const join = `CROSS JOIN search_memory_rows m ON m.fts_rowid = search_memories.rowid
-       JOIN memories mem ON mem.tenant_id = m.tenant_id AND mem.id = m.memory_id`;
-  const where = `search_memories MATCH ? AND search_memories.rowid BETWEEN ? AND ? AND m.tenant_id = ?${filtered.where}`;
   const found = new Map<string, number>();
   const take = (rows: { id: string; rank_value: number }[]) => {
     // bm25() is lower-is-better; hits are higher-is-better.
     for (const row of rows) if (!found.has(row.id)) found.set(row.id, -row.rank_value);
   };
-  if (rare.length > 0) take(rankedPassing(db, `(${anyOf(rare)})${excluded}`, low, high, tenantId, filtered, limit));
+  if (rare.length > 0) take(passingInOrder(db, rankAll(db, `(${anyOf(rare)})${excluded}`, low, high), tenantId, filtered, limit));
   if (found.size < limit && frequent.length > 0) {
     // All of a few common terms first (an AND steps through every one of their matches: a few only), then any.
     const expressions = frequent.length > 1 && frequent.length <= maxAllTerms ? [allOf(frequent), anyOf(frequent)] : [anyOf(frequent)];
     for (const expression of expressions) {
       if (found.size >= limit) break;
-      take(
-        prepared(
-          db,
-          `SELECT id, rank_value FROM (SELECT m.memory_id AS id, bm25(search_memories) AS rank_value, search_memories.rowid AS r FROM search_memories ${join}
-             WHERE ${where} ORDER BY search_memories.rowid DESC LIMIT ?) ORDER BY rank_value, r DESC LIMIT ?`,
-        ).all(`(${expression})${excluded}`, low, high, tenantId, ...filtered.params, commonTermWindow, limit + found.size) as {
-          id: string;
-          rank_value: number;
-        }[],
-      );
+      take(passingInOrder(db, rankNewest(db, `(${expression})${excluded}`, low, high, commonTermWindow), tenantId, filtered, limit + found.size));
     }
   }
   return [...found]
