@@ -116,7 +116,12 @@ const apiKey = boot.created?.apiKey ?? '';
 const app = await buildApp(services, { logger: false });
 await app.ready();
 
-console.log(`SQLite store in ${dir}; ${total.toLocaleString('en')} memories`);
+const stored = reuse
+  ? Number(
+      await store.read({ tenantId }, (tx) => tx.get<{ n: number }>('SELECT count(*) AS n FROM memories WHERE tenant_id = ?', [tenantId]).then((row) => row?.n)),
+    )
+  : total;
+console.log(`SQLite store in ${dir}; ${stored.toLocaleString('en')} memories${reuse ? ' (reused)' : ''}`);
 let started = performance.now();
 const mistakes: string[] = [];
 if (values['fast-load'] && !reuse)
@@ -131,7 +136,8 @@ for (let index = 0; index < (reuse || values['fast-load'] ? 0 : total); index++)
     console.log(`  ${(index + 1).toLocaleString('en')} loaded (${Math.round(((index + 1) / (performance.now() - started)) * 1000)}/s)`);
 }
 let seconds = (performance.now() - started) / 1000;
-console.log(`service writes: ${total} in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)}/s`);
+if (!reuse)
+  console.log(`${values['fast-load'] ? 'bulk load (--fast-load)' : 'service writes'}: ${total} in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)}/s`);
 
 started = performance.now();
 for (let index = 0; index < httpWrites; index++) {
@@ -139,7 +145,7 @@ for (let index = 0; index < httpWrites; index++) {
   if (response.statusCode !== 201) throw new Error(`POST /memories: ${response.statusCode} ${response.body}`);
 }
 seconds = (performance.now() - started) / 1000;
-console.log(`HTTP writes (inject, one at a time): ${httpWrites} in ${seconds.toFixed(1)} s = ${Math.round(httpWrites / seconds)}/s`);
+if (httpWrites > 0) console.log(`HTTP writes (inject, one at a time): ${httpWrites} in ${seconds.toFixed(1)} s = ${Math.round(httpWrites / seconds)}/s`);
 
 if (values.embed && !reuse) {
   started = performance.now();
