@@ -230,8 +230,10 @@ export function createGraphWithin(tx: Tx, tenantId: string, hooks: WithinHooks):
         start_offset: number | null;
         end_offset: number | null;
       }>(
+        // `source_id IS NOT NULL` lets the planner use the partial index evidence_by_source (an IN list alone does not
+        // imply it, and the query would scan the tenant's evidence).
         `SELECT subject_id, subject_kind, fingerprint, source_id, start_offset, end_offset FROM evidence
-          WHERE tenant_id = ? AND ${sources.sql} AND extractor = ?`,
+          WHERE tenant_id = ? AND source_id IS NOT NULL AND ${sources.sql} AND extractor = ?`,
         [tenantId, sources.param(sourceIds), extractor],
       );
       const stale = rows.filter(

@@ -44,6 +44,20 @@ function configure(db: Db): void {
   db.pragma('mmap_size = 8589934592');
 }
 
+/** How often the writer refreshes the planner's statistics (see {@link optimize}). */
+const optimizeEveryMs = 5 * 60_000;
+
+/**
+ * Refreshes the query planner's statistics (`sqlite_stat1`) where they are missing or stale: SQLite's
+ * `PRAGMA optimize` over every table (0x10000), sampling about 1,000 rows per index (`analysis_limit`), so it takes
+ * milliseconds at any size. Without statistics SQLite takes an equality on an index's first column to select about
+ * ten rows, and every index here starts with `tenant_id`: it then prefers scanning a tenant's rows by primary key to
+ * a narrower index, e.g. all of a tenant's evidence to find one source's (8 ms instead of 0.02 ms at 200,000 rows).
+ */
+function optimize(db: Db): void {
+  db.exec('PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002');
+}
+
 /** Statement cache per connection: preparing is the costly part of a small query. */
 function cachedPrepare(db: Db): (sql: string) => Database.Statement {
   const cache = new Map<string, Database.Statement>();
@@ -126,6 +140,16 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const prepareRead = memory ? prepareWrite : cachedPrepare(reader);
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
+  // Statistics: after migrating, every few minutes, and after the 1,000th, 10,000th, … commit, so a new database that
+  // fills fast is planned with its statistics before the first timer fires.
+  let optimizer: NodeJS.Timeout | undefined;
+  let commits = 0;
+  let optimizeAtCommit = 1000;
+  const optimizeSoon = () => {
+    exclusive(async () => {
+      if (!closed) optimize(writer);
+    }).catch((error: unknown) => process.emitWarning(`PRAGMA optimize failed: ${(error as Error).message}`));
+  };
 
   const tenantOf = (scope: Scope): string | null => (scope === 'system' ? null : scope.tenantId);
 
@@ -206,6 +230,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           writer.exec('COMMIT');
           versions.clear();
           startCheckpointsWhenDue();
+          if (++commits === optimizeAtCommit) {
+            optimizeAtCommit *= 10;
+            optimizeSoon();
+          }
           if (tenantId && noted.lastSeq > 0) announce(commitListeners, tenantId, noted.lastSeq);
           runAfterCommit(pending);
           return result;
@@ -239,12 +267,18 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     migrate(): Promise<MigrationReport> {
       if (readOnly) return Promise.reject(new TrellisError('store_unavailable', 'This store connection is read-only'));
-      return exclusive(() => runMigrations(target));
+      return exclusive(async () => {
+        const report = await runMigrations(target);
+        optimize(writer);
+        optimizer ??= setInterval(optimizeSoon, optimizeEveryMs).unref();
+        return report;
+      });
     },
     migrationStatus(): Promise<MigrationState[]> {
       return migrationStates(target);
     },
     async close(): Promise<void> {
+      clearInterval(optimizer);
       await exclusive(async () => {
         closed = true;
       });
