@@ -29,7 +29,6 @@ import {
   findMemory,
   insertMemory,
   listMemories,
-  memoryUri,
   setStatusAndFields,
   syncSource,
   updateMemoryRow,
@@ -180,30 +179,7 @@ export function createMemoryService({ store, graph, queueWork }: MemoryServiceOp
         const id = newId();
         const now = nowIso();
         const within = graph.within(tx, tenantId);
-        // The memory's source, with the same ID: the sources row as the graph module writes it (its createSource
-        // picks its own ID), so evidence can cite the memory and deleting the source removes the memory.
-        await tx.run(
-          `INSERT INTO sources (tenant_id, id, uri, kind, title, content_hash, metadata, status, created_at, updated_at) VALUES (?, ?, ?, 'memory', ?, ?, ${tx.dialect === 'sqlite' ? '?' : '?::jsonb'}, 'registered', ?, ?)`,
-          [tenantId, id, memoryUri(id), memory.title, memory.contentHash, JSON.stringify({ memoryKind: memory.kind }), now, now],
-        );
-        await insertMemory(tx, tenantId, id, memory, now);
-        const events: EventInput[] = [
-          { type: 'source.created', subject: id, payload: { id, uri: memoryUri(id), kind: 'memory', chunks: 0 } },
-          {
-            type: 'memory.created',
-            subject: id,
-            payload: { id, kind: memory.kind, title: memory.title, importance: memory.importance, sessionId: memory.sessionId, tags: memory.tags },
-          },
-        ];
-        if (memory.kind === 'decision')
-          events.push({
-            type: 'decision.recorded',
-            subject: id,
-            payload: { id, title: memory.title, chosen: memory.fields.chosen, status: memory.status },
-          });
-        if (memory.kind === 'mistake')
-          events.push({ type: 'mistake.recorded', subject: id, payload: { id, errorType: memory.fields.errorType, message: memory.fields.message } });
-        await emit(tx, within, events);
+        await emit(tx, within, await insertMemory(tx, tenantId, id, memory, now));
         await supersede(tx, within, tenantId, memory.supersedes, found, id, now);
         return (await findMemory(tx, tenantId, id)) as Memory;
       };

@@ -2,7 +2,7 @@
 import { TrellisError } from '../core/errors.js';
 import { isId } from '../core/ids.js';
 import { pageClause, toPage } from '../graph/pagination.js';
-import { type SqlValue, type Tx, parseJson } from '../store/index.js';
+import { type EventInput, type SqlValue, type Tx, parseJson } from '../store/index.js';
 import type { Importance, MemoryKind, PreparedMemory } from './kinds.js';
 
 /** A memory as the API shows it. */
@@ -121,13 +121,35 @@ function storedValues(memory: PreparedMemory): SqlValue[] {
   ];
 }
 
-/** Inserts the memory row (its source must exist already), pending extraction. */
-export async function insertMemory(tx: Tx, tenantId: string, id: string, memory: PreparedMemory, now: string): Promise<void> {
+/**
+ * Inserts a memory, pending extraction, with its source: the sources row as the graph module writes it, with the
+ * memory's ID (the graph's createSource picks its own), so evidence can cite the memory and deleting the source
+ * removes it. Answers the events that announce it (`source.created`, `memory.created`, and `decision.recorded` or
+ * `mistake.recorded` for those kinds), for the caller to append with its own in the same transaction.
+ */
+export async function insertMemory(tx: Tx, tenantId: string, id: string, memory: PreparedMemory, now: string): Promise<EventInput[]> {
+  await tx.run(
+    `INSERT INTO sources (tenant_id, id, uri, kind, title, content_hash, metadata, status, created_at, updated_at) VALUES (?, ?, ?, 'memory', ?, ?, ${json(tx)}, 'registered', ?, ?)`,
+    [tenantId, id, memoryUri(id), memory.title, memory.contentHash, JSON.stringify({ memoryKind: memory.kind }), now, now],
+  );
   await tx.run(
     `INSERT INTO memories (tenant_id, id, kind, title, body, fields, tags, importance, session_id, author, status, content_hash, search_text, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ${json(tx)}, ${json(tx)}, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [tenantId, id, memory.kind, ...storedValues(memory), now, now],
   );
+  const events: EventInput[] = [
+    { type: 'source.created', subject: id, payload: { id, uri: memoryUri(id), kind: 'memory', chunks: 0 } },
+    {
+      type: 'memory.created',
+      subject: id,
+      payload: { id, kind: memory.kind, title: memory.title, importance: memory.importance, sessionId: memory.sessionId, tags: memory.tags },
+    },
+  ];
+  if (memory.kind === 'decision')
+    events.push({ type: 'decision.recorded', subject: id, payload: { id, title: memory.title, chosen: memory.fields.chosen, status: memory.status } });
+  if (memory.kind === 'mistake')
+    events.push({ type: 'mistake.recorded', subject: id, payload: { id, errorType: memory.fields.errorType, message: memory.fields.message } });
+  return events;
 }
 
 /** Rewrites a memory's row from its prepared state; `archivedAt` is kept unless given. A changed search text marks the memory pending extraction. */

@@ -8,7 +8,7 @@ import type { GraphService } from '../../graph/index.js';
 import type { QueueMemoryWork } from '../extract-job.js';
 import { type EventInput, type Store, type Tx, appendEvent, parseJson } from '../../store/index.js';
 import { type Importance, type MemoryKind, importanceLevels, prepareMemory, searchText } from '../kinds.js';
-import { type Memory, findByContentHash, findMemories, findMemory, insertMemory, memoryUri, syncSource, updateMemoryRow } from '../rows.js';
+import { type Memory, findByContentHash, findMemories, findMemory, insertMemory, syncSource, updateMemoryRow } from '../rows.js';
 
 /** The author of every memory the analysis jobs write. */
 export const analysisAuthor = 'trellis:analysis';
@@ -170,21 +170,7 @@ export async function savePattern(deps: AnalysisDeps, tenantId: string, draft: P
         return { id: existing.id, outcome: 'updated' };
       }
       const id = newId();
-      // The memory's source with the same ID, as the memory service writes it (src/memory/index.ts, create).
-      await tx.run(
-        `INSERT INTO sources (tenant_id, id, uri, kind, title, content_hash, metadata, status, created_at, updated_at) VALUES (?, ?, ?, 'memory', ?, ?, ${tx.dialect === 'sqlite' ? '?' : '?::jsonb'}, 'registered', ?, ?)`,
-        [tenantId, id, memoryUri(id), prepared.title, prepared.contentHash, JSON.stringify({ memoryKind: 'pattern' }), now, now],
-      );
-      await insertMemory(tx, tenantId, id, prepared, now);
-      await emit(tx, graph, tenantId, [
-        { type: 'source.created', subject: id, payload: { id, uri: memoryUri(id), kind: 'memory', chunks: 0 } },
-        {
-          type: 'memory.created',
-          subject: id,
-          payload: { id, kind: 'pattern', title: prepared.title, importance: prepared.importance, sessionId: null, tags: prepared.tags },
-        },
-        detected(id, true),
-      ]);
+      await emit(tx, graph, tenantId, [...(await insertMemory(tx, tenantId, id, prepared, now)), detected(id, true)]);
       await deps.queueWork?.(tx, tenantId);
       return { id, outcome: 'created' };
     });
