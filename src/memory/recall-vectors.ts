@@ -79,7 +79,9 @@ async function passing(store: Store, tenantId: string, ids: readonly string[], f
   return store.read({ tenantId }, async (tx) => {
     const filtered = filterSql(tx, filter);
     const list = tx.dialect === 'sqlite' ? 'r.id IN (SELECT value FROM json_each(?))' : 'r.id = ANY(?::uuid[])';
-    const rows = await tx.all<{ id: string }>(`SELECT r.id FROM memories r WHERE r.tenant_id = ? AND ${list}${filtered.where}`, [
+    // On SQLite the narrow index memories_visible (migration 0015) answers the filter without reading the wide rows.
+    const from = tx.dialect === 'sqlite' ? 'memories r INDEXED BY memories_visible' : 'memories r';
+    const rows = await tx.all<{ id: string }>(`SELECT r.id FROM ${from} WHERE r.tenant_id = ? AND ${list}${filtered.where}`, [
       tenantId,
       tx.dialect === 'sqlite' ? JSON.stringify(ids) : `{${ids.join(',')}}`,
       ...filtered.params,
