@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/core/config.js';
+import { createServices } from '../src/server/services.js';
 import { openStore } from '../src/store/index.js';
 import { createTestDatabase, dialects } from './support/stores.js';
 import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
@@ -99,6 +100,30 @@ for (const dialect of dialects) {
       assert.equal(queued.code, 0, queued.stderr);
       const job = JSON.parse(queued.stdout) as { type: string; status: string; payload: unknown };
       assert.deepEqual([job.type, job.status, job.payload], ['search.embed', 'queued', { kinds: ['passage'] }]);
+    });
+
+    it('trellis search finds passages by default and memories with --kinds memory; a bad --kinds exits 2', async () => {
+      const config = loadConfig({ env: {}, file: undefined, overrides: { dataDir, memoryAutoExtract: 'off', memoryAutoEmbed: 'off', memorySchedules: 'off' } });
+      const store = openStore(config);
+      const services = createServices(config, store);
+      let memoryId: string;
+      try {
+        const tenantId = (await services.platform.tenants.get('default')).id;
+        memoryId = (await services.memory.create(tenantId, { kind: 'note', title: 'Hangar nine', text: 'Quarterly zeppelin inspections in hangar nine' })).id;
+      } finally {
+        await store.close();
+      }
+      const passages = await run(dataDir, ['--json', 'search', 'Marie', 'Curie', '--mode', 'text'], databaseUrl);
+      assert.equal(passages.code, 0, passages.stderr);
+      const kinds = (JSON.parse(passages.stdout) as { results: { kind: string }[] }).results.map((result) => result.kind);
+      assert.ok(kinds.length > 0 && !kinds.includes('memory'), kinds.join());
+      const human = await run(dataDir, ['search', 'zeppelin', 'hangar', '--kinds', 'passage,memory', '--mode', 'text'], databaseUrl);
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, new RegExp(`^1\\. note "Hangar nine"  \\(memory://${memoryId}\\)$`, 'm'));
+      assert.match(human.stdout, /"Hangar nine Quarterly zeppelin inspections in hangar nine"|zeppelin/);
+      const bad = await run(dataDir, ['search', 'x', '--kinds', 'memory,table'], databaseUrl);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--kinds must list passage, entity or memory/);
     });
 
     it('refuses a bad --kind and an unknown tenant with the usage and not-found exit codes', async () => {

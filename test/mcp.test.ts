@@ -146,7 +146,18 @@ for (const dialect of dialects) {
       refused(await call(client, 'search', { query: '' }), /query/);
       refused(await call(client, 'search', { query: 'x', limit: 1000 }), /limit/);
       refused(await call(client, 'search', { query: 'x', kinds: ['table'] }), /kinds/);
-      refused(await call(client, 'search', { query: 'x', kinds: ['memory'] }), /kinds/);
+      refused(await call(client, 'search', { query: 'x', kinds: ['passage', 'entity', 'memory', 'memory'] }), /kinds/);
+    });
+
+    it('search with kinds memory finds a memory, citing memory://', async () => {
+      const note = ok(await call(client, 'add_note', { text: 'Quarterly zeppelin inspections happen in hangar nine' })).memory as Body;
+      const body = ok(await call(client, 'search', { query: 'zeppelin hangar', mode: 'text', kinds: ['memory'] }));
+      const results = body.results as { kind: string; id: string; memory?: { uri: string } }[];
+      assert.deepEqual(
+        results.map((result) => [result.kind, result.id]),
+        [['memory', note.id]],
+      );
+      assert.equal(results[0]?.memory?.uri, `memory://${note.id}`);
     });
 
     it('add_note, record_decision, record_outcome, record_mistake and solution_feedback write memories', async () => {

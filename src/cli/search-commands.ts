@@ -46,9 +46,11 @@ export function formatSearch(response: SearchResponse): string {
     const head =
       result.kind === 'entity' && result.entity
         ? `${index + 1}. ${result.entity.name}  (${result.entity.type}, ${result.id})`
-        : `${index + 1}. passage ${result.id}  ${place(result)}`;
+        : result.kind === 'memory' && result.memory
+          ? `${index + 1}. ${result.memory.kind} ${result.memory.title === null ? result.id : `"${oneLine(result.memory.title)}"`}  (${result.memory.uri})`
+          : `${index + 1}. passage ${result.id}  ${place(result)}`;
     lines.push(`${head}\n   score ${result.score.toFixed(4)}  ${signalsOf(result)}`);
-    if (result.kind === 'passage') lines.push(`   "${oneLine(result.snippet)}"`);
+    if (result.kind === 'passage' || result.kind === 'memory') lines.push(`   "${oneLine(result.snippet)}"`);
     else
       for (const citation of result.citations)
         lines.push(`   cites ${citation.title ?? citation.uri}${citation.page === null ? '' : ` p.${citation.page}`}: "${oneLine(citation.snippet ?? '')}"`);
@@ -68,10 +70,10 @@ export function formatSearch(response: SearchResponse): string {
 export function registerSearchCommands(program: Command): void {
   program
     .command('search <words...>')
-    .description('find passages and entities: full-text, vector and graph signals fused, with citations')
+    .description('find passages and entities (and memories with --kinds): full-text, vector and graph signals fused, with citations')
     .option('--tenant <slug|id>', 'tenant (default: default)')
     .option('--mode <mode>', 'hybrid, text or vector', 'hybrid')
-    .option('--kinds <kinds>', 'passage, entity or passage,entity (default both)')
+    .option('--kinds <kinds>', 'passage, entity, memory, comma-separated (default passage,entity)')
     .option('--limit <n>', `results (1–${searchLimits.maxLimit})`, (value: string) => limitFlag(value, searchLimits.maxLimit), searchLimits.defaultLimit)
     .option('--types <types>', 'entity types to keep, comma-separated')
     .option('--sources <ids>', 'source IDs to keep, comma-separated')
@@ -82,8 +84,8 @@ export function registerSearchCommands(program: Command): void {
       const q = words.join(' ');
       if (flags.mode !== 'hybrid' && flags.mode !== 'text' && flags.mode !== 'vector')
         throw new TrellisError('bad_request', `--mode must be hybrid, text or vector; got ${JSON.stringify(flags.mode)}`);
-      if (flags.kinds !== undefined && !/^(passage|entity)(,(passage|entity))?$/.test(flags.kinds))
-        throw new TrellisError('bad_request', `--kinds must be passage, entity or passage,entity; got ${JSON.stringify(flags.kinds)}`);
+      if (flags.kinds !== undefined && !/^(passage|entity|memory)(,(passage|entity|memory)){0,2}$/.test(flags.kinds))
+        throw new TrellisError('bad_request', `--kinds must list passage, entity or memory, comma-separated; got ${JSON.stringify(flags.kinds)}`);
       for (const [name, value] of [
         ['since', flags.since],
         ['until', flags.until],

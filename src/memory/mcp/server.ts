@@ -62,11 +62,11 @@ const schemas = {
     query: z.string().min(1).max(1000).describe('what to look for, in words'),
     mode: z.enum(['hybrid', 'text', 'vector']).optional().describe('signals to fuse (default hybrid)'),
     kinds: z
-      .array(z.enum(['passage', 'entity']))
+      .array(z.enum(['passage', 'entity', 'memory']))
       .min(1)
-      .max(2)
+      .max(3)
       .optional()
-      .describe('kinds of result (default passage and entity)'),
+      .describe('kinds of result (default passage and entity; memory adds memories, as recall finds them without recency and importance)'),
     limit: z.number().int().min(1).max(100).optional().describe('results (default 10)'),
   }),
   get_entity: z.strictObject({ id: id.describe('the entity ID') }),
