@@ -4,7 +4,7 @@
  * that cite the memory's source (`memory://<id>`) with offsets into its search text.
  */
 import { type EntityInput, type GraphService, type RelationInput, canonicalKey, maxBulkItems } from '../graph/index.js';
-import { type PreparedDocument, resolveDocument } from '../ingest/resolve/document.js';
+import { type PreparedDocument, addRelation, resolveDocument } from '../ingest/resolve/document.js';
 import type { ChunkDraft, DocumentInfo, Extraction, Extractor } from '../ingest/types.js';
 import type { Store, Tx } from '../store/index.js';
 
@@ -144,22 +144,10 @@ function graphInputs(
         if (draft.rule.startsWith('cooccurrence:') && fromIdentity > toIdentity) [fromIdentity, toIdentity] = [toIdentity, fromIdentity];
         if (fromIdentity === toIdentity) continue;
         const evidence = cited(id, draft.start, draft.end, text.slice(draft.start, Math.min(draft.end, draft.start + relationQuoteLimit)), draft.confidence);
-        const identity = `${draft.type}\u0000${fromIdentity}\u0000${toIdentity}`;
-        const input = relations.get(identity);
-        if (input) {
-          input.confidence = Math.max(input.confidence ?? 0, draft.confidence);
-          if (draft.properties) input.properties = { ...input.properties, ...draft.properties };
-          input.evidence!.push(evidence);
-          continue;
-        }
-        relations.set(identity, {
-          type: draft.type,
-          from: idOf.get(fromIdentity) as string,
-          to: idOf.get(toIdentity) as string,
-          confidence: draft.confidence,
-          ...(draft.properties ? { properties: { ...draft.properties } } : {}),
-          evidence: [evidence],
-        });
+        addRelation(relations, `${draft.type}\u0000${fromIdentity}\u0000${toIdentity}`, draft, evidence, () => [
+          idOf.get(fromIdentity) as string,
+          idOf.get(toIdentity) as string,
+        ]);
       }
     }
     return [...relations.values()];

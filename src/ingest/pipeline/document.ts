@@ -5,7 +5,7 @@ import type { Store } from '../../store/index.js';
 import { type ChunkOptions, chunkFile } from '../chunk.js';
 import { parseFailed } from '../parse/index.js';
 import type { ExtractorPool } from '../extract/pool.js';
-import { type PreparedDocument, type ResolutionMerge, resolveDocument } from '../resolve/document.js';
+import { type PreparedDocument, type ResolutionMerge, addRelation, resolveDocument } from '../resolve/document.js';
 import type { ChunkDraft, Extraction, Extractor, SourceKind } from '../types.js';
 import type { BatchSizer } from './batch-size.js';
 import { batchDuration, chunksProcessed } from './metrics.js';
@@ -198,26 +198,13 @@ export async function commitDocument(
         for (const { draft, from, to } of prepared.relations[chunkIndex] ?? []) {
           const evidence = cite(chunkIndex, draft);
           citations++;
-          const identity = `${draft.type}\u0000${from}\u0000${to}`;
-          const input = relations.get(identity);
-          if (input) {
-            input.confidence = Math.max(input.confidence ?? 0, draft.confidence);
-            if (draft.properties) input.properties = { ...input.properties, ...draft.properties };
-            input.evidence!.push(evidence);
-            continue;
-          }
-          let [fromId, toId] = [entityIds.get(from) as string, entityIds.get(to) as string];
-          // Co-occurrence has no direction: one relation per pair, whichever document finds it, from the entity whose
-          // identity (type, key) sorts first — the same in every database, unlike IDs.
-          if (draft.rule.startsWith('cooccurrence:') && identityOf(prepared.entities[from]!) > identityOf(prepared.entities[to]!))
-            [fromId, toId] = [toId, fromId];
-          relations.set(identity, {
-            type: draft.type,
-            from: fromId,
-            to: toId,
-            confidence: draft.confidence,
-            ...(draft.properties ? { properties: { ...draft.properties } } : {}),
-            evidence: [evidence],
+          addRelation(relations, `${draft.type}\u0000${from}\u0000${to}`, draft, evidence, () => {
+            const [fromId, toId] = [entityIds.get(from) as string, entityIds.get(to) as string];
+            // Co-occurrence has no direction: one relation per pair, whichever document finds it, from the entity whose
+            // identity (type, key) sorts first — the same in every database, unlike IDs.
+            return draft.rule.startsWith('cooccurrence:') && identityOf(prepared.entities[from]!) > identityOf(prepared.entities[to]!)
+              ? [toId, fromId]
+              : [fromId, toId];
           });
         }
       }

@@ -1,4 +1,5 @@
 /** @module A document's extractions resolved into entities, with every mention and relation placed in its chunk: what the pipeline commits. */
+import type { EvidenceInput, RelationInput } from '../../graph/index.js';
 import type { ChunkDraft, DocumentInfo, Extraction, Mention, RelationDraft } from '../types.js';
 import { resolveMentions } from './resolve.js';
 
@@ -30,6 +31,36 @@ export interface PreparedDocument {
   /** Relations by chunk, endpoints as entity indexes. */
   relations: { draft: RelationDraft; from: number; to: number }[][];
   extractor: { name: string; version: string };
+}
+
+/**
+ * Adds a relation draft's evidence to `relations`, the relations of a write keyed by `identity` (type and endpoints):
+ * to the relation there (the highest confidence kept, properties merged, evidence appended), or as a new relation
+ * between the endpoints `ends` answers (called only then).
+ */
+export function addRelation(
+  relations: Map<string, RelationInput>,
+  identity: string,
+  draft: RelationDraft,
+  evidence: EvidenceInput,
+  ends: () => readonly [from: string, to: string],
+): void {
+  const input = relations.get(identity);
+  if (input) {
+    input.confidence = Math.max(input.confidence ?? 0, draft.confidence);
+    if (draft.properties) input.properties = { ...input.properties, ...draft.properties };
+    input.evidence!.push(evidence);
+    return;
+  }
+  const [from, to] = ends();
+  relations.set(identity, {
+    type: draft.type,
+    from,
+    to,
+    confidence: draft.confidence,
+    ...(draft.properties ? { properties: { ...draft.properties } } : {}),
+    evidence: [evidence],
+  });
 }
 
 /** Resolves a document's mentions into entities and places every mention and relation; overlap duplicates are dropped. */
