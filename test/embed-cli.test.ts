@@ -3,7 +3,6 @@
  * --wait once on PostgreSQL (the service under it is tested on both drivers in embed.test.ts). Each run starts a process.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { loadConfig } from '../src/core/config.js';
 import { createServices } from '../src/server/services.js';
 import { openStore } from '../src/store/index.js';
 import { createTestDatabase, dialects } from './support/stores.js';
-import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
+import { type CliRun, type TranspiledCli, runCli, transpileCli } from './support/transpiled-cli.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,17 +23,11 @@ before(() => {
 });
 after(() => transpiled.dispose());
 
-function run(dataDir: string, args: string[], databaseUrl?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [transpiled.main, '--data-dir', dataDir, ...args], {
+function run(dataDir: string, args: string[], databaseUrl?: string): Promise<CliRun> {
+  return runCli(transpiled.main, ['--data-dir', dataDir, ...args], {
     cwd: repoRoot,
     env: { ...process.env, TRELLIS_EMBED_DIMENSIONS: '96', TRELLIS_EMBED_WORKERS: '1', ...(databaseUrl ? { TRELLIS_DATABASE_URL: databaseUrl } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 for (const dialect of dialects) {

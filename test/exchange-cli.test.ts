@@ -4,7 +4,6 @@
  * code 2, and bad usage refused with exit code 2.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { exitCodes } from '../src/cli/output.js';
 import { hostileNames } from './support/exchange-fixture.js';
 import { readCsv, readGraphml } from './support/exchange-parsers.js';
 import { createTestDatabase, dialects } from './support/stores.js';
-import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
+import { type CliRun, type TranspiledCli, runCli, transpileCli } from './support/transpiled-cli.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,17 +23,11 @@ before(() => {
 });
 after(() => transpiled.dispose());
 
-function run(dataDir: string, args: string[], databaseUrl?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [transpiled.main, '--data-dir', dataDir, ...args], {
+function run(dataDir: string, args: string[], databaseUrl?: string): Promise<CliRun> {
+  return runCli(transpiled.main, ['--data-dir', dataDir, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...(databaseUrl ? { TRELLIS_DATABASE_URL: databaseUrl } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 const people = [

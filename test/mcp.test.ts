@@ -4,7 +4,6 @@
  * against `trellis mcp` spawned on a SQLite data folder.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import { type CallToolResult, EmptyResultSchema } from '@modelcontextprotocol/sd
 import { type TestApp, createTestApp } from './support/app.js';
 import { dialects } from './support/stores.js';
 import { exitCodes } from '../src/cli/output.js';
-import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
+import { type TranspiledCli, runCli, transpileCli } from './support/transpiled-cli.js';
 
 type Body = Record<string, unknown>;
 
@@ -352,16 +351,7 @@ describe('MCP over stdio: trellis mcp (sqlite)', () => {
   const env: Record<string, string> = {};
 
   /** `trellis mcp` as a plain process: what it writes, and how it ends once `input` is written and stdin closed. */
-  const runRaw = (args: string[], input: string) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [transpiled.main, '--data-dir', dataDir, 'mcp', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (data: Buffer) => (out += data.toString()));
-      child.stderr.on('data', (data: Buffer) => (err += data.toString()));
-      child.on('close', (code) => resolve({ code, stdout: out, stderr: err }));
-      child.stdin.end(input);
-    });
+  const runRaw = (args: string[], input: string) => runCli(transpiled.main, ['--data-dir', dataDir, 'mcp', ...args], { env, input });
 
   before(async () => {
     transpiled = transpileCli();

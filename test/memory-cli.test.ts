@@ -6,7 +6,6 @@
  * (SQLite) suffices here; the routes under them are tested on both in memory-http.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -14,13 +13,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { exitCodes } from '../src/cli/output.js';
 import { type TestApp, bearer, createTestApp } from './support/app.js';
-import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
+import { type CliRun as Run, type TranspiledCli, cleanEnv, runCli, transpileCli } from './support/transpiled-cli.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 interface MemoryBody {
   id: string;
   kind: string;
@@ -45,14 +39,7 @@ after(() => {
 
 /** Runs the CLI in an empty folder with no TRELLIS_* variables but those given. */
 function trellis(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('TRELLIS_') && !name.startsWith('NODE_TEST')) childEnv[name] = value;
-  const child = spawn(process.execPath, [transpiled.main, ...args], { cwd: workDir, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return runCli(transpiled.main, args, { cwd: workDir, env: cleanEnv(env) });
 }
 
 /** A TCP port nothing listens on (bound, then closed). */

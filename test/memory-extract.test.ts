@@ -5,7 +5,6 @@
  * a failing one failing alone; and the writes queue few jobs however many they are.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,7 +14,7 @@ import { builtinExtractorName } from '../src/ingest/extract/builtin-extractor.js
 import { memoryExtractJobType } from '../src/memory/extract-job.js';
 import { type TestApp, bearer, createTestApp } from './support/app.js';
 import { dialects } from './support/stores.js';
-import { transpileCli } from './support/transpiled-cli.js';
+import { runCli, transpileCli } from './support/transpiled-cli.js';
 
 type Body = Record<string, unknown>;
 interface Evidence {
@@ -202,14 +201,7 @@ for (const dialect of dialects) {
       // The CLI, transpiled and spawned as a user runs it.
       const cli = transpileCli();
       try {
-        const run = (args: string[]) =>
-          new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-            const child = spawn(process.execPath, [cli.main, ...args, '--url', url, '--key', test.adminKey], { stdio: ['ignore', 'pipe', 'pipe'] });
-            let [stdout, stderr] = ['', ''];
-            child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-            child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-            child.on('close', (code) => resolve({ code, stdout, stderr }));
-          });
+        const run = (args: string[]) => runCli(cli.main, [...args, '--url', url, '--key', test.adminKey]);
         const json = await run(['--json', 'recall', 'database', '--entity', atlasId]);
         assert.equal(json.code, 0, json.stderr);
         assert.deepEqual(

@@ -5,7 +5,6 @@
  * and see a pattern appear when its schedule fires — with citations, and with the events on an SSE stream.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type TestApp, bearer, createTestApp } from './support/app.js';
 import { type SseClient, openSse } from './support/event-streams.js';
 import { dialects } from './support/stores.js';
-import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
+import { type CliRun, type TranspiledCli, cleanEnv, runCli, transpileCli } from './support/transpiled-cli.js';
 
 type Body = Record<string, unknown>;
 interface Citation {
@@ -43,19 +42,8 @@ after(() => {
 });
 
 /** Runs the CLI against `url` with `key`, in an empty folder; answers its exit code and output. */
-function trellis(url: string, key: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('TRELLIS_') && !name.startsWith('NODE_TEST')) env[name] = value;
-  const child = spawn(process.execPath, [transpiled.main, ...args], {
-    cwd: workDir,
-    env: { ...env, TRELLIS_URL: url, TRELLIS_API_KEY: key },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function trellis(url: string, key: string, args: string[]): Promise<CliRun> {
+  return runCli(transpiled.main, args, { cwd: workDir, env: cleanEnv({ TRELLIS_URL: url, TRELLIS_API_KEY: key }) });
 }
 
 /** A CLI run's JSON answer, after checking it succeeded. */

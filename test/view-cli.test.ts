@@ -4,14 +4,13 @@
  * services under them are tested on both drivers in views.test.ts and graph-queries.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { exitCodes } from '../src/cli/output.js';
-import { type TranspiledCli, transpileCli } from './support/transpiled-cli.js';
+import { type CliRun, type TranspiledCli, cleanEnv, runCli, transpileCli } from './support/transpiled-cli.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 let transpiled: TranspiledCli;
@@ -22,19 +21,8 @@ before(() => {
 });
 after(() => transpiled.dispose());
 
-function trellis(dataDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('TRELLIS_') && !name.startsWith('NODE_TEST')) env[name] = value;
-  const child = spawn(process.execPath, [main, '--data-dir', dataDir, ...args], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function trellis(dataDir: string, args: string[]): Promise<CliRun> {
+  return runCli(main, ['--data-dir', dataDir, ...args], { cwd: repoRoot, env: cleanEnv() });
 }
 
 const mapping = `files:

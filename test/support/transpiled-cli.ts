@@ -3,6 +3,7 @@
  * check), as `npm run build` would: through tsx each CLI process compiles the whole app again, which on a loaded
  * two-core machine took over ten seconds per command.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,4 +49,33 @@ export function transpileCli(extra: readonly string[] = []): TranspiledCli {
     writeFileSync(target, output.outputText);
   }
   return { main: path.join(outDir, 'src', 'cli', 'main.js'), root: outDir, dispose: () => rmSync(outDir, { recursive: true, force: true }) };
+}
+
+/** How a CLI process ended and what it printed. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** This process's environment without TRELLIS_* and node:test's variables, plus `extra`: a CLI that sees only what a test gives it. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('TRELLIS_') && !name.startsWith('NODE_TEST')) env[name] = value;
+  return { ...env, ...extra };
+}
+
+/** Runs `node main …args` to its end; `input`, when given, is written to its stdin, which is then closed. */
+export function runCli(main: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [main, ...args], {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    env: options.env ?? process.env,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (data: Buffer) => (stdout += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
