@@ -3,6 +3,7 @@
  * texts that share most of their words fall into one cluster in time linear in their number and memory bounded by
  * 64 integers per text. Pure functions: the cluster worker runs them off the event loop.
  */
+import { mix32 } from '../../core/hash.js';
 
 /** MinHash values per text (the signature's length); bands × rows. */
 export const signatureLength = 64;
@@ -35,17 +36,6 @@ function hashText(text: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return hash >>> 0;
-}
-
-/** MurmurHash3's finaliser: a good 32-bit mix. */
-function mix(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** Words too common to tell two texts apart on their own; they still count inside word pairs. */
@@ -110,7 +100,7 @@ export function jaccard(a: Uint32Array, b: Uint32Array): number {
   return shared / (a.length + b.length - shared);
 }
 
-const seeds = Uint32Array.from({ length: signatureLength }, (_, index) => mix(0x9e3779b9 + index * 0x632be5ab));
+const seeds = Uint32Array.from({ length: signatureLength }, (_, index) => mix32(0x9e3779b9 + index * 0x632be5ab));
 
 /** Writes the MinHash signature of a shingle set at `offset` of `into` (all ones for an empty set). */
 export function minhash(set: Uint32Array, into: Uint32Array, offset: number): void {
@@ -118,7 +108,7 @@ export function minhash(set: Uint32Array, into: Uint32Array, offset: number): vo
   for (let s = 0; s < set.length; s++) {
     const value = set[s] as number;
     for (let index = 0; index < signatureLength; index++) {
-      const hashed = mix(value ^ (seeds[index] as number));
+      const hashed = mix32(value ^ (seeds[index] as number));
       if (hashed < (into[offset + index] as number)) into[offset + index] = hashed;
     }
   }
@@ -220,8 +210,8 @@ export function cluster(items: readonly ClusterItem[], options: ClusterOptions):
       // A text with no words has an all-ones signature: it joins nothing.
       const base = index * signatureLength + band * rows;
       if (signatures[index * signatureLength] === 0xffffffff) continue;
-      let key = mix((groups[index] as number) ^ Math.imul(band + 1, 0x27d4eb2d));
-      for (let row = 0; row < rows; row++) key = mix(key ^ (signatures[base + row] as number));
+      let key = mix32((groups[index] as number) ^ Math.imul(band + 1, 0x27d4eb2d));
+      for (let row = 0; row < rows; row++) key = mix32(key ^ (signatures[base + row] as number));
       const first = buckets.get(key);
       if (first === undefined) {
         buckets.set(key, index);

@@ -4,6 +4,7 @@
  * plain data, so they run the same in a worker thread.
  */
 import { stopwords } from './stopwords.js';
+import { mix32 } from '../../core/hash.js';
 
 /** What the built-in embedder hashes and how much each feature counts. Every field is part of the embedder's ID. */
 export interface FeatureHashingOptions {
@@ -36,21 +37,11 @@ const ngramSeed = 0x27d4eb2f;
 const leftMark = 0x3c; // "<"
 const rightMark = 0x3e; // ">"
 
-/** MurmurHash3's 32-bit finaliser: spreads every input bit over the output. */
-function mix(hash: number): number {
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return hash >>> 0;
-}
-
 /** FNV-1a over a string's UTF-16 code units, then mixed: the hash of a word as {@link hashFeatures} computes it. */
 export function wordHash(word: string): number {
   let hash = fnvOffset;
   for (let at = 0; at < word.length; at++) hash = Math.imul(hash ^ word.charCodeAt(at), fnvPrime);
-  return mix(hash);
+  return mix32(hash);
 }
 
 const stopwordHashes = new Set(stopwords.map(wordHash));
@@ -95,13 +86,13 @@ export function hashFeatures(text: string, options: FeatureHashingOptions, out: 
     const start = at;
     let hash = fnvOffset;
     while (at < length && isWord[lower.charCodeAt(at)] === 1) hash = Math.imul(hash ^ lower.charCodeAt(at++), fnvPrime);
-    const word = mix(hash);
+    const word = mix32(hash);
     const stop = stopwordHashes.has(word);
     const scale = (stop ? stopwordWeight : 1) * (weightOf ? weightOf(word, at - start) : 1);
     if (scale === 0) continue;
-    if (wordWeight !== 0) add(mix(word ^ wordSeed), wordWeight * scale);
+    if (wordWeight !== 0) add(mix32(word ^ wordSeed), wordWeight * scale);
     if (stop) continue;
-    if (pairWeight !== 0 && previous !== -1) add(mix(Math.imul(previous, 31) ^ word ^ pairSeed), pairWeight * scale);
+    if (pairWeight !== 0 && previous !== -1) add(mix32(Math.imul(previous, 31) ^ word ^ pairSeed), pairWeight * scale);
     previous = word;
     if (ngramWeight !== 0) addNgrams(lower, start, at, ngramMin, ngramMax, ngramWeight * scale, add);
   }
@@ -129,7 +120,7 @@ function addNgrams(text: string, start: number, end: number, min: number, max: n
     for (let at = from; at < last; at++) {
       const code = at === 0 ? leftMark : at === padded - 1 ? rightMark : text.charCodeAt(start + at - 1);
       hash = Math.imul(hash ^ code, fnvPrime);
-      if (at - from + 1 >= min) add(mix(hash ^ (at - from + 1)), each);
+      if (at - from + 1 >= min) add(mix32(hash ^ (at - from + 1)), each);
     }
   }
 }
