@@ -9,7 +9,8 @@ import { TrellisError } from '../src/core/errors.js';
 import { newId } from '../src/core/ids.js';
 import { type GraphService, createGraphService } from '../src/graph/index.js';
 import { builtinOptions, createBuiltinEmbedder } from '../src/search/embed/builtin-embedder.js';
-import { readEmbeddings } from '../src/search/embed/embedding-rows.js';
+import { type Memory, createMemoryService } from '../src/memory/index.js';
+import { clearMemoriesPending, readEmbeddings } from '../src/search/embed/embedding-rows.js';
 import type { ConfiguredEmbedders } from '../src/search/embed/from-config.js';
 import { type EmbeddingService, createEmbeddingService } from '../src/search/embed/service.js';
 import { contentHash, entityText } from '../src/search/embed/texts.js';
@@ -119,6 +120,46 @@ for (const dialect of dialects) {
       const again = await service.embedPending(tenant);
       assert.deepEqual([again.passages, again.entities, again.unchanged], [0, 0, 2]);
       assert.equal(texts.length, embeddedBefore);
+    });
+
+    it('embeds memories flagged pending only: a changed text is re-embedded once, a tag change or a stale read is not', async () => {
+      const memories = createMemoryService({ store, graph });
+      const tenantId = await createTenant(store, `pending-${dialect}`);
+      const made = [];
+      for (const text of ['Rotate the signing keys every quarter', 'Cache warm-up runs before deploys', 'Alerts page the on-call engineer'])
+        made.push(await memories.create(tenantId, { kind: 'note', text }));
+      const { embedders, texts } = countingEmbedders();
+      const service = createEmbeddingService({ store, config, embedders });
+      const pending = () =>
+        store.read({ tenantId }, async (tx) =>
+          (await tx.all<{ id: string }>('SELECT id FROM memories WHERE tenant_id = ? AND embed_pending = 1 ORDER BY id', [tenantId])).map((row) =>
+            String(row.id),
+          ),
+        );
+      assert.equal((await pending()).length, 3, 'created memories start pending');
+      assert.equal((await service.embedPending(tenantId, { kinds: ['memory'], memories: 'pending' })).memories, 3);
+      assert.deepEqual(await pending(), []);
+      assert.equal((await service.embedPending(tenantId, { kinds: ['memory'], memories: 'pending' })).memories, 0);
+
+      const [first, second] = made as [Memory, Memory, Memory];
+      await memories.update(tenantId, second.id, { tags: ['ops'] });
+      assert.deepEqual(await pending(), [], 'a tag change leaves the search text, and the vector, as they were');
+      await memories.update(tenantId, first.id, { text: 'Rotate the signing keys every month' });
+      assert.deepEqual(await pending(), [first.id]);
+      texts.length = 0;
+      const run = await service.embedPending(tenantId, { kinds: ['memory'], memories: 'pending' });
+      assert.deepEqual([run.memories, run.unchanged, texts.length], [1, 0, 1]);
+      assert.match(texts[0] as string, /every month/);
+      assert.deepEqual(await pending(), []);
+
+      // A memory whose text changed after it was read keeps its flag: clearing names the text the vector was made of.
+      await memories.update(tenantId, second.id, { text: 'Cache warm-up runs after deploys' });
+      await store.transaction({ tenantId }, (tx) => clearMemoriesPending(tx, tenantId, [[second.id, 'Cache warm-up runs before deploys']]));
+      assert.deepEqual(await pending(), [second.id]);
+      // 'all' checks every memory by hash (once per embedder): the current ones are counted unchanged, the stale one embedded.
+      const all = await service.embedPending(tenantId, { kinds: ['memory'] });
+      assert.deepEqual([all.memories, all.unchanged], [1, 2]);
+      assert.deepEqual(await pending(), []);
     });
 
     it('re-embeds only an entity whose aliases changed, under a new seq', async () => {

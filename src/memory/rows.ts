@@ -152,15 +152,17 @@ export async function insertMemory(tx: Tx, tenantId: string, id: string, memory:
   return events;
 }
 
-/** Rewrites a memory's row from its prepared state; `archivedAt` is kept unless given. A changed search text marks the memory pending extraction. */
+/** Rewrites a memory's row from its prepared state; `archivedAt` is kept unless given. A changed search text marks the memory pending extraction and embedding. */
 export async function updateMemoryRow(tx: Tx, tenantId: string, id: string, memory: PreparedMemory, now: string, archivedAt?: string | null): Promise<void> {
   const archive = archivedAt === undefined ? '' : ', archived_at = ?';
-  // A changed search text waits for extraction again (the CASE reads the row's old text, as every SET expression does).
+  // A changed search text waits for extraction and embedding again (the CASEs read the row's old text, as every SET
+  // expression does).
   await tx.run(
     `UPDATE memories SET title = ?, body = ?, fields = ${json(tx)}, tags = ${json(tx)}, importance = ?, session_id = ?, author = ?, status = ?,
-       content_hash = ?, search_text = ?, extract_pending = CASE WHEN search_text = ? THEN extract_pending ELSE 1 END, updated_at = ?${archive}
+       content_hash = ?, search_text = ?, extract_pending = CASE WHEN search_text = ? THEN extract_pending ELSE 1 END,
+       embed_pending = CASE WHEN search_text = ? THEN embed_pending ELSE 1 END, updated_at = ?${archive}
        WHERE tenant_id = ? AND id = ?`,
-    [...storedValues(memory), memory.searchText, now, ...(archivedAt === undefined ? [] : [archivedAt]), tenantId, id],
+    [...storedValues(memory), memory.searchText, memory.searchText, now, ...(archivedAt === undefined ? [] : [archivedAt]), tenantId, id],
   );
 }
 

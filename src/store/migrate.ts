@@ -14,6 +14,7 @@ import { migration as views } from './migrations/0012-views.js';
 import { migration as memories } from './migrations/0013-memories.js';
 import { migration as memoryExtraction } from './migrations/0014-memory-extraction.js';
 import { migration as memoryVisibility } from './migrations/0015-memory-visibility-index.js';
+import { migration as memoryEmbeddingPending } from './migrations/0016-memory-embedding-pending.js';
 import type { Dialect, MigrationReport, MigrationState } from './types.js';
 
 /** One schema change, written for both dialects. */
@@ -39,6 +40,7 @@ export const migrations: readonly Migration[] = [
   memories,
   memoryExtraction,
   memoryVisibility,
+  memoryEmbeddingPending,
 ];
 
 /** The SQL to run for a migration in a dialect, and its checksum (to spot edited migrations). */

@@ -9,7 +9,7 @@ import type { Store } from '../../store/index.js';
 import { appendEvent } from '../../store/outbox.js';
 import { nowIso } from '../../store/values.js';
 import type { Embedder } from '../types.js';
-import { type EmbeddingWrite, type OwnerKind, entityPage, memoryPage, pendingPassages, writeEmbeddings } from './embedding-rows.js';
+import { type EmbeddingWrite, type OwnerKind, clearMemoriesPending, entityPage, memoryPage, pendingPassages, writeEmbeddings } from './embedding-rows.js';
 import { contentHash, entityText, prepareText } from './texts.js';
 
 /** The kinds the pending work covers (dataset rows are embedded on request, see `embedDatasetRows`). */
@@ -38,6 +38,12 @@ export interface EmbedPendingOptions {
   onProgress?: (progress: EmbedProgress) => void;
   /** Stop after this many vectors in total (tests and benchmarks of resuming). @default unlimited */
   limit?: number;
+  /**
+   * Memories: `pending` reads only those flagged pending (created or changed since their vector was written), `all`
+   * checks every memory's vector by embedder and text hash — what a run must do once per embedder, since the flag
+   * does not see an embedder change. @default 'all'
+   */
+  memories?: 'all' | 'pending';
 }
 
 /** What a run did. */
@@ -113,28 +119,34 @@ export async function embedPending(store: Store, embedder: Embedder, tenantId: s
     }
     if (kinds.includes('memory')) {
       // Like entities: a memory's search text changes when it is updated, so its vector is stale when the hash differs.
+      // Its pending flag says which changed; the vector written (or found current) clears it for exactly that text.
+      const pendingOnly = options.memories === 'pending';
       let after = '';
-      let batch: Batch = { kind: 'memory', ids: [], texts: [] };
+      let batch: Batch = { kind: 'memory', ids: [], texts: [], searchTexts: [] };
       let exhausted = false;
       while (!exhausted && taken < limit) {
-        const page = await store.read({ tenantId }, (tx) => memoryPage(tx, tenantId, after, entityPageSize));
+        const page = await store.read({ tenantId }, (tx) => memoryPage(tx, tenantId, after, entityPageSize, pendingOnly));
         exhausted = page.length < entityPageSize;
         if (page.length > 0) after = page.at(-1)!.id;
+        const current: [string, string][] = [];
         for (const memory of page) {
           if (taken >= limit) break;
           const text = cleanText(memory.text);
           if (memory.embedder === embedder.id && memory.contentHash === contentHash(text)) {
             summary.unchanged += 1;
+            current.push([memory.id, memory.text]);
             continue;
           }
           batch.ids.push(memory.id);
           batch.texts.push(text);
+          batch.searchTexts!.push(memory.text);
           taken += 1;
           if (batch.ids.length >= batchSize) {
             yield batch;
-            batch = { kind: 'memory', ids: [], texts: [] };
+            batch = { kind: 'memory', ids: [], texts: [], searchTexts: [] };
           }
         }
+        if (current.length > 0) await store.transaction({ tenantId }, (tx) => clearMemoriesPending(tx, tenantId, current));
       }
       if (batch.ids.length > 0) yield batch;
     }
@@ -145,6 +157,12 @@ export async function embedPending(store: Store, embedder: Embedder, tenantId: s
     const kind = batch.kind;
     const written = await store.transaction({ tenantId }, async (tx) => {
       const count = await writeEmbeddings(tx, tenantId, kind, embedder.id, writes, nowIso());
+      if (batch.searchTexts)
+        await clearMemoriesPending(
+          tx,
+          tenantId,
+          batch.ids.map((id, index) => [id, batch.searchTexts![index]!] as const),
+        );
       if (count > 0) await appendEvent(tx, { type: 'embeddings.written', payload: { kind, count, embedder: embedder.id } });
       return count;
     });
@@ -179,4 +197,6 @@ interface Batch {
   kind: PendingKind;
   ids: string[];
   texts: string[];
+  /** Memories: each one's search text as read (what its pending flag is cleared for). */
+  searchTexts?: string[];
 }

@@ -130,23 +130,49 @@ export function pendingPassages(tx: Tx, tenantId: string, embedderId: string, af
   );
 }
 
-/** A page of the tenant's memories after `after` (ID order) with their search text and the embedder and hash of their stored vector. */
+/**
+ * A page of the tenant's memories after `after` (ID order) with their search text and the embedder and hash of their
+ * stored vector: every memory, or with `pendingOnly` those flagged `embed_pending` (created or changed since their
+ * vector was written; migration 0016), read through that flag's partial index.
+ */
 export async function memoryPage(
   tx: Tx,
   tenantId: string,
   after: string,
   limit: number,
+  pendingOnly = false,
 ): Promise<{ id: string; text: string; embedder: string | null; contentHash: string | null }[]> {
   const own = tx.dialect === 'sqlite' ? 'r.id' : 'r.id::text';
   const from = tx.dialect === 'sqlite' ? '?' : '?::uuid';
   const rows = await tx.all<{ id: string; search_text: string; embedder: string | null; content_hash: string | null }>(
     `SELECT r.id, r.search_text, m.embedder, m.content_hash FROM memories r
        LEFT JOIN embeddings m ON m.tenant_id = r.tenant_id AND m.owner_kind = 'memory' AND m.owner_id = ${own}
-      WHERE r.tenant_id = ? ${after === '' ? '' : `AND r.id > ${from}`}
+      WHERE r.tenant_id = ? ${pendingOnly ? 'AND r.embed_pending = 1 ' : ''}${after === '' ? '' : `AND r.id > ${from}`}
       ORDER BY r.id LIMIT ?`,
     after === '' ? [tenantId, limit] : [tenantId, after, limit],
   );
   return rows.map((row) => ({ id: String(row.id), text: row.search_text, embedder: row.embedder, contentHash: row.content_hash }));
+}
+
+/**
+ * Clears `embed_pending` of memories whose vector is now of their current text: each `[id, text]` pair clears its
+ * memory only while its search text is still `text` (a memory changed since it was read stays pending).
+ */
+export async function clearMemoriesPending(tx: Tx, tenantId: string, done: readonly (readonly [id: string, text: string])[]): Promise<void> {
+  if (done.length === 0) return;
+  if (tx.dialect === 'sqlite') {
+    await tx.run(
+      `UPDATE memories SET embed_pending = 0 WHERE tenant_id = ? AND embed_pending = 1
+         AND (id, search_text) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`,
+      [tenantId, JSON.stringify(done)],
+    );
+    return;
+  }
+  await tx.run(
+    `UPDATE memories r SET embed_pending = 0 FROM unnest(?::uuid[], ?::text[]) AS d(id, text)
+      WHERE r.tenant_id = ? AND r.embed_pending = 1 AND r.id = d.id AND r.search_text = d.text`,
+    [done.map(([id]) => id), done.map(([, text]) => text), tenantId] as never,
+  );
 }
 
 /** A page of the tenant's entities after `after` (ID order) with their aliases and the embedder and hash of their stored vector. */

@@ -107,9 +107,21 @@ export function createEmbeddingService(input: EmbeddingServiceInput): EmbeddingS
     close: () => embedders.close(),
   };
   if (jobs) {
+    // Tenants whose memories a job of this process has checked in full with this embedder: later jobs read only the
+    // memories flagged pending (the flag sees text changes, not an embedder change; the embedder is fixed per process).
+    const memoriesChecked = new Set<string>();
     registerEmbedJobType(jobs, {
-      embedPending: (tenantId, options) =>
-        service.embedPending(tenantId, { kinds: options.kinds, signal: options.signal, onProgress: (progress) => options.onProgress({ ...progress }) }),
+      async embedPending(tenantId, options) {
+        const checked = `${tenantId}\u0000${service.embedderId()}`;
+        const summary = await service.embedPending(tenantId, {
+          kinds: options.kinds,
+          signal: options.signal,
+          onProgress: (progress) => options.onProgress({ ...progress }),
+          memories: memoriesChecked.has(checked) ? 'pending' : 'all',
+        });
+        if (options.kinds.includes('memory')) memoriesChecked.add(checked);
+        return summary;
+      },
     });
     if (config.embedAfterIngest === 'on') {
       jobs.onFinished((type, outcome, _durationMs, tenantId) => {
