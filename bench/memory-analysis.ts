@@ -22,7 +22,7 @@ import { newId } from '../src/core/ids.js';
 import { detectPatterns } from '../src/memory/analysis/patterns.js';
 import { cluster } from '../src/memory/analysis/similarity.js';
 import { prepareMemory } from '../src/memory/kinds.js';
-import { insertMemory, memoryUri } from '../src/memory/rows.js';
+import { insertMemory } from '../src/memory/rows.js';
 import { createServices } from '../src/server/services.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 
@@ -141,11 +141,7 @@ for (let done = 0; done < total;) {
       seen.add(text);
       const memory = prepareMemory({ kind: 'mistake', errorType, message: text, resolved: random() < 0.4 });
       const id = newId();
-      await tx.run(
-        "INSERT INTO sources (tenant_id, id, uri, kind, title, content_hash, metadata, status, created_at, updated_at) VALUES (?, ?, ?, 'memory', ?, ?, ?, 'registered', ?, ?)",
-        [tenantId, id, memoryUri(id), memory.title, memory.contentHash, JSON.stringify({ memoryKind: 'mistake' }), now, now],
-      );
-      await insertMemory(tx, tenantId, id, memory, now);
+      await insertMemory(tx, tenantId, id, memory, now); // the memory with its source row
       familyOf.set(id, family);
       texts.push({ group: 'mistake', text: `${errorType}\n${text}` });
     }
