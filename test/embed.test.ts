@@ -160,6 +160,15 @@ for (const dialect of dialects) {
       const all = await service.embedPending(tenantId, { kinds: ['memory'] });
       assert.deepEqual([all.memories, all.unchanged], [1, 2]);
       assert.deepEqual(await pending(), []);
+
+      // A text changed and changed back is pending, but its vector is current: found so by hash, and cleared.
+      const third = made[2] as Memory;
+      await memories.update(tenantId, third.id, { text: 'Alerts page the whole team' });
+      await memories.update(tenantId, third.id, { text: 'Alerts page the on-call engineer' });
+      assert.deepEqual(await pending(), [third.id]);
+      const back = await service.embedPending(tenantId, { kinds: ['memory'], memories: 'pending' });
+      assert.deepEqual([back.memories, back.unchanged], [0, 1]);
+      assert.deepEqual(await pending(), []);
     });
 
     it('re-embeds only an entity whose aliases changed, under a new seq', async () => {

@@ -134,7 +134,7 @@ export async function embedPending(store: Store, embedder: Embedder, tenantId: s
           const text = cleanText(memory.text);
           if (memory.embedder === embedder.id && memory.contentHash === contentHash(text)) {
             summary.unchanged += 1;
-            current.push([memory.id, memory.text]);
+            if (memory.pending) current.push([memory.id, memory.text]);
             continue;
           }
           batch.ids.push(memory.id);

@@ -141,17 +141,23 @@ export async function memoryPage(
   after: string,
   limit: number,
   pendingOnly = false,
-): Promise<{ id: string; text: string; embedder: string | null; contentHash: string | null }[]> {
+): Promise<{ id: string; text: string; embedder: string | null; contentHash: string | null; pending: boolean }[]> {
   const own = tx.dialect === 'sqlite' ? 'r.id' : 'r.id::text';
   const from = tx.dialect === 'sqlite' ? '?' : '?::uuid';
-  const rows = await tx.all<{ id: string; search_text: string; embedder: string | null; content_hash: string | null }>(
-    `SELECT r.id, r.search_text, m.embedder, m.content_hash FROM memories r
+  const rows = await tx.all<{ id: string; search_text: string; embedder: string | null; content_hash: string | null; embed_pending: number }>(
+    `SELECT r.id, r.search_text, m.embedder, m.content_hash, r.embed_pending FROM memories r
        LEFT JOIN embeddings m ON m.tenant_id = r.tenant_id AND m.owner_kind = 'memory' AND m.owner_id = ${own}
       WHERE r.tenant_id = ? ${pendingOnly ? 'AND r.embed_pending = 1 ' : ''}${after === '' ? '' : `AND r.id > ${from}`}
       ORDER BY r.id LIMIT ?`,
     after === '' ? [tenantId, limit] : [tenantId, after, limit],
   );
-  return rows.map((row) => ({ id: String(row.id), text: row.search_text, embedder: row.embedder, contentHash: row.content_hash }));
+  return rows.map((row) => ({
+    id: String(row.id),
+    text: row.search_text,
+    embedder: row.embedder,
+    contentHash: row.content_hash,
+    pending: Number(row.embed_pending) === 1,
+  }));
 }
 
 /**
