@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { newId } from '../src/core/ids.js';
 import { builtinOptions, embedTextsInline } from '../src/search/embed/builtin-embedder.js';
 import { createVectorIndex } from '../src/search/vector/index.js';
-import { random } from '../src/search/vector/kmeans.js';
+import { seededRandom as random } from '../src/core/random.js';
 import { appendEvent } from '../src/store/index.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { clusteredVectors, queriesNear, recall, topicTexts } from '../test/support/vectors.js';

@@ -11,20 +11,9 @@ import { compileFilter, propertyFilterFromConditions } from '../src/graph/filter
 import type { ProjectionSource } from '../src/graph/projection.js';
 import type { Direction, Edge, NodeSummary } from '../src/graph/types.js';
 import type { Dialect } from '../src/store/index.js';
+import { seededRandom as generator } from '../src/core/random.js';
 import { type TestApp, bearer, createTestApp } from './support/app.js';
 import { type TestStore, createTenant, createTestStore, dialects } from './support/stores.js';
-
-/** mulberry32: a small deterministic generator, so a failure can be replayed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const entityTypes = ['Person', 'Company', 'Place'];
 const relationTypes = ['knows', 'works_at', 'located_in'];

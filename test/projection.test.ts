@@ -8,20 +8,9 @@ import type { Direction } from '../src/graph/types.js';
 import type { ProjectionSource } from '../src/graph/projection.js';
 import type { Dialect, Store } from '../src/store/index.js';
 import { openPostgresStore } from '../src/store/postgres.js';
+import { seededRandom as generator } from '../src/core/random.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { type TestStore, createTestStore, dialects } from './support/stores.js';
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const entityTypes = ['Person', 'Company', 'Place', 'Paper'];
 const relationTypes = ['knows', 'works_at', 'located_in', 'cites', 'funds'];

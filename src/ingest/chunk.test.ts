@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkChunkOffsets, collect } from '../../test/support/ingest-fixtures.js';
+import { seededRandom as random } from '../core/random.js';
 import { chunkBlocks, splitLong } from './chunk.js';
 import type { TextBlock } from './types.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const words = ['alpha', 'Ünïcödé', '数据', 'graph', '😀', '👩‍💻', 'Zoë', 'naïve', 'ok', 'δοκιμή', 'x'];
 

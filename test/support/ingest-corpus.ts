@@ -1,6 +1,7 @@
 /** @module Test and bench helper for ingestion: generated English-like documents with people, organisations, places and dates, and a fingerprint of a tenant's graph. */
 import { createHash } from 'node:crypto';
 import type { Store } from '../../src/store/index.js';
+import { seededRandom } from '../../src/core/random.js';
 
 const people = [
   'Alice Johnson',
@@ -27,17 +28,8 @@ const organisations = [
 const places = ['London', 'Paris', 'Berlin', 'Madrid', 'Rome', 'Vienna', 'Boston', 'Chicago', 'Toronto', 'Sydney'];
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** A small deterministic pseudo-random generator (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator (mulberry32) the corpus is drawn with. */
+export const random = seededRandom;
 
 const filler = [
   'The quarterly report was reviewed by the board and the results were better than expected.',

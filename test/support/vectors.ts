@@ -3,7 +3,7 @@
  * sphere, queries drawn near stored vectors), writing them to the `embeddings` table with an event (so the tenant's
  * version moves, as every write does), and the brute-force reference answer.
  */
-import { random } from '../../src/search/vector/kmeans.js';
+import { seededRandom as random } from '../../src/core/random.js';
 import { appendEvent, type Store } from '../../src/store/index.js';
 
 /** A standard normal sample (Box–Muller) from a uniform generator. */

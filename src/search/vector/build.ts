@@ -4,7 +4,8 @@
  * that the search workers scan. Flat below `exactBelow` vectors; IVF (two-level k-means lists, 4-bit codes) above.
  */
 import { createMemory, type WasmMemory } from './kernels.js';
-import { createClusterer, random } from './kmeans.js';
+import { seededRandom } from '../../core/random.js';
+import { createClusterer } from './kmeans.js';
 import { type IndexLayout, layoutIndex, paddedDimensions, viewsOf } from './layout.js';
 import { encode, trainQuantiser } from './quantise.js';
 import { lookupMetadata } from './metadata.js';
@@ -186,7 +187,7 @@ export async function buildIndex(request: BuildRequest): Promise<BuildResult> {
 
     // IVF: train the quantiser and the lists on a sample read by seq, then quantise every vector in seq order and
     // sort the codes by list in place.
-    const next = random(0x5eed ^ count);
+    const next = seededRandom(0x5eed ^ count);
     const sampleCount = Math.min(count, Math.max(10_000, targetLists * 40));
     const chosen = new Set<number>();
     if (sampleCount === count) for (let index = 0; index < count; index++) chosen.add(index);

@@ -6,7 +6,7 @@ import wabtInit from 'wabt';
 import { TopK } from './heap.js';
 import { kernelsBase64 } from './kernels-wasm.js';
 import { createMemory, kernelsFor } from './kernels.js';
-import { random } from './kmeans.js';
+import { seededRandom as random } from '../../core/random.js';
 import { codeAt, encode, quantiseQuery, trainQuantiser } from './quantise.js';
 
 describe('vector kernels', () => {

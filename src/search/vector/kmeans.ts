@@ -3,19 +3,8 @@
  * share of the sample. Assigning a vector costs √lists + (its cluster's lists) dot products instead of `lists`,
  * which is what makes a build of a million vectors take seconds rather than minutes in JavaScript.
  */
+import { seededRandom } from '../../core/random.js';
 import { createMemory, kernelsFor } from './kernels.js';
-
-/** A deterministic pseudo-random generator (mulberry32), so a build of the same data gives the same lists. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Trained lists: their unit centroids and how to find the list of a vector. */
 export interface Clustering {
@@ -110,7 +99,7 @@ export function createClusterer(count: number, padded: number, maxLists: number)
   return {
     sample,
     train(lists, seed) {
-      const next = random(seed);
+      const next = seededRandom(seed); // the same data gives the same lists
       const target = Math.max(1, Math.min(lists, maxLists, count));
       const coarse = Math.max(1, Math.min(coarseMax, Math.round(Math.sqrt(target))));
       const everyone = Uint32Array.from({ length: count }, (_, index) => index);
