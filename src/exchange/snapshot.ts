@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { toPostgresPlaceholders } from '../store/postgres.js';
+import { postgresTypes, toPostgresPlaceholders } from '../store/postgres.js';
 import type { SqlValue } from '../store/index.js';
 import type { SqlSource } from './export-reader.js';
 
@@ -16,15 +16,6 @@ export type SnapshotSource = { dialect: 'sqlite'; file: string } | { dialect: 'p
 export interface Snapshot extends SqlSource {
   close(): Promise<void>;
 }
-
-/** Row values as the store's drivers give them: timestamps as ISO-8601 text, bigints as numbers. */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 1184 || oid === 1114) return (value: string) => new Date(value).toISOString();
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-} as pg.CustomTypesConfig;
 
 function sqliteSnapshot(file: string): Snapshot {
   const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -53,7 +44,7 @@ function sqliteSnapshot(file: string): Snapshot {
 }
 
 async function postgresSnapshot(url: string, role: string, tenantId: string): Promise<Snapshot> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, types });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, types: postgresTypes });
   await client.connect();
   try {
     const quotedRole = `"${role.replace(/"/g, '""')}"`;

@@ -37,8 +37,8 @@ function statement(sql: string): { name: string; text: string } | string {
   return found;
 }
 
-/** Type parsers that make PostgreSQL rows look like SQLite's: ISO timestamps and numeric bigints. */
-const types = {
+/** Type parsers that make PostgreSQL rows look like SQLite's: ISO timestamps and numeric bigints (the store and its readers, e.g. export snapshots). */
+export const postgresTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === 1184 || oid === 1114) return (value: string) => new Date(value).toISOString();
     if (oid === 20) return (value: string) => Number(value);
@@ -97,7 +97,7 @@ export function describeUrl(url: string): string {
 
 /** Opens a PostgreSQL store. Call `migrate()` before use: it also creates the row-level-security role. */
 export function openPostgresStore(options: PostgresStoreOptions): Store {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types: postgresTypes, connectionTimeoutMillis: 10_000 });
   let roleReady = options.role === '';
   pool.on('connect', (client) => {
     // Every Trellis query is keyed by tenant and an indexed column, so the generic plan (index scans) is right;
