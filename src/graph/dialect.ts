@@ -1,20 +1,8 @@
 /** @module SQL fragments that differ between SQLite and PostgreSQL, so the graph's queries are written once. */
 import type { Dialect, SqlValue } from '../store/index.js';
+import { inList } from '../store/values.js';
 
-/**
- * A membership test against a list passed as one parameter: `json_each` on SQLite, `= ANY(array)` on PostgreSQL.
- * One statement text serves every list length, so prepared statements stay cached.
- * @example
- * const filter = inList(tx.dialect, 'id', 'uuid');
- * tx.all(`SELECT … WHERE ${filter.sql}`, [filter.param(ids)]);
- */
-export function inList(dialect: Dialect, column: string, pgType: 'uuid' | 'text' | 'int8'): { sql: string; param: (values: readonly string[]) => SqlValue } {
-  if (dialect === 'sqlite') {
-    const json = pgType === 'int8' ? (values: readonly string[]) => `[${values.join(',')}]` : (values: readonly string[]) => JSON.stringify(values);
-    return { sql: `${column} IN (SELECT value FROM json_each(?))`, param: json };
-  }
-  return { sql: `${column} = ANY(?::${pgType}[])`, param: (values) => values as unknown as SqlValue };
-}
+export { inList };
 
 /**
  * A membership test for known values: a plain equality for one value (the common single-item read, which plans

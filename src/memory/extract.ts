@@ -6,7 +6,7 @@
 import { type EntityInput, type GraphService, type RelationInput, canonicalKey, maxBulkItems } from '../graph/index.js';
 import { type PreparedDocument, addRelation, resolveDocument } from '../ingest/resolve/document.js';
 import type { ChunkDraft, DocumentInfo, Extraction, Extractor } from '../ingest/types.js';
-import type { Store, Tx } from '../store/index.js';
+import { type SqlValue, type Store, type Tx, inList } from '../store/index.js';
 
 /** Memories read, extracted and written per transaction (larger batches rewrite the hot pages of entities, relations and indexes less often per memory). @default 500 */
 export const extractBatchSize = 500;
@@ -65,10 +65,9 @@ const citationKey = (subjectId: string, sourceId: string, start: number | null, 
   `${subjectId}\u0000${sourceId}\u0000${start}\u0000${end}`;
 
 /** `<column> IN (…)` for checked memory IDs on either driver, with its one parameter. */
-function idList(tx: Tx, ids: readonly string[], column = 'id'): { sql: string; param: string } {
-  return tx.dialect === 'sqlite'
-    ? { sql: `${column} IN (SELECT value FROM json_each(?))`, param: JSON.stringify(ids) }
-    : { sql: `${column} = ANY(?::uuid[])`, param: `{${ids.join(',')}}` };
+function idList(tx: Tx, ids: readonly string[], column = 'id'): { sql: string; param: SqlValue } {
+  const list = inList(tx.dialect, column, 'uuid');
+  return { sql: list.sql, param: list.param(ids) };
 }
 
 /**

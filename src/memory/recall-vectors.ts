@@ -8,7 +8,7 @@ import { bytesToVector } from '../search/embed/index.js';
 import type { CheckedMemoryFilter } from '../search/text/index.js';
 import type { VectorIndex } from '../search/vector/index.js';
 import type { SearchFilter } from '../search/types.js';
-import type { Store, Tx } from '../store/index.js';
+import { type Store, type Tx, inList } from '../store/index.js';
 import type { MemoryVectorSignal } from './recall.js';
 
 /** What the signal needs of the embedding service. */
@@ -78,12 +78,12 @@ async function passing(store: Store, tenantId: string, ids: readonly string[], f
   if (ids.length === 0) return new Set();
   return store.read({ tenantId }, async (tx) => {
     const filtered = filterSql(tx, filter);
-    const list = tx.dialect === 'sqlite' ? 'r.id IN (SELECT value FROM json_each(?))' : 'r.id = ANY(?::uuid[])';
+    const list = inList(tx.dialect, 'r.id', 'uuid');
     // On SQLite the narrow index memories_visible (migration 0015) answers the filter without reading the wide rows.
     const from = tx.dialect === 'sqlite' ? 'memories r INDEXED BY memories_visible' : 'memories r';
-    const rows = await tx.all<{ id: string }>(`SELECT r.id FROM ${from} WHERE r.tenant_id = ? AND ${list}${filtered.where}`, [
+    const rows = await tx.all<{ id: string }>(`SELECT r.id FROM ${from} WHERE r.tenant_id = ? AND ${list.sql}${filtered.where}`, [
       tenantId,
-      tx.dialect === 'sqlite' ? JSON.stringify(ids) : `{${ids.join(',')}}`,
+      list.param(ids),
       ...filtered.params,
     ] as never);
     return new Set(rows.map((row) => String(row.id)));

@@ -2,7 +2,7 @@
 import { TrellisError } from '../core/errors.js';
 import { isId } from '../core/ids.js';
 import { pageClause, toPage } from '../graph/pagination.js';
-import { type EventInput, type SqlValue, type Tx, parseJson } from '../store/index.js';
+import { type EventInput, type SqlValue, type Tx, inList, parseJson } from '../store/index.js';
 import type { Importance, MemoryKind, PreparedMemory } from './kinds.js';
 
 /** A memory as the API shows it. */
@@ -89,12 +89,11 @@ export async function findMemory(tx: Tx, tenantId: string, id: string, options: 
 export async function findMemories(tx: Tx, tenantId: string, ids: readonly string[], options: { lock?: boolean } = {}): Promise<Map<string, Memory>> {
   const out = new Map<string, Memory>();
   if (ids.length === 0) return out;
-  // The IDs are checked UUIDs, so the PostgreSQL array literal needs no quoting.
-  const list = tx.dialect === 'sqlite' ? 'id IN (SELECT value FROM json_each(?))' : 'id = ANY(?::uuid[])';
-  const rows = await tx.all<MemoryRow>(`SELECT ${columns} FROM memories WHERE tenant_id = ? AND ${list} ORDER BY id${lockClause(tx, options.lock ?? false)}`, [
-    tenantId,
-    tx.dialect === 'sqlite' ? JSON.stringify(ids) : `{${ids.join(',')}}`,
-  ]);
+  const list = inList(tx.dialect, 'id', 'uuid');
+  const rows = await tx.all<MemoryRow>(
+    `SELECT ${columns} FROM memories WHERE tenant_id = ? AND ${list.sql} ORDER BY id${lockClause(tx, options.lock ?? false)}`,
+    [tenantId, list.param(ids)],
+  );
   for (const row of rows) out.set(String(row.id), toMemory(row));
   return out;
 }

@@ -3,7 +3,7 @@
  * text and whether each is archived. Read straight from the memories table (migration 0013), so search does not
  * depend on the memory module.
  */
-import type { Store } from '../store/index.js';
+import { type Store, inList } from '../store/index.js';
 
 /** A memory as a search result needs it. */
 export interface MemorySummary {
@@ -37,14 +37,13 @@ export function createMemoryReader(store: Store): MemoryReader {
     async memories(tenantId, ids) {
       const wanted = [...new Set(ids.filter((id) => uuid.test(id)).map((id) => id.toLowerCase()))];
       if (wanted.length === 0) return new Map();
-      const rows = await store.read({ tenantId }, (tx) =>
-        tx.all<{ id: string; kind: string; title: string | null; search_text: string; created_at: unknown; status: string; archived_at: unknown }>(
-          `SELECT id, kind, title, search_text, created_at, status, archived_at FROM memories WHERE tenant_id = ? AND ${
-            tx.dialect === 'sqlite' ? 'id IN (SELECT value FROM json_each(?))' : 'id = ANY(?::uuid[])'
-          }`,
-          [tenantId, tx.dialect === 'sqlite' ? JSON.stringify(wanted) : `{${wanted.join(',')}}`],
-        ),
-      );
+      const rows = await store.read({ tenantId }, (tx) => {
+        const list = inList(tx.dialect, 'id', 'uuid');
+        return tx.all<{ id: string; kind: string; title: string | null; search_text: string; created_at: unknown; status: string; archived_at: unknown }>(
+          `SELECT id, kind, title, search_text, created_at, status, archived_at FROM memories WHERE tenant_id = ? AND ${list.sql}`,
+          [tenantId, list.param(wanted)],
+        );
+      });
       const found = new Map<string, MemorySummary>();
       for (const row of rows) {
         const id = String(row.id);

@@ -7,7 +7,7 @@ import type { Store } from './types.js';
 export type { CommitListener, Dialect, MigrationReport, MigrationState, PostgresTx, Queryable, Scope, SqlValue, SqliteTx, Store, Tx } from './types.js';
 export { migrations } from './migrate.js';
 export { appendEvent, type EventInput } from './outbox.js';
-export { parseJson, nowIso } from './values.js';
+export { inList, parseJson, nowIso } from './values.js';
 
 /**
  * Opens the store the configuration names: PostgreSQL when `databaseUrl` is set, SQLite otherwise.

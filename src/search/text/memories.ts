@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { isId, normaliseId } from '../../core/ids.js';
-import type { PostgresTx, Tx } from '../../store/index.js';
+import { type PostgresTx, type Tx, inList } from '../../store/index.js';
 import type { Highlight } from '../types.js';
 import { allOf, anyOf, prepared, tenantBlock } from './fts.js';
 import { bad, listOf, timeOf } from './options.js';
@@ -343,10 +343,10 @@ async function searchMemoriesPostgres(
 /** Search texts of memories by ID, for snippets. */
 async function searchTexts(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const list = tx.dialect === 'sqlite' ? 'id IN (SELECT value FROM json_each(?))' : 'id = ANY(?::uuid[])';
-  const rows = await tx.all<{ id: string; search_text: string }>(`SELECT id, search_text FROM memories WHERE tenant_id = ? AND ${list}`, [
+  const list = inList(tx.dialect, 'id', 'uuid');
+  const rows = await tx.all<{ id: string; search_text: string }>(`SELECT id, search_text FROM memories WHERE tenant_id = ? AND ${list.sql}`, [
     tenantId,
-    tx.dialect === 'sqlite' ? JSON.stringify(ids) : `{${ids.join(',')}}`,
+    list.param(ids),
   ]);
   return new Map(rows.map((row) => [String(row.id), row.search_text]));
 }
