@@ -177,15 +177,14 @@ export function createMemoryExtraction({ store, graph, extractor, batchSize = ex
       ),
     );
 
-  const extractTexts = async (rows: readonly PendingRow[], signal: AbortSignal | undefined): Promise<Extraction[]> => {
+  /** Extracts each memory's text, its one chunk (`chunks[i]` for memory i), in groups of {@link extractGroup}. */
+  const extractTexts = async (chunks: readonly ChunkDraft[], signal: AbortSignal | undefined): Promise<Extraction[]> => {
     const run = extractor();
     const groups: Promise<Extraction[]>[] = [];
-    for (let index = 0; index < rows.length; index += extractGroup) {
-      const chunks: ChunkDraft[] = rows
-        .slice(index, index + extractGroup)
-        .map((row) => ({ ordinal: 0, text: row.search_text, start: 0, end: row.search_text.length }));
-      const document: DocumentInfo = { kind: 'txt', metadata: { memories: chunks.length } };
-      groups.push(run.extract(chunks, { document, ...(signal ? { signal } : {}) }));
+    for (let index = 0; index < chunks.length; index += extractGroup) {
+      const group = chunks.slice(index, index + extractGroup);
+      const document: DocumentInfo = { kind: 'txt', metadata: { memories: group.length } };
+      groups.push(run.extract(group, { document, ...(signal ? { signal } : {}) }));
     }
     return (await Promise.all(groups)).flat();
   };
@@ -223,11 +222,13 @@ export function createMemoryExtraction({ store, graph, extractor, batchSize = ex
           continue;
         }
         afterId = rows[rows.length - 1]!.id;
-        const extractions = await extractTexts(rows, signal);
+        // A memory is one chunk: its whole search text.
+        const chunks: ChunkDraft[] = rows.map((row) => ({ ordinal: 0, text: row.search_text, start: 0, end: row.search_text.length }));
+        const extractions = await extractTexts(chunks, signal);
         const memories: PreparedMemoryText[] = rows.map((row, index) => {
-          const chunk: ChunkDraft = { ordinal: 0, text: row.search_text, start: 0, end: row.search_text.length };
           const info: DocumentInfo = { kind: 'txt', ...(row.title === null ? {} : { title: row.title }), metadata: {} };
-          return { id: String(row.id), text: row.search_text, prepared: resolveDocument(info, [chunk], [extractions[index] as Extraction], { name, version }) };
+          const prepared = resolveDocument(info, [chunks[index] as ChunkDraft], [extractions[index] as Extraction], { name, version });
+          return { id: String(row.id), text: row.search_text, prepared };
         });
         await joinToGraph(
           graph,
