@@ -5,10 +5,10 @@
  * candidate list, with an exact scan in SQL as the fallback when too few candidates pass.
  */
 import { bytesToVector } from '../search/embed/index.js';
-import type { CheckedMemoryFilter } from '../search/text/index.js';
+import { type CheckedMemoryFilter, memoryFilterSql } from '../search/text/index.js';
 import type { VectorIndex } from '../search/vector/index.js';
 import type { SearchFilter } from '../search/types.js';
-import { type Store, type Tx, inList } from '../store/index.js';
+import { type Store, inList } from '../store/index.js';
 import type { MemoryVectorSignal } from './recall.js';
 
 /** What the signal needs of the embedding service. */
@@ -47,27 +47,6 @@ export async function startedFirst<T>(start: () => Promise<T>): Promise<{ pendin
   return { pending };
 }
 
-/** The filter's conditions on `r` (memories), with `?` parameters (both dialects). */
-function filterSql(tx: Tx, filter: CheckedMemoryFilter): { where: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const sqlite = tx.dialect === 'sqlite';
-  if (filter.kinds) {
-    where.push(sqlite ? 'r.kind IN (SELECT value FROM json_each(?))' : 'r.kind = ANY(?::text[])');
-    // The kinds are checked names, so the PostgreSQL array literal needs no quoting.
-    params.push(sqlite ? JSON.stringify(filter.kinds) : `{${filter.kinds.join(',')}}`);
-  }
-  for (const tag of filter.tags ?? []) {
-    where.push(sqlite ? 'EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value = ?)' : 'r.tags @> ?::jsonb');
-    params.push(sqlite ? tag : JSON.stringify([tag]));
-  }
-  if (filter.sessionId !== undefined) (where.push(sqlite ? 'r.session_id = ?' : 'r.session_id = ?::uuid'), params.push(filter.sessionId));
-  if (filter.since !== undefined) (where.push(sqlite ? 'r.created_at >= ?' : 'r.created_at >= ?::timestamptz'), params.push(filter.since));
-  if (filter.until !== undefined) (where.push(sqlite ? 'r.created_at <= ?' : 'r.created_at <= ?::timestamptz'), params.push(filter.until));
-  if (filter.includeArchived !== true) where.push("r.archived_at IS NULL AND r.status <> 'archived'");
-  return { where: where.map((condition) => ` AND ${condition}`).join(''), params };
-}
-
 /** Whether some of the filter is left for SQL after the index applied the kinds (and times, in its exact path). */
 function needsSqlCheck(filter: CheckedMemoryFilter): boolean {
   return filter.tags !== undefined || filter.sessionId !== undefined || filter.includeArchived !== true;
@@ -77,7 +56,7 @@ function needsSqlCheck(filter: CheckedMemoryFilter): boolean {
 async function passing(store: Store, tenantId: string, ids: readonly string[], filter: CheckedMemoryFilter): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   return store.read({ tenantId }, async (tx) => {
-    const filtered = filterSql(tx, filter);
+    const filtered = memoryFilterSql(tx.dialect, filter, 'r');
     const list = inList(tx.dialect, 'r.id', 'uuid');
     // On SQLite the narrow index memories_visible (migration 0015) answers the filter without reading the wide rows.
     const from = tx.dialect === 'sqlite' ? 'memories r INDEXED BY memories_visible' : 'memories r';
@@ -100,7 +79,7 @@ async function exactScan(
   filter: CheckedMemoryFilter,
 ): Promise<{ id: string; score: number }[]> {
   const rows = await store.read({ tenantId }, (tx) => {
-    const filtered = filterSql(tx, filter);
+    const filtered = memoryFilterSql(tx.dialect, filter, 'r');
     const own = tx.dialect === 'sqlite' ? 'r.id' : 'r.id::text';
     return tx.all<{ owner_id: string; vector: Uint8Array }>(
       `SELECT e.owner_id, e.vector FROM embeddings e

@@ -19,6 +19,7 @@ export {
   commonTermMatches,
   commonTermWindow,
   maxMemoryLimit,
+  memoryFilterSql,
   memoryHitKinds,
   searchMemories,
 } from './memories.js';

@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { isId, normaliseId } from '../../core/ids.js';
-import { type PostgresTx, type Tx, inList } from '../../store/index.js';
+import { type Dialect, type PostgresTx, type Tx, inList } from '../../store/index.js';
 import type { Highlight } from '../types.js';
 import { allOf, anyOf, prepared, tenantBlock } from './fts.js';
 import { bad, listOf, timeOf } from './options.js';
@@ -110,20 +110,31 @@ export function checkMemoryTextOptions(options: MemoryTextOptions = {}): { limit
   return { limit, filter: checked };
 }
 
-/** A memory that is not archived: a non-decision's status `archived` (or, for any kind, `archived_at` set) hides it. */
-const archivedCondition = "mem.archived_at IS NULL AND mem.status <> 'archived'";
-
-/** The filter's conditions on `mem` (the memories table) with `?` parameters (SQLite). */
-function sqliteFilter(filter: CheckedMemoryFilter): { where: string; params: unknown[] } {
+/**
+ * The filter's conditions on `alias` (the memories table), with `?` parameters, in either dialect: kinds, tags,
+ * session, creation time, IDs, and — unless `includeArchived` — not archived (a non-decision's status `archived`, or,
+ * for any kind, `archived_at` set). The one translation of a memory filter into SQL, for full-text and vector search.
+ */
+export function memoryFilterSql(dialect: Dialect, filter: CheckedMemoryFilter, alias = 'mem'): { where: string; params: unknown[] } {
+  const sqlite = dialect === 'sqlite';
   const where: string[] = [];
   const params: unknown[] = [];
-  if (filter.kinds) (where.push('mem.kind IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(filter.kinds)));
-  for (const tag of filter.tags ?? []) (where.push('EXISTS (SELECT 1 FROM json_each(mem.tags) WHERE value = ?)'), params.push(tag));
-  if (filter.sessionId !== undefined) (where.push('mem.session_id = ?'), params.push(filter.sessionId));
-  if (filter.since !== undefined) (where.push('mem.created_at >= ?'), params.push(filter.since));
-  if (filter.until !== undefined) (where.push('mem.created_at <= ?'), params.push(filter.until));
-  if (filter.includeArchived !== true) where.push(archivedCondition);
-  if (filter.ids) (where.push('mem.id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(filter.ids)));
+  const add = (condition: string, ...values: unknown[]) => {
+    where.push(condition);
+    params.push(...values);
+  };
+  if (filter.kinds)
+    add(sqlite ? `${alias}.kind IN (SELECT value FROM json_each(?))` : `${alias}.kind = ANY(?::text[])`, sqlite ? JSON.stringify(filter.kinds) : filter.kinds);
+  for (const tag of filter.tags ?? [])
+    add(sqlite ? `EXISTS (SELECT 1 FROM json_each(${alias}.tags) WHERE value = ?)` : `${alias}.tags @> ?::jsonb`, sqlite ? tag : JSON.stringify([tag]));
+  if (filter.sessionId !== undefined) add(`${alias}.session_id = ?${sqlite ? '' : '::uuid'}`, filter.sessionId);
+  if (filter.since !== undefined) add(`${alias}.created_at >= ?${sqlite ? '' : '::timestamptz'}`, filter.since);
+  if (filter.until !== undefined) add(`${alias}.created_at <= ?${sqlite ? '' : '::timestamptz'}`, filter.until);
+  if (filter.includeArchived !== true) add(`${alias}.archived_at IS NULL AND ${alias}.status <> 'archived'`);
+  if (filter.ids) {
+    const list = inList(dialect, `${alias}.id`, 'uuid');
+    add(list.sql, list.param(filter.ids));
+  }
   return { where: where.map((condition) => ` AND ${condition}`).join(''), params };
 }
 
@@ -284,7 +295,7 @@ function searchMemoriesSqlite(
   }
   const frequent = query.terms.filter((term) => !rare.includes(term)).slice(0, maxWindowTerms);
   const excluded = query.excluded.length > 0 ? ` NOT ${anyOf(query.excluded)}` : '';
-  const filtered = sqliteFilter(filter);
+  const filtered = memoryFilterSql('sqlite', filter);
   const found = new Map<string, number>();
   const take = (rows: { id: string; rank_value: number }[]) => {
     // bm25() is lower-is-better; hits are higher-is-better (0 for the newest window's unscored rows).
@@ -322,18 +333,14 @@ async function searchMemoriesPostgres(
   };
   const positive = `(${query.terms.map((term) => termSql(term, param)).join(' || ')})`;
   const match = query.excluded.length > 0 ? `(${positive} && !!(${query.excluded.map((term) => termSql(term, param)).join(' || ')}))` : positive;
-  const where: string[] = [];
-  if (filter.kinds) where.push(`mem.kind = ANY(${param(filter.kinds, '::text[]')})`);
-  for (const tag of filter.tags ?? []) where.push(`mem.tags @> ${param(JSON.stringify([tag]), '::jsonb')}`);
-  if (filter.sessionId !== undefined) where.push(`mem.session_id = ${param(filter.sessionId, '::uuid')}`);
-  if (filter.since !== undefined) where.push(`mem.created_at >= ${param(filter.since, '::timestamptz')}`);
-  if (filter.until !== undefined) where.push(`mem.created_at <= ${param(filter.until, '::timestamptz')}`);
-  if (filter.includeArchived !== true) where.push(archivedCondition);
-  if (filter.ids) where.push(`mem.id = ANY(${param(filter.ids, '::uuid[]')})`);
+  // This query numbers its own parameters ($n, through the client): the filter's `?` take the next numbers.
+  const filtered = memoryFilterSql('postgres', filter);
+  let next = 0;
+  const conditions = filtered.where.replace(/\?/g, () => param(filtered.params[next++]));
   const { rows } = await tx.client.query<{ id: string; score: number }>(
     `WITH q AS MATERIALIZED (SELECT ${positive} AS terms, ${match} AS query)
      SELECT mem.id, ts_rank_cd(mem.search_vector, q.terms, 1) AS score FROM memories mem CROSS JOIN q
-     WHERE mem.tenant_id = $1 AND mem.search_vector @@ q.query${where.map((condition) => ` AND ${condition}`).join('')}
+     WHERE mem.tenant_id = $1 AND mem.search_vector @@ q.query${conditions}
      ORDER BY score DESC, mem.id LIMIT $2`,
     params,
   );
